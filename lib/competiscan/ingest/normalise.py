@@ -1,0 +1,262 @@
+"""Column mapping and value normalisation: synonyms, channels, types, companies, dates, hashes.
+
+All functions work on whole columns (pandas Series) so a million rows stay fast.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import numpy as np
+import pandas as pd
+
+from ..model import CAMPAIGN_TYPES, CHANNELS
+
+__all__ = ["column_key", "detect_mapping", "FIELD_SYNONYMS", "MAPPABLE_FIELDS",
+           "normalise_channel", "normalise_campaign_type", "normalise_industry",
+           "company_key", "parse_dates", "parse_numbers", "content_hashes", "variant_keys",
+           "normalise_keywords"]
+
+
+def column_key(name: str) -> str:
+    """Case- and punctuation-insensitive form of a header or value: 'Company Name' -> 'companyname'."""
+    return re.sub(r"[^0-9a-z]+", "", str(name).lower())
+
+
+# field -> header synonyms, most specific first. The classic export header and the older
+# variant names of DOMAIN.md are here; they must keep loading unchanged.
+FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "company": ("company_name", "company", "advertiser", "brand", "competitor", "issuer",
+                "sender", "from_name", "marketer", "organization"),
+    "title": ("title", "name", "headline", "campaign_name", "campaign_title", "ad_title",
+              "offer_name", "product_name", "product"),
+    "subject_line": ("subject_line", "subject", "email_subject", "envelope_teaser", "teaser",
+                     "preheader"),
+    "content": ("content", "description", "body", "body_text", "text", "copy", "ad_copy",
+                "creative_text", "message", "details"),
+    "channel": ("channel", "platform", "medium", "media_type", "media", "placement_type"),
+    "campaign_type": ("campaign_type", "type", "objective", "campaign_objective",
+                      "campaign_category"),
+    "industry": ("industry", "sector", "vertical"),
+    "launch_date": ("launch_date", "first_seen", "first_seen_date", "date", "start_date",
+                    "sent_date", "send_date", "drop_date", "date_seen", "seen_date",
+                    "published", "published_date", "date_captured"),
+    "last_seen": ("last_seen", "last_seen_date", "end_date"),
+    "landing_url": ("landing_url", "landing_page", "url", "link", "cta_url"),
+    "audience": ("audience", "target_audience", "segment"),
+    "geography": ("geography", "geo", "region", "market", "country"),
+    "est_spend_usd": ("est_spend_usd", "estimated_spend", "est_spend", "spend_usd", "spend",
+                      "media_spend"),
+    "est_volume": ("est_volume", "estimated_volume", "volume", "impressions",
+                   "est_impressions", "mail_volume", "sends"),
+    "keywords": ("keywords", "keyword", "tags"),
+}
+MAPPABLE_FIELDS: tuple[str, ...] = tuple(FIELD_SYNONYMS)
+
+
+def detect_mapping(columns: list[str]) -> dict[str, str]:
+    """Map the file's columns to fields: {column: field}. Unmatched columns are left out."""
+    by_key: dict[str, str] = {}
+    for column in columns:
+        by_key.setdefault(column_key(column), column)
+    mapping: dict[str, str] = {}
+    taken: set[str] = set()
+    for field, synonyms in FIELD_SYNONYMS.items():
+        for synonym in synonyms:
+            column = by_key.get(column_key(synonym))
+            if column is not None and column not in taken:
+                mapping[column] = field
+                taken.add(column)
+                break
+    return mapping
+
+
+# ------------------------------------------------------------------------------ vocabularies
+_CHANNEL_WORDS: dict[str, str] = {
+    **{c: c for c in CHANNELS},
+    "email": "email", "emails": "email", "newsletter": "email", "edm": "email",
+    "directmail": "direct_mail", "dm": "direct_mail", "mail": "direct_mail",
+    "postal": "direct_mail", "postalmail": "direct_mail", "letter": "direct_mail",
+    "catalog": "direct_mail", "catalogue": "direct_mail", "postcard": "direct_mail",
+    "social": "social", "socialmedia": "social", "facebook": "social", "instagram": "social",
+    "twitter": "social", "x": "social", "linkedin": "social", "tiktok": "social",
+    "pinterest": "social", "snapchat": "social", "reddit": "social", "meta": "social",
+    "display": "display", "banner": "display", "banners": "display", "programmatic": "display",
+    "native": "display", "displayad": "display", "online": "display",
+    "search": "search", "paidsearch": "search", "sem": "search", "ppc": "search",
+    "googleads": "search", "bing": "search", "searchad": "search", "sea": "search",
+    "video": "video", "youtube": "video", "tv": "video", "ctv": "video", "ott": "video",
+    "connectedtv": "video", "onlinevideo": "video", "television": "video",
+    "sms": "sms", "text": "sms", "textmessage": "sms", "mms": "sms", "sms/mms": "sms",
+}
+
+_TYPE_WORDS: dict[str, str] = {
+    **{column_key(t): t for t in CAMPAIGN_TYPES},
+    "acquisition": "acquisition", "acq": "acquisition", "newcustomer": "acquisition",
+    "prospecting": "acquisition", "customeracquisition": "acquisition",
+    "promotional": "promotional", "promo": "promotional", "promotion": "promotional",
+    "sale": "promotional", "offer": "promotional", "deal": "promotional",
+    "retention": "retention", "loyalty": "retention", "winback": "retention",
+    "engagement": "retention", "crosssell": "retention", "upsell": "retention",
+    "educational": "educational", "education": "educational", "informational": "educational",
+    "content": "educational", "educationalcontent": "educational",
+    "brandawareness": "brand_awareness", "brand": "brand_awareness",
+    "awareness": "brand_awareness", "branding": "brand_awareness",
+}
+# Servicing messages are not campaigns of any type; they load with no type.
+_NOT_A_TYPE = {"servicing", "service", "transactional", "notification", "alert", "none", "na"}
+
+_INDUSTRY_WORDS: dict[str, str] = {
+    "banking": "banking", "bank": "banking", "banks": "banking", "retailbanking": "banking",
+    "creditcards": "credit_cards", "creditcard": "credit_cards", "cards": "credit_cards",
+    "card": "credit_cards", "cardissuer": "credit_cards",
+    "insurance": "insurance", "insurer": "insurance", "autoinsurance": "insurance",
+    "telecom": "telecom", "telco": "telecom", "telecommunications": "telecom",
+    "wireless": "telecom", "mobile": "telecom",
+    "retail": "retail", "retailer": "retail", "ecommerce": "retail",
+    "travel": "travel", "airline": "travel", "airlines": "travel", "hotel": "travel",
+    "hotels": "travel", "hospitality": "travel",
+    "investing": "investing", "investment": "investing", "investments": "investing",
+    "brokerage": "investing", "wealth": "investing",
+}
+
+
+def _map_words(values: pd.Series, table: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """(normalised values, mask of non-empty values that were not recognised)."""
+    keys = values.map(lambda v: column_key(v) if isinstance(v, str) else None)
+    mapped = keys.map(lambda k: table.get(k) if k else None)
+    unknown = keys.notna() & (keys != "") & mapped.isna()
+    return mapped, unknown
+
+
+def normalise_channel(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    return _map_words(values, _CHANNEL_WORDS)
+
+
+def normalise_campaign_type(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    mapped, unknown = _map_words(values, _TYPE_WORDS)
+    servicing = values.map(lambda v: column_key(v) in _NOT_A_TYPE if isinstance(v, str) else False)
+    return mapped, unknown & ~servicing.astype(bool)
+
+
+def normalise_industry(values: pd.Series) -> pd.Series:
+    """Known industries to their canonical name; anything else kept as a snake_case word."""
+    def one(v: object) -> str | None:
+        if not isinstance(v, str) or not v.strip():
+            return None
+        key = column_key(v)
+        return _INDUSTRY_WORDS.get(key) or re.sub(r"[^0-9a-z]+", "_", v.lower()).strip("_")
+    return values.map(one)
+
+
+def company_key(name: str) -> str:
+    """The alias key of a company name: 'The Chase Bank, Inc.' -> 'chasebank'."""
+    key = column_key(re.sub(r"^\s*the\s+", "", str(name), flags=re.I))
+    stripped = re.sub(r"(?:inc|incorporated|llc|ltd|corp|corporation|plc)$", "", key)
+    return stripped or key
+
+
+# ------------------------------------------------------------------------------ dates
+_DATE_FORMATS_MONTH_FIRST = ("%Y-%m-%d", "%Y/%m/%d", "%m/%d/%Y", "%m/%d/%y", "%m-%d-%Y",
+                             "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y",
+                             "%d-%b-%Y", "%d-%b-%y", "%Y%m%d", "%d.%m.%Y")
+_DATE_FORMATS_DAY_FIRST = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d/%m/%y", "%d-%m-%Y",
+                           "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y",
+                           "%d-%b-%Y", "%d-%b-%y", "%Y%m%d", "%d.%m.%Y")
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _day_first(values: pd.Series) -> bool:
+    """A column of a/b/yyyy dates is day-first when some first part exceeds 12."""
+    parts = values.str.extract(r"^\s*(\d{1,2})[/-](\d{1,2})[/-]\d{2,4}")
+    first = pd.to_numeric(parts[0], errors="coerce")
+    second = pd.to_numeric(parts[1], errors="coerce")
+    return bool((first > 12).any() and not (second > 12).any())
+
+
+def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Series, pd.Series]:
+    """Parse a column of date text; returns (dates as datetime64, mask of unparseable values).
+
+    Formats: ISO (with or without time), US month-first, day-first when the column shows it,
+    '15 Jan 2024', 'Jan 15, 2024', compact 20240115, and Excel serial numbers (xlsx only).
+    """
+    text = values.astype(object).where(values.notna(), None)
+    present = text.map(lambda v: isinstance(v, str) and bool(v.strip()))
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if not present.any():
+        return out, pd.Series(False, index=values.index)
+    # parse each distinct value once: dates repeat a lot
+    uniques = pd.Series(pd.unique(text[present].str.strip()))
+    parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
+    iso = pd.to_datetime(uniques, format="ISO8601", errors="coerce", utc=True)
+    parsed = parsed.fillna(iso.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]"))
+    formats = _DATE_FORMATS_DAY_FIRST if _day_first(uniques) else _DATE_FORMATS_MONTH_FIRST
+    for fmt in formats:
+        missing = parsed.isna()
+        if not missing.any():
+            break
+        parsed[missing] = pd.to_datetime(uniques[missing], format=fmt, errors="coerce")
+    if excel_serials:
+        missing = parsed.isna()
+        numbers = pd.to_numeric(uniques[missing], errors="coerce")
+        ok = numbers.between(1, 2958465)
+        parsed[missing & ok.reindex(parsed.index, fill_value=False)] = (
+            _EXCEL_EPOCH + pd.to_timedelta(numbers[ok].astype(int), unit="D"))
+    # implausible years are typos, not history
+    parsed[(parsed.dt.year < 1990) | (parsed.dt.year > 2100)] = pd.NaT
+    lookup = dict(zip(uniques, parsed))
+    out[present] = text[present].str.strip().map(lookup).astype("datetime64[ns]")
+    bad = present & out.isna()
+    return out, bad
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """'$1,200', '1.5k', '2M', '3,000.50' -> floats; returns (numbers, mask of unparseable)."""
+    text = values.astype(object).where(values.notna(), None)
+    present = text.map(lambda v: isinstance(v, str) and bool(v.strip()))
+    cleaned = text[present].str.replace(r"[$,\s]|usd", "", regex=True, case=False).str.lower()
+    scale = cleaned.str[-1].map({"k": 1e3, "m": 1e6, "b": 1e9}).fillna(1.0)
+    digits = cleaned.where(scale == 1.0, cleaned.str[:-1])
+    numbers = pd.to_numeric(digits, errors="coerce") * scale
+    out = pd.Series(np.nan, index=values.index, dtype="float64")
+    out[present] = numbers
+    bad = present & (out.isna() | (out < 0))
+    out[bad] = np.nan
+    return out, bad
+
+
+def normalise_keywords(values: pd.Series) -> pd.Series:
+    def one(v: object) -> str | None:
+        if not isinstance(v, str):
+            return None
+        words = [w.strip() for w in re.split(r"[,;|]", v) if w.strip()]
+        return ", ".join(dict.fromkeys(words)) or None
+    return values.map(one)
+
+
+# ------------------------------------------------------------------------------ identity
+def _norm_text(values: pd.Series) -> pd.Series:
+    return (values.fillna("").astype(str).str.lower()
+            .str.replace(r"\s+", " ", regex=True).str.strip())
+
+
+def _digest(items: pd.Series) -> list[str]:
+    return [hashlib.blake2b(s.encode("utf-8"), digest_size=16).hexdigest() for s in items]
+
+
+def content_hashes(company: pd.Series, channel: pd.Series, title: pd.Series,
+                   subject: pd.Series, content: pd.Series) -> list[str]:
+    """Identity of a piece: normalised company, channel, title, subject and content."""
+    joined = (company.map(company_key) + "\x1f" + channel.fillna("").astype(str) + "\x1f"
+              + _norm_text(title) + "\x1f" + _norm_text(subject) + "\x1f" + _norm_text(content))
+    return _digest(joined)
+
+
+def variant_keys(company: pd.Series, channel: pd.Series, title: pd.Series,
+                 content: pd.Series) -> list[str]:
+    """Pieces of one company and channel whose body text differs only in numbers (a bonus of
+    60,000 vs 75,000 points, another date) are variants of one another."""
+    body = content.where(content.notna() & (content.astype(str).str.strip() != ""), title)
+    masked = _norm_text(body).str.replace(r"[\d.,%$]+", "#", regex=True)
+    return _digest(company.map(company_key) + "\x1f" + channel.fillna("").astype(str)
+                   + "\x1f" + masked)

@@ -1,0 +1,273 @@
+"""From a file's bytes to one atomic upload batch, with a report of every row's fate.
+
+``prepare`` does all the checking and shaping in memory and writes nothing; the Workbench then
+hands the result to ``Store.write_batch`` (all rows or none) and to the search index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from ..store import BatchWrite
+from .normalise import (company_key, content_hashes, detect_mapping, normalise_campaign_type,
+                        normalise_channel, normalise_industry, normalise_keywords, parse_dates,
+                        parse_numbers, variant_keys, MAPPABLE_FIELDS)
+from .readers import RawTable, UnreadableFileError, read_table
+
+__all__ = ["RowIssue", "IngestReport", "Prepared", "prepare", "prepare_bytes",
+           "MappingError", "MAX_TEXT_CHARS", "REPORT_ISSUE_CAP"]
+
+MAX_TEXT_CHARS = 100_000
+REPORT_ISSUE_CAP = 1_000   # rejected rows kept in a stored report; the counts stay exact
+
+TEXT_COLUMNS = ("title", "subject_line", "content", "landing_url", "audience", "geography")
+
+
+class MappingError(ValueError):
+    """The columns cannot be mapped to a usable record (no company, or no text)."""
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    row: int          # as the user finds it in the file (see RawTable.row_label)
+    column: str       # the file's column name ("" for the whole row)
+    value: str | None
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What happened to one file. ``status`` is committed, refused or empty."""
+
+    filename: str
+    status: str
+    file_format: str | None = None
+    rows_read: int = 0
+    inserted: int = 0
+    resighted: int = 0
+    duplicates: int = 0
+    rejected: list[RowIssue] = field(default_factory=list)
+    warnings: list[RowIssue] = field(default_factory=list)
+    batch_id: int | None = None
+    message: str = ""
+    mapping: dict[str, str] = field(default_factory=dict)
+    row_label: str = "row"
+    indexed: bool = True
+
+    @property
+    def rejected_count(self) -> int:
+        return len({issue.row for issue in self.rejected})
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON the CLI prints: the counts, the batch and each rejected row."""
+        return {
+            "filename": self.filename, "status": self.status, "message": self.message,
+            "file_format": self.file_format, "rows_read": self.rows_read,
+            "inserted": self.inserted, "resighted": self.resighted,
+            "duplicates": self.duplicates, "rejected": self.rejected_count,
+            "batch_id": self.batch_id, "indexed": self.indexed, "mapping": self.mapping,
+            "rejected_rows": [asdict(i) for i in self.rejected],
+            "warnings": [asdict(i) for i in self.warnings],
+        }
+
+    def issues_frame(self) -> pd.DataFrame:
+        rows = [{"kind": "rejected", **asdict(i)} for i in self.rejected]
+        rows += [{"kind": "warning", **asdict(i)} for i in self.warnings]
+        return pd.DataFrame(rows, columns=["kind", "row", "column", "value", "reason"])
+
+
+@dataclass
+class Prepared:
+    report: IngestReport
+    batch: BatchWrite | None   # None when nothing can be written
+
+
+def prepare_bytes(data: bytes, filename: str, *, source: str,
+                  aliases: dict[str, str], industries: dict[str, str],
+                  mapping: dict[str, str] | None = None,
+                  enrich: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+                  today: date | None = None) -> Prepared:
+    """Read and prepare a file; an unreadable file gives a refused report, never an exception."""
+    try:
+        raw = read_table(data, filename)
+    except UnreadableFileError as exc:
+        return Prepared(IngestReport(filename=filename, status="refused", message=exc.reason),
+                        None)
+    try:
+        return prepare(raw, filename, source=source, aliases=aliases, industries=industries,
+                       mapping=mapping, enrich=enrich, today=today)
+    except MappingError as exc:
+        return Prepared(IngestReport(filename=filename, status="refused", message=str(exc),
+                                     file_format=raw.file_format, rows_read=len(raw.frame),
+                                     mapping=detect_mapping(list(raw.frame.columns))), None)
+
+
+def _short(value: object, limit: int = 80) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _main_industry(pieces: pd.DataFrame, company: str) -> str | None:
+    values = pieces.loc[pieces["company"] == company, "industry"].dropna()
+    return str(values.mode().iloc[0]) if not values.empty else None
+
+
+def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str],
+            industries: dict[str, str], mapping: dict[str, str] | None = None,
+            enrich: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+            today: date | None = None) -> Prepared:
+    """Map, normalise and validate every row; dedupe; shape the batch to write."""
+    frame = raw.frame
+    mapping = dict(mapping) if mapping is not None else detect_mapping(list(frame.columns))
+    unknown_cols = [c for c in mapping if c not in frame.columns]
+    bad_fields = [f for f in mapping.values() if f not in MAPPABLE_FIELDS]
+    if unknown_cols or bad_fields:
+        raise MappingError(f"the mapping names columns or fields that do not exist: "
+                           f"{', '.join(unknown_cols + bad_fields)}")
+    fields = list(mapping.values())
+    if len(fields) != len(set(fields)):
+        raise MappingError("two columns are mapped to the same field; map each field once")
+    column_of = {f: c for c, f in mapping.items()}
+    if "company" not in column_of:
+        raise MappingError(
+            "no company column: name one of company_name, company, advertiser, brand "
+            f"(columns found: {', '.join(map(str, frame.columns)) or 'none'})")
+    if "title" not in column_of and "content" not in column_of:
+        raise MappingError("no text column: the file needs a title (or name) or a content "
+                           "(or description/body) column")
+
+    n = len(frame)
+    numbers = np.asarray(raw.row_numbers)
+    rejected: list[RowIssue] = [RowIssue(row, "", None, reason) for row, reason in raw.issues]
+    warnings: list[RowIssue] = []
+    reject_mask = np.zeros(n, dtype=bool)
+
+    def col(fld: str) -> pd.Series:
+        if fld in column_of:
+            s = frame[column_of[fld]].astype(object)
+            return s.where(s.notna(), None).reset_index(drop=True)
+        return pd.Series([None] * n, dtype=object)
+
+    def flag(mask: pd.Series | np.ndarray, fld: str, values: pd.Series, reason: str,
+             reject: bool) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        target = rejected if reject else warnings
+        for i in np.flatnonzero(mask):
+            target.append(RowIssue(int(numbers[i]), column_of.get(fld, fld),
+                                   _short(values.iloc[i]), reason))
+        if reject:
+            reject_mask[mask] = True
+
+    out = pd.DataFrame(index=range(n))
+    for fld in TEXT_COLUMNS:
+        s = col(fld)
+        s = s.map(lambda v: v.strip() or None if isinstance(v, str) else v)
+        too_long = s.map(lambda v: isinstance(v, str) and len(v) > MAX_TEXT_CHARS)
+        flag(too_long, fld, s, f"longer than {MAX_TEXT_CHARS:,} characters", reject=True)
+        out[fld] = s
+
+    company_raw = col("company").map(lambda v: " ".join(v.split()) if isinstance(v, str) else None)
+    flag(company_raw.isna(), "company", company_raw, "company is empty", reject=True)
+    keys = company_raw.map(lambda v: company_key(v) if isinstance(v, str) else None)
+    canonical = {}
+    for key, name in zip(keys, company_raw):
+        if isinstance(key, str) and key not in canonical:
+            canonical[key] = aliases.get(key, name)
+    out["company"] = keys.map(canonical)
+    new_companies = {(canonical[k], k) for k in canonical if k not in aliases}
+
+    no_text = out["title"].isna() & out["content"].isna()
+    flag(no_text & company_raw.notna(), "content", out["content"],
+         "no text: title and content are both empty", reject=True)
+
+    channel, bad_channel = normalise_channel(col("channel"))
+    flag(bad_channel, "channel", col("channel"),
+         "unknown channel; use email, direct_mail, social, display, search, video or sms",
+         reject=True)
+    out["channel"] = channel
+
+    ctype, bad_type = normalise_campaign_type(col("campaign_type"))
+    flag(bad_type, "campaign_type", col("campaign_type"),
+         "unknown campaign type; it will be predicted", reject=False)
+    out["campaign_type"] = ctype
+    out["campaign_type_source"] = ctype.map(lambda v: "source" if isinstance(v, str) else None)
+
+    industry = normalise_industry(col("industry"))
+    out["industry"] = industry.where(industry.notna(), out["company"].map(industries))
+
+    excel = raw.file_format == "xlsx"
+    launch, bad_launch = parse_dates(col("launch_date"), excel_serials=excel)
+    flag(bad_launch, "launch_date", col("launch_date"),
+         "not a date; use e.g. 2024-01-15, 01/15/2024 or 15 Jan 2024", reject=True)
+    last, bad_last = parse_dates(col("last_seen"), excel_serials=excel)
+    flag(bad_last, "last_seen", col("last_seen"), "not a date; the value was ignored",
+         reject=False)
+    today = today or date.today()
+    no_date = launch.isna() & ~np.asarray(bad_launch)
+    if no_date.any() and "launch_date" in column_of:
+        flag(no_date, "launch_date", col("launch_date"),
+             f"no launch date; the upload date {today.isoformat()} is used", reject=False)
+    launch = launch.fillna(pd.Timestamp(today))
+    out["launch_date"] = launch.dt.date
+    out["last_seen"] = pd.concat([launch, last.fillna(launch)], axis=1).max(axis=1).dt.date
+
+    for fld in ("est_spend_usd", "est_volume"):
+        values, bad = parse_numbers(col(fld))
+        flag(bad, fld, col(fld), "not a non-negative number; the value was ignored",
+             reject=False)
+        out[fld] = values
+    out["keywords"] = normalise_keywords(col("keywords"))
+    out["source"] = filename
+
+    accepted = out[~reject_mask].reset_index(drop=True)
+    rows_read = n + len(raw.issues)
+    report = IngestReport(filename=filename, status="committed", file_format=raw.file_format,
+                          rows_read=rows_read, rejected=rejected, warnings=warnings,
+                          mapping=mapping, row_label=raw.row_label)
+    if accepted.empty:
+        report.status = "refused"
+        report.message = ("no row could be imported" if n else "the file has a header but no rows")
+        return Prepared(report, None)
+
+    accepted["content_hash"] = content_hashes(accepted["company"], accepted["channel"],
+                                              accepted["title"], accepted["subject_line"],
+                                              accepted["content"])
+    accepted["variant_key"] = variant_keys(accepted["company"], accepted["channel"],
+                                           accepted["title"], accepted["content"])
+
+    # one sighting per distinct (piece, date); repeats of both are duplicates in the file
+    sightings = (accepted[["content_hash", "launch_date"]].drop_duplicates()
+                 .rename(columns={"launch_date": "seen_on"}))
+    report.duplicates = len(accepted) - len(sightings)
+    spans = accepted.groupby("content_hash", sort=False).agg(
+        first=("launch_date", "min"), last=("last_seen", "max"))
+    pieces = accepted.drop_duplicates("content_hash").set_index("content_hash")
+    pieces["launch_date"] = spans["first"]
+    pieces["last_seen"] = spans["last"]
+    pieces = pieces.reset_index()
+    if enrich is not None:
+        pieces = enrich(pieces)
+
+    stored_report = {
+        "mapping": mapping, "row_label": raw.row_label,
+        "rejected_rows": [asdict(i) for i in rejected[:REPORT_ISSUE_CAP]],
+        "warnings": [asdict(i) for i in warnings[:REPORT_ISSUE_CAP]],
+        "rejected_total": len(rejected), "warnings_total": len(warnings),
+        "new_companies": sorted(name for name, _ in new_companies),
+    }
+    batch = BatchWrite(filename=filename, source=source, file_format=raw.file_format,
+                       rows_read=rows_read, duplicates=report.duplicates,
+                       rejected=report.rejected_count, pieces=pieces, sightings=sightings,
+                       report=stored_report,
+                       new_companies=[(name, key, _main_industry(pieces, name))
+                                      for name, key in sorted(new_companies)])
+    return Prepared(report, batch)

@@ -1,0 +1,213 @@
+"""What every search backend offers: the request, the result, the errors and the interface.
+
+The app codes against :class:`SearchIndex`; :func:`competiscan.search.open_index` picks the
+backend from the URL. Both backends share the query language (:mod:`.query`), the analysis rules
+(amounts and percentages kept whole, English stemming, word splits, typo tolerance) and the
+checks and defaults in this module, so the same request gives the same documents everywhere.
+"""
+
+from __future__ import annotations
+
+import html
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+from ..model import OFFER_FIELD_TYPES
+
+__all__ = [
+    "SearchRequest",
+    "Hit",
+    "SearchResult",
+    "SearchIndex",
+    "QueryError",
+    "SearchUnavailable",
+    "FACET_FIELDS",
+    "FACET_SIZE",
+    "TEXT_FIELDS",
+    "TEXT_BOOSTS",
+    "NUMERIC_OFFER_FIELDS",
+    "SORTS",
+    "MAX_LIMIT",
+    "MAX_WINDOW",
+    "SNIPPET_CHARS",
+    "validate_request",
+    "plain_snippet",
+    "sorted_facet",
+]
+
+
+class QueryError(ValueError):
+    """The query or request cannot be understood; the message says what and where."""
+
+
+class SearchUnavailable(RuntimeError):
+    """The search backend cannot be reached or opened; the message says which and what to do."""
+
+
+#: Structured fields counted for facets, in the order pages show them.
+FACET_FIELDS: tuple[str, ...] = ("company", "channel", "campaign_type", "industry", "sentiment_label")
+#: Buckets per facet: more than any dataset has companies, so counts are never cut off.
+FACET_SIZE: int = 1_000
+
+#: Text fields searched, and how much a match in each weighs.
+TEXT_FIELDS: tuple[str, ...] = ("title", "subject_line", "content", "keywords")
+TEXT_BOOSTS: dict[str, float] = {"title": 3.0, "subject_line": 2.0, "content": 1.0, "keywords": 1.0}
+
+NUMERIC_OFFER_FIELDS: tuple[str, ...] = tuple(
+    name for name, kind in OFFER_FIELD_TYPES.items() if kind in (int, float)
+)
+
+SORTS: tuple[str, ...] = ("relevance", "date")
+MAX_LIMIT: int = 1_000
+#: Deepest hit a page may reach (Elasticsearch's default result window); both backends obey it.
+MAX_WINDOW: int = 10_000
+#: Length of a snippet, in characters.
+SNIPPET_CHARS: int = 200
+
+
+@dataclass
+class SearchRequest:
+    """One search: query text plus structured filters, sorting, paging and what to compute.
+
+    ``offer_ranges`` maps a numeric offer field (see :data:`NUMERIC_OFFER_FIELDS`) to an inclusive
+    ``(min, max)``; either end may be ``None``. ``ingested_after`` keeps campaigns stored strictly
+    after that moment (UTC, naive), which is what an alert on a saved search asks for.
+    ``sort="relevance"`` with no words in the query sorts by date, newest first.
+    """
+
+    query: str = ""
+    companies: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    campaign_types: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    offer_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    ingested_after: datetime | None = None
+    sort: str = "relevance"
+    limit: int = 20
+    offset: int = 0
+    facets: bool = True
+    highlight: bool = True
+
+
+@dataclass
+class Hit:
+    """One matching campaign. ``snippet`` is HTML: user text escaped, only ``<mark>`` tags ours."""
+
+    id: int
+    score: float
+    company: str
+    channel: str
+    campaign_type: str | None
+    industry: str
+    launch_date: date
+    title: str
+    snippet: str
+
+
+@dataclass
+class SearchResult:
+    """``total`` matches; ``hits`` the requested page; ``facets`` field → value → count over all
+    matches under the current filters (empty when the request asked for no facets)."""
+
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+
+
+class SearchIndex(ABC):
+    """A full-text index of campaigns. Documents are dicts as the store's search projection
+    gives them (see the package docstring); ``id`` is the store's campaign id."""
+
+    @abstractmethod
+    def add(self, docs: Iterable[Mapping[str, Any]]) -> int:
+        """Insert or replace documents by id, make them searchable; return how many."""
+
+    @abstractmethod
+    def delete(self, ids: Iterable[int]) -> int:
+        """Remove documents by id; return how many were in the index."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Remove every document."""
+
+    @abstractmethod
+    def count(self) -> int:
+        """Number of documents in the index."""
+
+    @abstractmethod
+    def ids(self) -> set[int]:
+        """Every indexed id, to reconcile the index with the store."""
+
+    @abstractmethod
+    def search(self, req: SearchRequest) -> SearchResult:
+        """Run a search. Raises :class:`QueryError` for a query or request that cannot be
+        understood and :class:`SearchUnavailable` when the backend cannot be reached."""
+
+    @abstractmethod
+    def ping(self) -> bool:
+        """Whether the backend answers."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """One line for people: which backend, where."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release files and connections."""
+
+    def __enter__(self) -> "SearchIndex":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def validate_request(req: SearchRequest) -> None:
+    """Check the parts of a request that do not come from query text.
+
+    Raises:
+        QueryError: an unknown sort, a limit or offset out of range, an offer range on a field
+            that is not a numeric offer term, or a bound that is not a number.
+    """
+    if req.sort not in SORTS:
+        raise QueryError(f"Unknown sort {req.sort!r}; use one of: {', '.join(SORTS)}.")
+    if not 0 <= req.limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be between 0 and {MAX_LIMIT:,}, not {req.limit}.")
+    if req.offset < 0:
+        raise QueryError(f"offset must be 0 or more, not {req.offset}.")
+    if req.offset + req.limit > MAX_WINDOW:
+        raise QueryError(
+            f"Only the first {MAX_WINDOW:,} hits can be paged through; narrow the search "
+            "with filters instead."
+        )
+    for name, bounds in req.offer_ranges.items():
+        if name not in NUMERIC_OFFER_FIELDS:
+            raise QueryError(
+                f"{name!r} is not a numeric offer term; use one of: {', '.join(NUMERIC_OFFER_FIELDS)}."
+            )
+        if len(bounds) != 2:
+            raise QueryError(f"The range for {name} must be a (min, max) pair.")
+        for bound in bounds:
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+                raise QueryError(f"The range for {name} must hold numbers or None, not {bound!r}.")
+
+
+def plain_snippet(*texts: str | None) -> str:
+    """The start of the first non-empty text, HTML-escaped: the snippet when nothing is
+    highlighted."""
+    for text in texts:
+        if text and text.strip():
+            text = " ".join(text.split())
+            cut = text if len(text) <= SNIPPET_CHARS else text[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+            return html.escape(cut)
+    return ""
+
+
+def sorted_facet(buckets: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Facet counts, largest first, ties by value: the same order from every backend."""
+    return dict(sorted(((str(k), int(n)) for k, n in buckets if n > 0), key=lambda kv: (-kv[1], kv[0])))

@@ -1,0 +1,511 @@
+"""The one search language, parsed once into our own syntax tree.
+
+Analysts type queries such as ``"0% APR" OR "zero interest"``, ``balance transfer -business``,
+``company:"capital one" rewrds``. This module turns that text into a small tree of dataclasses
+(:class:`Term`, :class:`Phrase`, :class:`And`, :class:`Or`, :class:`Not`, :class:`FieldFilter`)
+that each backend compiles into its own query objects. User text never reaches a backend's own
+query-string parser, so the syntax is the same everywhere and nothing the user types can be
+interpreted as backend syntax.
+
+The language
+    * words: every word must match (``travel rewards``); ``AND`` may be written out;
+    * ``"exact phrases"``;
+    * ``OR`` (upper case) between alternatives; ``AND`` binds tighter than ``OR``, as in
+      ordinary boolean logic: ``a b OR c`` means ``(a AND b) OR c``;
+    * ``-word``, ``-"a phrase"``, ``-(group)`` and ``NOT word`` exclude;
+    * parentheses group;
+    * field filters ``company:``, ``channel:``, ``type:``, ``industry:`` with a bare or quoted value
+      (``company:"capital one"``); values are matched case- and punctuation-insensitively.
+
+Parsing is lenient: stray operators are searched as words, unbalanced quotes and parentheses are
+closed at the end, punctuation that is not part of a word is ignored. Only what cannot be
+answered sensibly raises :class:`QueryError` (a query longer than :data:`MAX_QUERY_LENGTH`, too
+many words, parentheses nested too deep).
+
+Words are split the way the indexes split text (:data:`TOKEN_PATTERN`): amounts and percentages
+stay one token (``0%``, ``$200``, ``19.24%``), so ``"0% APR"`` does not match ``10% APR``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Union
+
+from .base import QueryError
+
+__all__ = [
+    "Term",
+    "Phrase",
+    "And",
+    "Or",
+    "Not",
+    "FieldFilter",
+    "Node",
+    "MATCH_ALL",
+    "MATCH_NONE",
+    "FILTER_FIELDS",
+    "MAX_QUERY_LENGTH",
+    "MAX_QUERY_TERMS",
+    "MAX_NESTING",
+    "MAX_TOKEN_BYTES",
+    "TOKEN_PATTERN",
+    "WORD_SPLITS",
+    "parse",
+    "expand_word_splits",
+    "prepare",
+    "tokenize",
+    "filter_key",
+    "fuzzy_distance",
+    "fuzzy_candidates",
+    "has_text",
+    "text_leaves",
+]
+
+#: One token: an amount or percentage kept whole (``$4,000``, ``0%``, ``19.24%``), or a word.
+#: Both backends build their analyzers from this pattern, so they agree on what a token is.
+TOKEN_PATTERN: str = r"\$?\d+(?:[.,]\d+)*%?|\w+"
+_TOKEN_RE = re.compile(TOKEN_PATTERN)
+
+#: Tokens this long (UTF-8 bytes) or longer are not indexed (tantivy's default limit); they are
+#: dropped from queries too, so they never turn a query into "match nothing".
+MAX_TOKEN_BYTES: int = 40
+
+MAX_QUERY_LENGTH: int = 1_000
+MAX_QUERY_TERMS: int = 100
+MAX_NESTING: int = 20
+
+#: What a user may write before ``:`` → the document field it filters.
+FILTER_FIELDS: dict[str, str] = {
+    "company": "company",
+    "channel": "channel",
+    "type": "campaign_type",
+    "industry": "industry",
+}
+
+#: Words marketing copy writes both joined and split. Either form in a query finds both forms
+#: in the text. Keys are the joined form as one token; values the split form's tokens.
+WORD_SPLITS: dict[str, tuple[str, ...]] = {
+    "cashback": ("cash", "back"),
+    "balancetransfer": ("balance", "transfer"),
+    "email": ("e", "mail"),
+    "ecommerce": ("e", "commerce"),
+    "noannualfee": ("no", "annual", "fee"),
+    "signup": ("sign", "up"),
+    "creditcard": ("credit", "card"),
+    "autopay": ("auto", "pay"),
+    "airmiles": ("air", "miles"),
+    "preapproved": ("pre", "approved"),
+    "prequalified": ("pre", "qualified"),
+    "homeowners": ("home", "owners"),
+    "wifi": ("wi", "fi"),
+}
+_JOINED_BY_SPLIT: dict[tuple[str, ...], str] = {v: k for k, v in WORD_SPLITS.items()}
+_LONGEST_SPLIT: int = max(len(v) for v in WORD_SPLITS.values())
+
+
+# --------------------------------------------------------------------------- the tree
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word (a single lower-cased token) to find in the text fields."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Tokens that must appear next to each other, in this order."""
+
+    words: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The phrase as one string, for backends that analyse text themselves."""
+        return " ".join(self.words)
+
+
+@dataclass(frozen=True)
+class And:
+    """Every child must match. ``And(())`` matches everything."""
+
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    """At least one child must match. ``Or(())`` matches nothing."""
+
+    children: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    """Everything the child does not match."""
+
+    child: "Node"
+
+
+@dataclass(frozen=True)
+class FieldFilter:
+    """A structured field equals a value; ``value`` is already :func:`filter_key`-normalised."""
+
+    field: str
+    value: str
+
+
+Node = Union[Term, Phrase, And, Or, Not, FieldFilter]
+
+MATCH_ALL: Node = And(())
+MATCH_NONE: Node = Or(())
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def tokenize(text: str) -> list[str]:
+    """Split text into lower-cased tokens the way the indexes do (before stemming)."""
+    return [
+        t
+        for t in (m.group().lower() for m in _TOKEN_RE.finditer(text))
+        if len(t.encode("utf-8")) < MAX_TOKEN_BYTES
+    ]
+
+
+def filter_key(value: str) -> str:
+    """Normalise a structured value for field filters: case, accents and punctuation ignored.
+
+    ``"Capital One"``, ``"capital-one"`` and ``"CAPITAL  ONE"`` all give ``"capital one"``;
+    ``direct_mail`` and ``direct mail`` both give ``"direct mail"``. Backends index this key
+    next to the original value, so ``company:"capital one"`` finds "Capital One".
+    """
+    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    return " ".join(re.findall(r"[a-z0-9]+", folded.lower()))
+
+
+def fuzzy_distance(word: str) -> int:
+    """Edit distance allowed for a word without an exact match: 0 below 4 characters,
+    1 for 4–7, 2 for 8 or more. Only alphabetic words are fuzzy: ``5%`` must never find ``6%``."""
+    if not word.isalpha() or len(word) < 4:
+        return 0
+    return 1 if len(word) < 8 else 2
+
+
+def text_leaves(node: Node) -> list[Term | Phrase]:
+    """All terms and phrases in the tree, in order (duplicates kept)."""
+    if isinstance(node, (Term, Phrase)):
+        return [node]
+    if isinstance(node, Not):
+        return text_leaves(node.child)
+    if isinstance(node, (And, Or)):
+        return [leaf for child in node.children for leaf in text_leaves(child)]
+    return []
+
+
+def fuzzy_candidates(node: Node) -> set[str]:
+    """Words of the tree that may be matched fuzzily when the index has no exact match."""
+    return {leaf.text for leaf in text_leaves(node) if isinstance(leaf, Term) and fuzzy_distance(leaf.text)}
+
+
+def has_text(node: Node) -> bool:
+    """Whether the tree searches any text (so ranking by relevance means something)."""
+    return bool(text_leaves(node))
+
+
+# --------------------------------------------------------------------------- lexer
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "word", "phrase", "neg", "lparen", "rparen"
+    text: str
+    start: int
+    end: int
+
+
+def _lex(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c.isspace() or unicodedata.category(c) == "Cc":
+            i += 1
+        elif c in "()":
+            tokens.append(_Token("lparen" if c == "(" else "rparen", c, i, i + 1))
+            i += 1
+        elif c == '"':
+            close = text.find('"', i + 1)
+            end = n if close == -1 else close  # an unbalanced quote runs to the end
+            tokens.append(_Token("phrase", text[i + 1 : end], i, min(end + 1, n)))
+            i = end + 1
+        else:
+            j = i
+            while j < n and not (text[j].isspace() or text[j] in '()"'):
+                j += 1
+            word = text[i:j]
+            # A leading "-" negates what is attached to it: -word, -"phrase", -(group).
+            # A dash standing alone, or followed by a space, is just punctuation.
+            stripped = word.lstrip("-")
+            if word.startswith("-") and (stripped or (j < n and text[j] in '("')):
+                tokens.append(_Token("neg", "-", i, i + len(word) - len(stripped)))
+                if stripped:
+                    tokens.append(_Token("word", stripped, j - len(stripped), j))
+            else:
+                tokens.append(_Token("word", word, i, j))
+            i = j
+    return tokens
+
+
+# --------------------------------------------------------------------------- parser
+
+
+class _Parser:
+    """Recursive descent over the tokens; every ``_parse_*`` returns a node or ``None`` (nothing
+    searchable there, e.g. punctuation only)."""
+
+    _FIELD_RE = re.compile(r"(?i)^(" + "|".join(FILTER_FIELDS) + r"):(.*)$", re.S)
+
+    def __init__(self, tokens: list[_Token]) -> None:
+        self.tokens = tokens
+        self.pos = 0
+        self.depth = 0
+
+    # token helpers
+    def _peek(self, offset: int = 0) -> _Token | None:
+        i = self.pos + offset
+        return self.tokens[i] if i < len(self.tokens) else None
+
+    def _is_op(self, tok: _Token | None, name: str) -> bool:
+        return tok is not None and tok.kind == "word" and tok.text == name
+
+    def _starts_operand(self, tok: _Token | None) -> bool:
+        return tok is not None and tok.kind != "rparen" and not (
+            self._is_op(tok, "AND") or self._is_op(tok, "OR")
+        )
+
+    # grammar
+    def parse_query(self) -> Node | None:
+        parts: list[Node | None] = []
+        while self._peek() is not None:
+            parts.append(self._parse_or())
+            if (tok := self._peek()) is not None and tok.kind == "rparen":
+                self.pos += 1  # a ")" without its "(" is ignored
+        return _and(parts)
+
+    def _parse_or(self) -> Node | None:
+        alternatives = [self._parse_and()]
+        while self._is_op(self._peek(), "OR") and self._starts_operand(self._peek(1)):
+            self.pos += 1
+            alternatives.append(self._parse_and())
+        return _or(alternatives)
+
+    def _parse_and(self) -> Node | None:
+        items: list[Node | None] = []
+        while (tok := self._peek()) is not None and tok.kind != "rparen":
+            operand_follows = self._starts_operand(self._peek(1))
+            if self._is_op(tok, "OR") and items and operand_follows:
+                break
+            if self._is_op(tok, "AND") and items and operand_follows:
+                self.pos += 1
+                continue
+            items.append(self._parse_unary())
+        return _and(items)
+
+    def _parse_unary(self) -> Node | None:
+        negate = False
+        # Iterative, so "NOT NOT ... x" or "----x" cannot exhaust the stack.
+        while (tok := self._peek()) is not None and (
+            tok.kind == "neg" or (self._is_op(tok, "NOT") and self._starts_operand(self._peek(1)))
+        ):
+            negate = not negate
+            self.pos += 1
+        node = self._parse_primary()
+        return Not(node) if negate and node is not None else node
+
+    def _parse_primary(self) -> Node | None:
+        tok = self._peek()
+        if tok is None:
+            return None
+        self.pos += 1
+        if tok.kind == "lparen":
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise QueryError(
+                    f"Parentheses are nested more than {MAX_NESTING} levels deep "
+                    f"(at character {tok.start + 1}); simplify the query."
+                )
+            node = self._parse_or()
+            if (close := self._peek()) is not None and close.kind == "rparen":
+                self.pos += 1  # an unclosed "(" is closed at the end of the query
+            self.depth -= 1
+            return node
+        if tok.kind == "phrase":
+            return _text_node(tok.text)
+        if tok.kind == "word":
+            return self._word(tok)
+        return None  # a stray ")" or "-" inside a group is punctuation
+
+    def _word(self, tok: _Token) -> Node | None:
+        match = self._FIELD_RE.match(tok.text)
+        if match:
+            field = FILTER_FIELDS[match.group(1).lower()]
+            value = match.group(2)
+            nxt = self._peek()
+            if not value and nxt is not None and nxt.kind == "phrase" and nxt.start == tok.end:
+                self.pos += 1
+                value = nxt.text
+            key = filter_key(value)
+            if key:
+                return FieldFilter(field, key)
+        return _text_node(tok.text)
+
+
+def _text_node(text: str) -> Node | None:
+    words = tokenize(text)
+    if not words:
+        return None
+    return Term(words[0]) if len(words) == 1 else Phrase(tuple(words))
+
+
+def _dedupe(nodes: list[Node]) -> tuple[Node, ...]:
+    return tuple(dict.fromkeys(nodes))
+
+
+def _and(nodes: list[Node | None]) -> Node | None:
+    """Conjunction of the non-empty nodes, flattened; ``None`` if there are none."""
+    flat: list[Node] = []
+    for node in nodes:
+        if isinstance(node, And):
+            flat.extend(node.children)
+        elif node is not None:
+            flat.append(node)
+    children = _dedupe(flat)
+    if not children:
+        return None
+    return children[0] if len(children) == 1 else And(children)
+
+
+def _or(nodes: list[Node | None]) -> Node | None:
+    """Disjunction of the non-empty nodes, flattened; ``None`` if there are none."""
+    flat: list[Node] = []
+    for node in nodes:
+        if isinstance(node, Or):
+            flat.extend(node.children)
+        elif node is not None:
+            flat.append(node)
+    children = _dedupe(flat)
+    if not children:
+        return None
+    return children[0] if len(children) == 1 else Or(children)
+
+
+def parse(text: str) -> Node:
+    """Parse a query into a tree, exactly as written (no word-split expansion).
+
+    A blank query gives :data:`MATCH_ALL` (browse everything under the filters); a query with
+    nothing searchable in it (only punctuation or emoji) gives :data:`MATCH_NONE`.
+
+    Raises:
+        QueryError: the query is longer than :data:`MAX_QUERY_LENGTH` characters, has more than
+            :data:`MAX_QUERY_TERMS` words and phrases, or nests parentheses deeper than
+            :data:`MAX_NESTING`.
+    """
+    if len(text) > MAX_QUERY_LENGTH:
+        raise QueryError(
+            f"The query is {len(text):,} characters long; the limit is {MAX_QUERY_LENGTH:,}. "
+            "Shorten it, or split it into several searches."
+        )
+    if not text.strip():
+        return MATCH_ALL
+    node = _Parser(_lex(text)).parse_query()
+    if node is None:
+        return MATCH_NONE
+    n_terms = len(text_leaves(node)) + _count_filters(node)
+    if n_terms > MAX_QUERY_TERMS:
+        raise QueryError(
+            f"The query has {n_terms} words, phrases and filters; the limit is {MAX_QUERY_TERMS}. "
+            "Remove some words."
+        )
+    return node
+
+
+def _count_filters(node: Node) -> int:
+    if isinstance(node, FieldFilter):
+        return 1
+    if isinstance(node, Not):
+        return _count_filters(node.child)
+    if isinstance(node, (And, Or)):
+        return sum(_count_filters(c) for c in node.children)
+    return 0
+
+
+# --------------------------------------------------------------------------- word splits
+
+
+def _phrase_variants(words: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The phrase with every split form joined, and with every joined form split."""
+    joined: list[str] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(_LONGEST_SPLIT, len(words) - i), 1, -1):
+            compound = _JOINED_BY_SPLIT.get(words[i : i + size])
+            if compound:
+                joined.append(compound)
+                i += size
+                break
+        else:
+            joined.append(words[i])
+            i += 1
+    split = [part for w in words for part in WORD_SPLITS.get(w, (w,))]
+    return list(dict.fromkeys([words, tuple(joined), tuple(split)]))
+
+
+def _phrase_or_term(words: tuple[str, ...]) -> Node:
+    return Term(words[0]) if len(words) == 1 else Phrase(words)
+
+
+def _expand_and_children(children: tuple[Node, ...]) -> list[Node]:
+    """Adjacent words that form a split (``cash back``) also match the joined word."""
+    out: list[Node] = []
+    i = 0
+    while i < len(children):
+        for size in range(min(_LONGEST_SPLIT, len(children) - i), 1, -1):
+            run = children[i : i + size]
+            if all(isinstance(c, Term) for c in run):
+                compound = _JOINED_BY_SPLIT.get(tuple(c.text for c in run))  # type: ignore[union-attr]
+                if compound:
+                    out.append(Or((And(tuple(run)), Term(compound))))
+                    i += size
+                    break
+        else:
+            out.append(expand_word_splits(children[i]))
+            i += 1
+    return out
+
+
+def expand_word_splits(node: Node) -> Node:
+    """Rewrite the tree so either spelling of a :data:`WORD_SPLITS` entry finds both.
+
+    ``cashback`` → ``cashback OR "cash back"``; ``"5% cash back"`` → ``"5% cash back" OR
+    "5% cashback"``; the bare words ``cash back`` → ``(cash AND back) OR cashback``.
+    """
+    if isinstance(node, Term):
+        split = WORD_SPLITS.get(node.text)
+        return Or((node, Phrase(split))) if split else node
+    if isinstance(node, Phrase):
+        variants = [_phrase_or_term(v) for v in _phrase_variants(node.words)]
+        return variants[0] if len(variants) == 1 else Or(tuple(variants))
+    if isinstance(node, Not):
+        return Not(expand_word_splits(node.child))
+    if isinstance(node, And):
+        return _and(_expand_and_children(node.children)) or MATCH_ALL
+    if isinstance(node, Or):
+        return _or([expand_word_splits(c) for c in node.children]) or MATCH_NONE
+    return node
+
+
+def prepare(text: str) -> Node:
+    """Parse and expand word splits: the tree backends compile. Raises :class:`QueryError`."""
+    return expand_word_splits(parse(text))

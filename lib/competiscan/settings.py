@@ -1,0 +1,109 @@
+"""Settings: environment variables, else `.streamlit/secrets.toml`, else defaults.
+
+This is the only module that reads ``os.environ``. Everything else receives a ``Settings``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+__all__ = ["Settings", "load_settings", "PROJECT_ROOT", "SETTING_NAMES"]
+
+# lib/competiscan/settings.py -> the checkout root, which holds data/ and .streamlit/
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# name -> (attribute, default, description). The README's settings table is checked against this.
+SETTING_NAMES: dict[str, tuple[str, str | None, str]] = {
+    "COMPETISCAN_DATABASE_URL": (
+        "database_url",
+        None,
+        "Store. A SQLAlchemy URL: `duckdb:///path.duckdb` or `postgresql+psycopg://user@host/db`. "
+        "Default: the DuckDB file `data/competiscan.duckdb`.",
+    ),
+    "COMPETISCAN_SEARCH_URL": (
+        "search_url",
+        None,
+        "Search index. A folder path selects the embedded tantivy index (default `data/index`); "
+        "an `http(s)://` URL selects Elasticsearch.",
+    ),
+    "OPENAI_API_KEY": ("openai_api_key", None, "Enables OpenAI enrichment when set."),
+    "OPENAI_BASE_URL": (
+        "openai_base_url",
+        None,
+        "Any OpenAI-compatible server (e.g. `http://127.0.0.1:8000/v1`). Default: OpenAI's.",
+    ),
+    "COMPETISCAN_OPENAI_MODEL": ("openai_model", "gpt-4o-mini", "Model used for enrichment."),
+    "COMPETISCAN_INBOX": (
+        "inbox",
+        None,
+        "Drop folder watched by the Live page (default `data/inbox`).",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, resolved to concrete values."""
+
+    database_url: str
+    search_url: str
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    inbox: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "inbox")
+    root: Path = PROJECT_ROOT
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def openai_enabled(self) -> bool:
+        return bool(self.openai_api_key)
+
+    def with_overrides(self, **changes: object) -> "Settings":
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _read_secrets(root: Path) -> Mapping[str, object]:
+    path = root / ".streamlit" / "secrets.toml"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, root: Path | None = None
+) -> Settings:
+    """Resolve settings: environment first, then `.streamlit/secrets.toml`, then defaults."""
+    env = os.environ if environ is None else environ
+    root = PROJECT_ROOT if root is None else root
+    secrets = _read_secrets(root)
+    values: dict[str, str | None] = {}
+    for name, (attr, default, _doc) in SETTING_NAMES.items():
+        raw = env.get(name)
+        if raw is None or raw == "":
+            secret = secrets.get(name)
+            raw = str(secret) if secret not in (None, "") else None
+        values[attr] = raw if raw is not None else default
+
+    data = root / "data"
+    database_url = values["database_url"] or f"duckdb:///{data / 'competiscan.duckdb'}"
+    search_url = values["search_url"] or str(data / "index")
+    inbox = Path(values["inbox"]) if values["inbox"] else data / "inbox"
+    if not inbox.is_absolute():
+        inbox = root / inbox
+    return Settings(
+        database_url=database_url,
+        search_url=search_url,
+        openai_api_key=values["openai_api_key"],
+        openai_base_url=values["openai_base_url"],
+        openai_model=values["openai_model"] or "gpt-4o-mini",
+        inbox=inbox,
+        root=root,
+    )

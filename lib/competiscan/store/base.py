@@ -1,0 +1,429 @@
+"""The Store: the source of truth, and the one room where SQL lives.
+
+Pages, the CLI and the other library modules call named methods (``store.write_batch``,
+``store.undo_batch``, ``store.summary``...) and never hold SQL. A backend subclass only supplies
+what really differs between databases: how a DataFrame is staged for bulk SQL, how a writer is
+serialised, and how connection errors are explained.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from abc import ABC, abstractmethod
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Iterable, Iterator, Sequence
+
+import pandas as pd
+import sqlalchemy as sa
+
+from ..model import OFFER_FIELDS
+from . import schema as S
+
+__all__ = ["Store", "BatchWrite", "BatchResult", "StoreError", "StoreLockedError",
+           "StoreUnavailableError", "NotFoundError"]
+
+
+class StoreError(RuntimeError):
+    """A store operation failed in a way the user can act on; the message says how."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the database file (DuckDB allows one writer process)."""
+
+
+class StoreUnavailableError(StoreError):
+    """The database cannot be reached."""
+
+
+class NotFoundError(StoreError, LookupError):
+    """The asked-for record does not exist."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class BatchWrite:
+    """Everything one upload writes, prepared by ingestion; written all-or-nothing.
+
+    ``pieces`` has one row per distinct campaign in the file (its ``content_hash`` and the
+    campaign columns, with ``launch_date``/``last_seen`` the first/last date the file saw it);
+    ``sightings`` has one row per distinct (content_hash, seen_on) of the file.
+    """
+
+    filename: str
+    source: str
+    file_format: str
+    rows_read: int
+    duplicates: int
+    rejected: int
+    pieces: pd.DataFrame
+    sightings: pd.DataFrame
+    report: dict[str, Any] = field(default_factory=dict)
+    # companies first seen in this file: (canonical name, alias key, industry)
+    new_companies: list[tuple[str, str, str | None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    batch_id: int
+    inserted: int
+    resighted: int
+    new_ids: tuple[int, int] | None  # inclusive id range of inserted campaigns, if any
+
+
+# Columns a search document needs (see competiscan.search.base).
+INDEX_COLUMNS: tuple[str, ...] = (
+    "id", "company", "industry", "channel", "campaign_type", "sentiment_label", "launch_date",
+    "ingested_at", "title", "subject_line", "content", "keywords", *OFFER_FIELDS,
+)
+
+
+class Store(ABC):
+    """A campaign store over one SQLAlchemy engine. Use :func:`competiscan.store.open_store`."""
+
+    dialect_name: str = ""
+
+    def __init__(self, url: str, engine: sa.Engine) -> None:
+        self.url = url
+        self.engine = engine
+        self._write_lock = threading.RLock()
+        self.migrate()
+
+    # ---------------------------------------------------------------- backend hooks
+    @abstractmethod
+    def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame,
+               types: dict[str, str]) -> None:
+        """Make ``frame`` queryable as table ``name`` inside the current transaction."""
+
+    @abstractmethod
+    def _unstage(self, conn: sa.Connection, name: str) -> None:
+        """Drop what ``_stage`` made."""
+
+    def _lock_for_write(self, conn: sa.Connection) -> None:
+        """Serialise writers across processes where the backend allows several."""
+
+    def describe(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    # ---------------------------------------------------------------- plumbing
+    @contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self._write_lock, self.engine.begin() as conn:
+            self._lock_for_write(conn)
+            yield conn
+
+    def _rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(sa.text(sql), params).fetchall()]
+
+    def _scalar(self, sql: str, **params: Any) -> Any:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.text(sql), params).fetchall()
+        return rows[0][0] if rows else None
+
+    def _frame(self, sql: str, **params: Any) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            result = conn.execute(sa.text(sql), params)
+            rows = result.fetchall()
+            return pd.DataFrame(rows, columns=list(result.keys()))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---------------------------------------------------------------- schema
+    def migrate(self) -> int:
+        """Apply pending migrations; returns the schema version now in force."""
+        with self._write() as conn:
+            S.schema_migrations.create(conn, checkfirst=True)
+            done = {r[0] for r in conn.execute(sa.select(S.schema_migrations.c.version)).fetchall()}
+            for version, _what, step in S.MIGRATIONS:
+                if version in done:
+                    continue
+                step(conn)
+                conn.execute(S.schema_migrations.insert().values(version=version,
+                                                                 applied_at=utcnow()))
+        return S.SCHEMA_VERSION
+
+    def schema_version(self) -> int:
+        return int(self._scalar("SELECT max(version) FROM schema_migrations") or 0)
+
+    # ---------------------------------------------------------------- companies
+    def ensure_companies(self, rows: Iterable[tuple[str, str | None, Sequence[str]]]) -> None:
+        """Register canonical companies (name, industry, alias keys); existing ones are kept."""
+        flat = [(name, key, industry) for name, industry, keys in rows for key in keys]
+        with self._write() as conn:
+            self._register_companies(conn, flat)
+
+    def _register_companies(self, conn: sa.Connection,
+                            rows: list[tuple[str, str, str | None]]) -> None:
+        if not rows:
+            return
+        known = {r[0] for r in conn.execute(sa.select(S.companies.c.name)).fetchall()}
+        known_alias = {r[0] for r in conn.execute(
+            sa.select(S.company_aliases.c.alias_key)).fetchall()}
+        companies = {name: industry for name, _key, industry in rows if name not in known}
+        aliases = {key: name for name, key, _industry in rows if key not in known_alias}
+        if companies:
+            conn.execute(S.companies.insert(),
+                         [{"name": k, "industry": v} for k, v in companies.items()])
+        if aliases:
+            conn.execute(S.company_aliases.insert(),
+                         [{"alias_key": k, "company": v} for k, v in aliases.items()])
+
+    def company_aliases(self) -> dict[str, str]:
+        return {r["alias_key"]: r["company"] for r in
+                self._rows("SELECT alias_key, company FROM company_aliases")}
+
+    def company_industries(self) -> dict[str, str]:
+        return {r["name"]: r["industry"] for r in
+                self._rows("SELECT name, industry FROM companies WHERE industry IS NOT NULL")}
+
+    # ---------------------------------------------------------------- ingestion writes
+    def write_batch(self, batch: BatchWrite) -> BatchResult:
+        """Write one upload atomically: every accepted row of it, or nothing."""
+        pieces = batch.pieces.reset_index(drop=True).copy()
+        pieces["seq"] = range(1, len(pieces) + 1)
+        cols = [c for c in pieces.columns if c in S.CAMPAIGN_COLUMNS
+                and c not in ("id", "batch_id", "ingested_at", "indexed")]
+        types = {c: _sql_type(c) for c in cols} | {"seq": "BIGINT"}
+        now = utcnow()
+        with self._write() as conn:
+            batch_id = int(conn.execute(sa.text(
+                "SELECT coalesce(max(id), 0) + 1 FROM upload_batches")).fetchall()[0][0])
+            base_id = int(conn.execute(sa.text(
+                "SELECT coalesce(max(id), 0) FROM campaigns")).fetchall()[0][0])
+            self._stage(conn, "incoming", pieces[cols + ["seq"]], types)
+            self._stage(conn, "incoming_sightings", batch.sightings[["content_hash", "seen_on"]],
+                        {"content_hash": "TEXT", "seen_on": "DATE"})
+            try:
+                known = int(conn.execute(sa.text(
+                    "SELECT count(*) FROM incoming i JOIN campaigns c "
+                    "ON c.content_hash = i.content_hash")).fetchall()[0][0])
+                col_list = ", ".join(cols)
+                sel_list = ", ".join(f"i.{c}" for c in cols)
+                conn.execute(sa.text(
+                    f"INSERT INTO campaigns (id, batch_id, ingested_at, indexed, {col_list}) "
+                    f"SELECT :base + i.seq, :batch, :now, false, {sel_list} FROM incoming i "
+                    "WHERE NOT EXISTS (SELECT 1 FROM campaigns c "
+                    "WHERE c.content_hash = i.content_hash)"),
+                    {"base": base_id, "batch": batch_id, "now": now})
+                # A re-sighting widens the known span of the piece; an earlier first sighting
+                # changes its launch date, which the index holds, so it must be re-indexed.
+                conn.execute(sa.text(
+                    "UPDATE campaigns SET "
+                    "indexed = (campaigns.indexed AND i.launch_date >= campaigns.launch_date), "
+                    "launch_date = least(campaigns.launch_date, i.launch_date), "
+                    "last_seen = greatest(campaigns.last_seen, i.last_seen) "
+                    "FROM incoming i WHERE campaigns.content_hash = i.content_hash "
+                    "AND campaigns.batch_id <> :batch"), {"batch": batch_id})
+                conn.execute(sa.text(
+                    "INSERT INTO sightings (campaign_id, batch_id, seen_on) "
+                    "SELECT c.id, :batch, s.seen_on FROM incoming_sightings s "
+                    "JOIN campaigns c ON c.content_hash = s.content_hash"), {"batch": batch_id})
+            finally:
+                self._unstage(conn, "incoming")
+                self._unstage(conn, "incoming_sightings")
+            self._register_companies(conn, batch.new_companies)
+            inserted = len(pieces) - known
+            resighted = len(batch.sightings) - inserted
+            report = dict(batch.report)
+            conn.execute(S.upload_batches.insert().values(
+                id=batch_id, created_at=now, source=batch.source, filename=batch.filename,
+                file_format=batch.file_format, rows_read=batch.rows_read, inserted=inserted,
+                resighted=resighted, duplicates=batch.duplicates, rejected=batch.rejected,
+                status="committed", report=json.dumps(report, default=str)))
+        new_ids = (base_id + 1, base_id + len(pieces)) if inserted else None
+        return BatchResult(batch_id=batch_id, inserted=inserted, resighted=resighted,
+                           new_ids=new_ids)
+
+    def undo_batch(self, batch_id: int) -> list[int]:
+        """Remove exactly what a batch added; returns the ids of campaigns that no longer exist.
+
+        A campaign the batch inserted survives when another batch also saw it (it then belongs
+        to the earliest such batch); first/last seen are recomputed from the remaining sightings.
+        """
+        with self._write() as conn:
+            row = conn.execute(sa.select(S.upload_batches.c.status).where(
+                S.upload_batches.c.id == batch_id)).fetchall()
+            if not row:
+                raise NotFoundError(f"No upload batch {batch_id}. `competiscan batches` lists them.")
+            if row[0][0] != "committed":
+                raise StoreError(f"Upload batch {batch_id} was already undone.")
+            params = {"b": batch_id}
+            gone = [r[0] for r in conn.execute(sa.text(
+                "SELECT id FROM campaigns WHERE batch_id = :b AND NOT EXISTS ("
+                "SELECT 1 FROM sightings s WHERE s.campaign_id = campaigns.id "
+                "AND s.batch_id <> :b) ORDER BY id"), params).fetchall()]
+            conn.execute(sa.text(
+                "UPDATE campaigns SET indexed = false WHERE id IN ("
+                "SELECT campaign_id FROM sightings WHERE batch_id = :b)"), params)
+            conn.execute(sa.text("DELETE FROM sightings WHERE batch_id = :b"), params)
+            conn.execute(sa.text(
+                "DELETE FROM campaigns WHERE batch_id = :b AND NOT EXISTS ("
+                "SELECT 1 FROM sightings s WHERE s.campaign_id = campaigns.id)"), params)
+            conn.execute(sa.text(
+                "UPDATE campaigns SET "
+                "launch_date = (SELECT min(s.seen_on) FROM sightings s "
+                "WHERE s.campaign_id = campaigns.id), "
+                "last_seen = (SELECT max(s.seen_on) FROM sightings s "
+                "WHERE s.campaign_id = campaigns.id), "
+                "batch_id = CASE WHEN batch_id = :b THEN (SELECT min(s.batch_id) FROM sightings s "
+                "WHERE s.campaign_id = campaigns.id) ELSE batch_id END "
+                "WHERE indexed = false AND EXISTS (SELECT 1 FROM sightings s "
+                "WHERE s.campaign_id = campaigns.id)"), params)
+            conn.execute(S.upload_batches.update().where(S.upload_batches.c.id == batch_id)
+                         .values(status="undone", undone_at=utcnow()))
+        return gone
+
+    # ---------------------------------------------------------------- batches
+    def batches(self, limit: int = 100) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT id, created_at, source, filename, file_format, rows_read, inserted, "
+            "resighted, duplicates, rejected, status, undone_at FROM upload_batches "
+            "ORDER BY id DESC LIMIT :n", n=limit)
+
+    def batch(self, batch_id: int) -> dict[str, Any]:
+        rows = self._rows("SELECT * FROM upload_batches WHERE id = :b", b=batch_id)
+        if not rows:
+            raise NotFoundError(f"No upload batch {batch_id}.")
+        row = rows[0]
+        row["report"] = json.loads(row["report"]) if row.get("report") else {}
+        return row
+
+    # ---------------------------------------------------------------- reads
+    def count(self) -> int:
+        return int(self._scalar("SELECT count(*) FROM campaigns") or 0)
+
+    def summary(self) -> dict[str, Any]:
+        """What is in the store: counts, date span, companies, last upload."""
+        row = self._rows(
+            "SELECT count(*) AS campaigns, count(DISTINCT company) AS companies, "
+            "count(DISTINCT channel) AS channels, count(DISTINCT industry) AS industries, "
+            "min(launch_date) AS first_date, max(last_seen) AS last_date, "
+            "sum(CASE WHEN indexed THEN 0 ELSE 1 END) AS pending_index FROM campaigns")[0]
+        last = self._rows(
+            "SELECT id, created_at, filename, inserted, resighted, rejected FROM upload_batches "
+            "WHERE status = 'committed' ORDER BY id DESC LIMIT 1")
+        row["pending_index"] = int(row["pending_index"] or 0)
+        row["last_upload"] = last[0] if last else None
+        return row
+
+    def campaign(self, campaign_id: int) -> dict[str, Any]:
+        rows = self._rows("SELECT * FROM campaigns WHERE id = :i", i=campaign_id)
+        if not rows:
+            raise NotFoundError(f"No campaign with id {campaign_id}.")
+        return rows[0]
+
+    def campaigns_by_ids(self, ids: Sequence[int], columns: Sequence[str] | None = None
+                         ) -> pd.DataFrame:
+        cols = ", ".join(_checked_columns(columns)) if columns else "*"
+        if not ids:
+            return self._frame(f"SELECT {cols} FROM campaigns WHERE false")
+        stmt = sa.text(f"SELECT {cols} FROM campaigns WHERE id IN :ids").bindparams(
+            sa.bindparam("ids", expanding=True))
+        with self.engine.connect() as conn:
+            result = conn.execute(stmt, {"ids": [int(i) for i in ids]})
+            frame = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        order = {int(i): n for n, i in enumerate(ids)}
+        return frame.sort_values("id", key=lambda s: s.map(order)).reset_index(drop=True)
+
+    def sightings_of(self, campaign_id: int) -> list[dict[str, Any]]:
+        return self._rows(
+            "SELECT s.seen_on, s.batch_id, b.filename FROM sightings s "
+            "JOIN upload_batches b ON b.id = s.batch_id WHERE s.campaign_id = :i "
+            "ORDER BY s.seen_on", i=campaign_id)
+
+    def variants_of(self, campaign_id: int, limit: int = 20) -> list[dict[str, Any]]:
+        """Other campaigns with the same variant key: the same piece with small changes."""
+        return self._rows(
+            "SELECT o.id, o.title, o.channel, o.launch_date, o.last_seen FROM campaigns c "
+            "JOIN campaigns o ON o.variant_key = c.variant_key AND o.id <> c.id "
+            "WHERE c.id = :i ORDER BY o.launch_date LIMIT :n", i=campaign_id, n=limit)
+
+    def newest(self, limit: int = 10, since: datetime | None = None) -> pd.DataFrame:
+        """The most recently ingested campaigns, optionally only those ingested after ``since``."""
+        where = "WHERE ingested_at > :since" if since else ""
+        return self._frame(
+            "SELECT id, company, channel, campaign_type, title, launch_date, ingested_at "
+            f"FROM campaigns {where} ORDER BY ingested_at DESC, id DESC LIMIT :n",
+            n=limit, since=since)
+
+    def distinct_values(self, column: str) -> list[str]:
+        (col,) = _checked_columns([column])
+        return [r[col] for r in self._rows(
+            f"SELECT DISTINCT {col} FROM campaigns WHERE {col} IS NOT NULL ORDER BY {col}")]
+
+    def export_frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        cols = ", ".join(_checked_columns(columns)) if columns else "*"
+        return self._frame(f"SELECT {cols} FROM campaigns ORDER BY id")
+
+    # ---------------------------------------------------------------- search projection
+    def pending_index_docs(self, chunk: int = 50_000, after_id: int = 0) -> pd.DataFrame:
+        """Campaigns not yet in the search index, in id order, ``chunk`` at a time."""
+        return self._frame(
+            f"SELECT {', '.join(INDEX_COLUMNS)} FROM campaigns WHERE indexed = false "
+            "AND id > :after ORDER BY id LIMIT :n", after=after_id, n=chunk)
+
+    def all_index_docs(self, chunk: int = 50_000, after_id: int = 0) -> pd.DataFrame:
+        return self._frame(
+            f"SELECT {', '.join(INDEX_COLUMNS)} FROM campaigns WHERE id > :after "
+            "ORDER BY id LIMIT :n", after=after_id, n=chunk)
+
+    def mark_indexed(self, ids: Sequence[int], indexed: bool = True) -> None:
+        if not len(ids):
+            return
+        with self._write() as conn:
+            self._stage(conn, "marked", pd.DataFrame({"id": list(map(int, ids))}),
+                        {"id": "BIGINT"})
+            try:
+                conn.execute(sa.text("UPDATE campaigns SET indexed = :v "
+                                     "WHERE id IN (SELECT id FROM marked)"), {"v": indexed})
+            finally:
+                self._unstage(conn, "marked")
+
+    def mark_all_unindexed(self) -> None:
+        with self._write() as conn:
+            conn.execute(sa.text("UPDATE campaigns SET indexed = false"))
+
+    def all_ids(self) -> set[int]:
+        with self.engine.connect() as conn:
+            return {r[0] for r in conn.execute(sa.text("SELECT id FROM campaigns")).fetchall()}
+
+
+_SQL_TYPES: dict[str, str] = {
+    "launch_date": "DATE", "last_seen": "DATE", "est_spend_usd": "DOUBLE PRECISION",
+    "est_volume": "DOUBLE PRECISION", "sentiment_score": "DOUBLE PRECISION",
+    "campaign_type_confidence": "DOUBLE PRECISION", "enriched_at": "TIMESTAMP",
+    "intro_apr_months": "INTEGER", "bonus_window_months": "INTEGER", "bonus_unit": "TEXT",
+}
+
+
+def _sql_type(column: str) -> str:
+    if column in _SQL_TYPES:
+        return _SQL_TYPES[column]
+    if column in OFFER_FIELDS:
+        return "DOUBLE PRECISION"
+    return "TEXT"
+
+
+def _checked_columns(columns: Sequence[str]) -> list[str]:
+    """Column names come from code, but a typo must not become SQL: check them."""
+    bad = [c for c in columns if c not in S.CAMPAIGN_COLUMNS]
+    if bad:
+        raise ValueError(f"Unknown campaign column(s): {', '.join(bad)}")
+    return list(columns)
+
+
+def to_date(value: Any) -> date | None:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return pd.Timestamp(value).date()

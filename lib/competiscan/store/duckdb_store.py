@@ -1,0 +1,53 @@
+"""DuckDB backend: one file under data/, no server. Bulk paths go through Arrow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import sqlalchemy as sa
+
+from .base import Store, StoreLockedError, StoreUnavailableError
+
+__all__ = ["DuckDBStore"]
+
+
+def _raw(conn: sa.Connection) -> duckdb.DuckDBPyConnection:
+    raw = conn.connection.driver_connection
+    # DuckDB 2 refuses register() while a fetched result is still open on the connection.
+    raw.complete()
+    return raw
+
+
+class DuckDBStore(Store):
+    dialect_name = "duckdb"
+
+    def __init__(self, url: str) -> None:
+        engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=4)
+        database = engine.url.database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with engine.connect():
+                pass
+        except Exception as exc:  # duckdb raises IOException subclasses for locks
+            message = str(exc)
+            if "lock" in message.lower():
+                raise StoreLockedError(
+                    f"The database file {database} is in use by another process (most likely "
+                    "the running Competiscan app; DuckDB allows one process at a time). Use the "
+                    "app's Upload page, drop the file into the inbox folder (COMPETISCAN_INBOX) "
+                    "for the running app to ingest, or stop the app and run this again."
+                ) from None
+            raise StoreUnavailableError(f"Cannot open DuckDB file {database}: {message}") from None
+        super().__init__(url, engine)
+
+    def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame,
+               types: dict[str, str]) -> None:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        _raw(conn).register(name, table)
+
+    def _unstage(self, conn: sa.Connection, name: str) -> None:
+        _raw(conn).unregister(name)
