@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Union
 
 from .base import QueryError
@@ -174,6 +175,7 @@ def tokenize(text: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=4096)  # called per indexed document; the values repeat a lot
 def filter_key(value: str) -> str:
     """Normalise a structured value for field filters: case, accents and punctuation ignored.
 

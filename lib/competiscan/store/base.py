@@ -395,6 +395,142 @@ class Store(ABC):
             return {r[0] for r in conn.execute(sa.text("SELECT id FROM campaigns")).fetchall()}
 
 
+    # ---------------------------------------------------------------- enrichment
+    def get_many(self, keys: Sequence[tuple[str, str, str]]) -> dict[tuple[str, str, str], dict]:
+        """Cached model answers by (content_hash, model, prompt_version)."""
+        if not keys:
+            return {}
+        frame = pd.DataFrame(list(keys), columns=["content_hash", "model", "prompt_version"])
+        with self.engine.connect() as conn:
+            self._stage(conn, "wanted", frame, {})
+            try:
+                rows = conn.execute(sa.text(
+                    "SELECT e.content_hash, e.model, e.prompt_version, e.result "
+                    "FROM enrichment_cache e JOIN wanted w ON w.content_hash = e.content_hash "
+                    "AND w.model = e.model AND w.prompt_version = e.prompt_version")).fetchall()
+            finally:
+                self._unstage(conn, "wanted")
+            conn.commit()
+        return {(r[0], r[1], r[2]): json.loads(r[3]) for r in rows}
+
+    def put_many(self, items: dict[tuple[str, str, str], dict]) -> None:
+        """Store model answers; an existing answer for the same key is kept."""
+        if not items:
+            return
+        with self._write() as conn:
+            frame = pd.DataFrame(list(items), columns=["content_hash", "model", "prompt_version"])
+            self._stage(conn, "offered", frame, {})
+            try:
+                existing = {(r[0], r[1], r[2]) for r in conn.execute(sa.text(
+                    "SELECT e.content_hash, e.model, e.prompt_version FROM enrichment_cache e "
+                    "JOIN offered o ON o.content_hash = e.content_hash AND o.model = e.model "
+                    "AND o.prompt_version = e.prompt_version")).fetchall()}
+            finally:
+                self._unstage(conn, "offered")
+            now = utcnow()
+            rows = [{"content_hash": k[0], "model": k[1], "prompt_version": k[2],
+                     "result": json.dumps(v, default=str), "created_at": now}
+                    for k, v in items.items() if k not in existing]
+            if rows:
+                conn.execute(S.enrichment_cache.insert(), rows)
+
+    def enrichment_inputs(self, only_not_by: str | None = None, limit: int = 10_000,
+                          after_id: int = 0) -> pd.DataFrame:
+        """Campaign texts to enrich, in id order; optionally only those not yet enriched by
+        ``only_not_by`` (an ``enriched_by`` value)."""
+        where = "AND (enriched_by IS NULL OR enriched_by <> :by)" if only_not_by else ""
+        return self._frame(
+            "SELECT id, content_hash, title, subject_line, content, channel, campaign_type, "
+            "campaign_type_source FROM campaigns WHERE id > :after "
+            f"{where} ORDER BY id LIMIT :n", after=after_id, n=limit, by=only_not_by)
+
+    def write_enrichment(self, frame: pd.DataFrame) -> None:
+        """Replace the enrichment columns of the campaigns in ``frame`` (by id)."""
+        if frame.empty:
+            return
+        cols = [c for c in frame.columns if c in S.CAMPAIGN_COLUMNS and c != "id"]
+        types = {c: _sql_type(c) for c in cols} | {"id": "BIGINT"}
+        with self._write() as conn:
+            self._stage(conn, "enriched", frame[["id", *cols]], types)
+            try:
+                sets = ", ".join(f"{c} = e.{c}" for c in cols)
+                conn.execute(sa.text(f"UPDATE campaigns SET {sets}, indexed = false "
+                                     "FROM enriched e WHERE campaigns.id = e.id"))
+            finally:
+                self._unstage(conn, "enriched")
+
+    # ---------------------------------------------------------------- jobs
+    def start_job(self, kind: str, total: int) -> int:
+        with self._write() as conn:
+            job_id = int(conn.execute(sa.text(
+                "SELECT coalesce(max(id), 0) + 1 FROM jobs")).fetchall()[0][0])
+            conn.execute(S.jobs.insert().values(id=job_id, kind=kind, status="running",
+                                                total=total, done=0, started_at=utcnow()))
+        return job_id
+
+    def update_job(self, job_id: int, *, done: int | None = None, status: str | None = None,
+                   message: str | None = None) -> None:
+        values: dict[str, Any] = {}
+        if done is not None:
+            values["done"] = done
+        if status is not None:
+            values["status"] = status
+            if status != "running":
+                values["finished_at"] = utcnow()
+        if message is not None:
+            values["message"] = message
+        with self._write() as conn:
+            conn.execute(S.jobs.update().where(S.jobs.c.id == job_id).values(**values))
+
+    def job(self, job_id: int) -> dict[str, Any]:
+        rows = self._rows("SELECT * FROM jobs WHERE id = :i", i=job_id)
+        if not rows:
+            raise NotFoundError(f"No job {job_id}.")
+        return rows[0]
+
+    def jobs(self, limit: int = 20) -> list[dict[str, Any]]:
+        return self._rows("SELECT * FROM jobs ORDER BY id DESC LIMIT :n", n=limit)
+
+    # ---------------------------------------------------------------- saved searches
+    def save_search(self, name: str, query: str, filters: dict[str, Any]) -> int:
+        name = " ".join(name.split())
+        if not name:
+            raise StoreError("A saved search needs a name.")
+        now = utcnow()
+        with self._write() as conn:
+            if conn.execute(sa.select(S.saved_searches.c.id).where(
+                    S.saved_searches.c.name == name)).fetchall():
+                raise StoreError(f"A saved search named {name!r} exists; pick another name.")
+            new_id = int(conn.execute(sa.text(
+                "SELECT coalesce(max(id), 0) + 1 FROM saved_searches")).fetchall()[0][0])
+            conn.execute(S.saved_searches.insert().values(
+                id=new_id, name=name, query=query, filters=json.dumps(filters, default=str),
+                created_at=now, last_checked_at=now))
+        return new_id
+
+    def saved_searches(self) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT * FROM saved_searches ORDER BY name")
+        for row in rows:
+            row["filters"] = json.loads(row["filters"])
+        return rows
+
+    def saved_search(self, search_id: int) -> dict[str, Any]:
+        rows = self._rows("SELECT * FROM saved_searches WHERE id = :i", i=search_id)
+        if not rows:
+            raise NotFoundError(f"No saved search {search_id}.")
+        rows[0]["filters"] = json.loads(rows[0]["filters"])
+        return rows[0]
+
+    def mark_search_checked(self, search_id: int, when: datetime | None = None) -> None:
+        with self._write() as conn:
+            conn.execute(S.saved_searches.update().where(S.saved_searches.c.id == search_id)
+                         .values(last_checked_at=when or utcnow()))
+
+    def delete_saved_search(self, search_id: int) -> None:
+        with self._write() as conn:
+            conn.execute(S.saved_searches.delete().where(S.saved_searches.c.id == search_id))
+
+
 _SQL_TYPES: dict[str, str] = {
     "launch_date": "DATE", "last_seen": "DATE", "est_spend_usd": "DOUBLE PRECISION",
     "est_volume": "DOUBLE PRECISION", "sentiment_score": "DOUBLE PRECISION",

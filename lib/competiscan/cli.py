@@ -1,0 +1,383 @@
+"""`competiscan` command line: argument parsing and printing around the library, nothing more.
+
+Errors a user can cause print one line saying what was wrong and exit non-zero; no tracebacks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import runpy
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+__all__ = ["main"]
+
+
+class CliError(Exception):
+    """A user-facing failure: printed as one line, exit status 2."""
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return str(value)
+
+
+def _print_json(payload: Any) -> None:
+    print(json.dumps(payload, default=_json_default, ensure_ascii=False, indent=2))
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _workbench(args: argparse.Namespace):
+    from .workbench import Workbench
+    return Workbench.open()
+
+
+def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    if not rows:
+        return "(none)"
+    cells = [[str(r.get(c, "") if r.get(c) is not None else "") for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------ commands
+def cmd_generate(args: argparse.Namespace) -> int:
+    from .generate import generate_campaigns, write_campaigns
+    if args.rows < 1:
+        raise CliError("--rows must be at least 1")
+    frame = generate_campaigns(args.rows, seed=args.seed)
+    write_campaigns(frame, args.out)
+    print(f"wrote {len(frame):,} campaigns to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _read_file(path: str) -> bytes:
+    p = Path(path)
+    if not p.is_file():
+        raise CliError(f"{path}: no such file")
+    return p.read_bytes()
+
+
+def _catalogue_aliases() -> tuple[dict[str, str], dict[str, str]]:
+    from .companies import KNOWN_COMPANIES, alias_map
+    return alias_map(), {c.name: c.industry for c in KNOWN_COMPANIES}
+
+
+def _report_lines(report) -> list[str]:
+    lines = [f"{report.filename}: {report.status}"
+             + (f" — {report.message}" if report.message else "")]
+    lines.append(f"  rows read {report.rows_read:,}, inserted {report.inserted:,}, re-sighted "
+                 f"{report.resighted:,}, duplicates {report.duplicates:,}, rejected "
+                 f"{report.rejected_count:,}" + (f", batch {report.batch_id}"
+                                                 if report.batch_id else ""))
+    for issue in report.rejected[:50]:
+        where = f"{report.row_label} {issue.row}" + (f", column {issue.column}"
+                                                     if issue.column else "")
+        shown = f" ({issue.value!r})" if issue.value is not None else ""
+        lines.append(f"  rejected {where}: {issue.reason}{shown}")
+    if len(report.rejected) > 50:
+        lines.append(f"  … and {len(report.rejected) - 50:,} more rejected rows (use --json)")
+    for issue in report.warnings[:20]:
+        lines.append(f"  warning {report.row_label} {issue.row}, column {issue.column}: "
+                     f"{issue.reason}")
+    return lines
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .ingest import prepare_bytes
+    aliases, industries = _catalogue_aliases()
+    prepared = prepare_bytes(_read_file(args.file), Path(args.file).name, source="validate",
+                             aliases=aliases, industries=industries)
+    report = prepared.report
+    if prepared.batch is not None:
+        report.inserted = len(prepared.batch.pieces)
+        report.resighted = len(prepared.batch.sightings) - len(prepared.batch.pieces)
+    valid = report.status == "committed" and not report.rejected
+    if args.json:
+        payload = report.to_dict()
+        payload["status"] = "valid" if valid else "invalid"
+        payload["batch_id"] = None
+        _print_json(payload)
+    else:
+        report.status = "valid" if valid else ("invalid" if report.status == "committed"
+                                               else report.status)
+        print("\n".join(_report_lines(report)))
+    return 0 if valid else 1
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from .generate import write_campaigns
+    from .ingest import UnreadableFileError, format_of, read_table
+    try:
+        format_of(args.output)
+        table = read_table(_read_file(args.input), Path(args.input).name)
+    except UnreadableFileError as exc:
+        raise CliError(str(exc)) from None
+    write_campaigns(table.frame, args.output)
+    print(f"wrote {len(table.frame):,} rows to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    wb = _workbench(args)
+    status = 0
+    reports = []
+    for path in args.files:
+        data = _read_file(path)
+        report = wb.ingest_bytes(data, Path(path).name, source="cli", enrich=not args.no_enrich)
+        reports.append(report)
+        if report.status != "committed":
+            status = 1
+    # The report is JSON whether or not --json is given: it is what scripts read.
+    payloads = [r.to_dict() for r in reports]
+    _print_json(payloads[0] if len(payloads) == 1 else payloads)
+    return status
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    rows = _workbench(args).store.batches(limit=args.limit)
+    if args.json:
+        _print_json(rows)
+    else:
+        print(_table(rows, ["id", "created_at", "source", "filename", "inserted", "resighted",
+                            "duplicates", "rejected", "status"]))
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    wb = _workbench(args)
+    result = wb.undo_batch(args.batch_id)
+    payload = {"batch_id": args.batch_id, "removed_campaigns": result.deleted,
+               "index_error": result.error}
+    if args.json:
+        _print_json(payload)
+    else:
+        print(f"undid batch {args.batch_id}: {result.deleted:,} campaigns removed"
+              + (f"; search index not updated: {result.error}" if result.error else ""))
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import run_checks
+    checks = run_checks()
+    if args.json:
+        _print_json(checks)
+    else:
+        for check in checks:
+            mark = {"ok": "ok ", "off": "-- ", "fail": "!! "}[check["status"]]
+            print(f"{mark} {check['part']}: {check['detail']}")
+    return 0 if all(c["status"] != "fail" for c in checks) else 1
+
+
+def cmd_reindex(args: argparse.Namespace) -> int:
+    wb = _workbench(args)
+    result = wb.reindex()
+    if result.error:
+        raise CliError(f"reindex failed after {result.indexed:,} campaigns: {result.error}")
+    counts = wb.index_consistency()
+    if args.json:
+        _print_json({"indexed": result.indexed, **counts})
+    else:
+        print(f"indexed {result.indexed:,} campaigns; store {counts['store']:,}, "
+              f"index {counts['index']:,}")
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from .search import SearchRequest
+    wb = _workbench(args)
+    req = SearchRequest(query=args.query, companies=tuple(args.company),
+                        channels=tuple(args.channel), campaign_types=tuple(args.type),
+                        industries=tuple(args.industry), date_from=args.date_from,
+                        date_to=args.date_to, sort=args.sort, limit=args.limit)
+    result = wb.index.search(req)
+    payload = {
+        "total": result.total,
+        "hits": [{"id": h.id, "company": h.company, "channel": h.channel,
+                  "campaign_type": h.campaign_type, "launch_date": h.launch_date,
+                  "title": h.title, "snippet": h.snippet, "score": h.score}
+                 for h in result.hits],
+        "facets": result.facets,
+    }
+    if args.json:
+        _print_json(payload)
+    else:
+        print(f"{result.total:,} campaigns match")
+        print(_table(payload["hits"], ["id", "launch_date", "company", "channel", "title"]))
+    return 0
+
+
+def cmd_trends(args: argparse.Namespace) -> int:
+    from .analytics import trends
+    rows = trends(_workbench(args).store, by=args.by, interval=args.interval,
+                  companies=tuple(args.company), channels=tuple(args.channel),
+                  date_from=args.date_from, date_to=args.date_to)
+    if args.json:
+        _print_json(rows)
+    else:
+        print(_table(rows, ["period", "key", "count", "share"]))
+    return 0
+
+
+def cmd_offers(args: argparse.Namespace) -> int:
+    from .analytics import offers
+    rows = offers(_workbench(args).store, companies=tuple(args.company))
+    if args.json:
+        _print_json(rows)
+    else:
+        for row in rows:
+            print(json.dumps(row, default=_json_default))
+    return 0
+
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    from .enrich.runner import enrich_file, enrich_store
+    if args.file:
+        if not args.out:
+            raise CliError("--file needs --out OUT.jsonl")
+        summary = enrich_file(Path(args.file), Path(args.out), provider=args.provider)
+    else:
+        summary = enrich_store(_workbench(args), provider=args.provider,
+                               only_pending=not args.all, show_progress=not args.json)
+    if args.json:
+        _print_json(summary)
+    else:
+        print(summary.get("message") or json.dumps(summary, default=_json_default))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .export import export_campaigns
+    wb = _workbench(args)
+    count = export_campaigns(wb, Path(args.out), query=args.query)
+    print(f"wrote {count:,} campaigns to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .settings import PROJECT_ROOT
+    script = PROJECT_ROOT / "bench" / f"{args.which}.py"
+    if not script.is_file():
+        raise CliError(f"no benchmark {args.which!r} (looked for {script})")
+    sys.argv = [str(script), *args.rest]
+    runpy.run_path(str(script), run_name="__main__")
+    return 0
+
+
+# ------------------------------------------------------------------------------ parser
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="competiscan",
+        description="Competitive-marketing intelligence: ingest, search and analyse campaigns.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help: str,
+            json_flag: bool = True) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print JSON")
+        return p
+
+    p = add("generate", cmd_generate, "write realistic sample campaigns to a file", False)
+    p.add_argument("out", help="output file; format from the extension "
+                               "(.csv .json .jsonl .xlsx .parquet)")
+    p.add_argument("--rows", type=int, default=5000)
+    p.add_argument("--seed", type=int, default=0)
+
+    p = add("validate", cmd_validate, "check a file without storing it (exit 1 if any row is bad)")
+    p.add_argument("file")
+
+    p = add("convert", cmd_convert, "convert a campaign file between formats", False)
+    p.add_argument("input")
+    p.add_argument("output")
+
+    p = add("ingest", cmd_ingest, "load files into the store and the search index")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--no-enrich", action="store_true", help="skip local enrichment")
+
+    p = add("batches", cmd_batches, "list upload batches")
+    p.add_argument("--limit", type=int, default=50)
+
+    p = add("undo", cmd_undo, "remove exactly what an upload batch added")
+    p.add_argument("batch_id", type=int)
+
+    add("doctor", cmd_doctor, "what is configured and reachable: store, search, OpenAI")
+    add("reindex", cmd_reindex, "rebuild the search index from the store")
+
+    p = add("search", cmd_search, "search campaigns with the query language")
+    p.add_argument("query")
+    p.add_argument("--company", action="append", default=[])
+    p.add_argument("--channel", action="append", default=[])
+    p.add_argument("--type", action="append", default=[])
+    p.add_argument("--industry", action="append", default=[])
+    p.add_argument("--from", dest="date_from", type=_date)
+    p.add_argument("--to", dest="date_to", type=_date)
+    p.add_argument("--sort", choices=["relevance", "date"], default="relevance")
+    p.add_argument("--limit", type=int, default=20)
+
+    p = add("trends", cmd_trends, "campaign volume and share over time")
+    p.add_argument("--by", choices=["company", "channel", "type", "industry"], default="company")
+    p.add_argument("--interval", choices=["day", "week", "month"], default="week")
+    p.add_argument("--company", action="append", default=[])
+    p.add_argument("--channel", action="append", default=[])
+    p.add_argument("--from", dest="date_from", type=_date)
+    p.add_argument("--to", dest="date_to", type=_date)
+
+    p = add("offers", cmd_offers, "best current offer terms per company")
+    p.add_argument("--company", action="append", default=[])
+
+    p = add("enrich", cmd_enrich, "enrich stored campaigns, or a file into JSON Lines")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--pending", action="store_true", help="only campaigns not yet "
+                       "enriched by the provider (default)")
+    group.add_argument("--all", action="store_true", help="every campaign")
+    p.add_argument("--provider", choices=["local", "openai"], default="local")
+    p.add_argument("--file", help="enrich the records of this upload file without storing them")
+    p.add_argument("--out", help="with --file: the JSON Lines file to write")
+
+    p = add("export", cmd_export, "export campaigns (all, or a search's results)", False)
+    p.add_argument("out", help="output file: .csv or .xlsx")
+    p.add_argument("--query", default="", help="only campaigns matching this search")
+
+    p = add("bench", cmd_bench, "run a benchmark from bench/ (ingest, search, enrich, "
+                                "analytics, pages)", False)
+    p.add_argument("which")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from .errors import USER_ERRORS
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"competiscan: {exc}", file=sys.stderr)
+        return 2
+    except USER_ERRORS as exc:
+        print(f"competiscan: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("competiscan: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,321 @@
+"""Offer terms out of marketing copy: APRs, bonuses, cash back, fees and APY as typed values.
+
+`extract_offers` reads one text (title, subject and body joined) and returns every field of
+`model.OFFER_FIELDS`, None when the copy does not state it. The rules are regular expressions,
+compiled once, run on the lower-cased text, and each family is skipped when a cheap substring
+test shows it cannot match; most pieces mention only one or two kinds of term.
+
+Conventions when the copy states a term more than once (documented because analysts compare
+offers on these numbers):
+
+- intro APR: the first intro/promotional APR mentioned (usually the headline one); any 0% APR
+  is an intro APR, since no card's ongoing rate is zero.
+- regular APR: the first ongoing-rate mention; a range ("19.24%–29.24%") or a list ("17.24%,
+  23.74% or 28.99%") gives min and max, a single rate gives min = max, "as low as 5.99% APR"
+  gives the min only, "will increase from 21.99% to 24.99%" gives the new rate. Penalty and cash
+  advance APRs are not offer terms and are skipped.
+- bonus: points or miles only when the copy presents them as a bonus (the word "bonus", an
+  earn/get verb before, or a qualifying "after/when" condition), never earn rates such as
+  "3X points"; dollars only when named as a bonus, or paid "when/after/upon" an action. The
+  largest amount in the unit first mentioned wins ("$150 ... or $200 when you deposit $25,000").
+  Spend and window come from the neighbourhood of that bonus; days become months (90 → 3).
+- cash back: the highest rate in sentences that talk about cash back (or "earn N% on ...");
+  "% off" discounts and savings are not cash back.
+- APY: the highest rate offered (tiers, boosts).
+- annual fee: "no annual fee" is 0; an intro fee ("$0 intro annual fee for the first year, then
+  $95") gives the ongoing fee and puts the intro wording in "annual_fee_intro_note".
+"""
+
+from __future__ import annotations
+
+import re
+
+from competiscan.model import OFFER_FIELDS
+
+__all__ = ["extract_offers", "OfferTerms", "INTRO_NOTE_FIELD"]
+
+OfferTerms = dict[str, float | int | str | None]
+
+# Extra key next to the OFFER_FIELDS: the wording of an intro annual-fee deal, kept as text
+# because its shape varies too much to type.
+INTRO_NOTE_FIELD = "annual_fee_intro_note"
+
+_PCT = r"(\d{1,2}(?:\.\d{1,3})?)\s?%"
+_RANGE_SEP = r"\s*(?:[-–—‑]|to)\s*"
+_AMOUNT = r"(\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{2})?"
+
+
+def _named_amount(name: str) -> str:
+    """A dollar amount ("4,000", "95.00") captured as group `name`."""
+    return rf"(?P<{name}>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d{{2}})?"
+
+_APR_WORD = r"(?:aprs?|annual\s+percentage\s+rates?)\b"
+# Words that may stand between a rate and "APR"; "penalty" and "cash advance" mark rates that
+# are not offer terms.
+_APR_ADJECTIVES = (
+    r"(?P<adj>(?:(?:intro(?:ductory)?|promotional|promo|special|variable|fixed|standard|"
+    r"regular|ongoing|purchase|penalty|cash\s+advance|balance\s+transfer)\s+){0,3})"
+)
+
+
+def _intro_period(name: str) -> str:
+    """An optional period after an intro rate ("for 15 months", "for the first 18 billing
+    cycles"), its count captured as group `name`."""
+    return (
+        rf"(?:[^.;%\d]{{0,60}}?\bfor\s+(?:the\s+first\s+|up\s+to\s+)?(?P<{name}>\d{{1,2}})\s+"
+        r"(?:months?|mos?\b|billing\s+cycles?|statement\s+(?:periods|cycles)))?"
+    )
+
+
+# Rate(s) written before the word APR: "0% intro APR for 15 months", "19.24%–29.24% variable
+# APR", "17.24%, 23.74%, or 28.99% variable APR", "as low as 5.99% APR".
+_RATES_THEN_APR = (
+    r"(?P<floor1>as\s+low\s+as\s+|starting\s+at\s+)?"
+    r"(?:(?P<lo1>\d{1,2}(?:\.\d{1,3})?)\s?%?" + _RANGE_SEP + r"|"
+    r"(?P<list1>(?:\d{1,2}(?:\.\d{1,3})?\s?%,\s*)+(?:or\s+|and\s+)?))?"
+    r"(?P<val1>\d{1,2}(?:\.\d{1,3})?)\s?%\s*" + _APR_ADJECTIVES + _APR_WORD + _intro_period("months")
+)
+# The word APR written before its rate(s): "APR of 21.24%", "variable APR of 18.74% to
+# 29.74%", "Purchase APR: 21.24% or 29.99%", "intro APR of 0% for 15 months".
+_APR_THEN_RATES = (
+    r"(?P<adj2>(?:(?:intro(?:ductory)?|promotional|promo|penalty|cash\s+advance)\s+){0,2})"
+    + _APR_WORD
+    + r"(?P<gap>[^.%\d]{0,40}?)(?P<val2>\d{1,2}(?:\.\d{1,3})?)\s?%"
+    r"(?:" + _RANGE_SEP + r"(?P<hi2>\d{1,2}(?:\.\d{1,3})?)\s?%"
+    r"|(?P<list2>(?:,\s*\d{1,2}(?:\.\d{1,3})?\s?%)*,?\s*(?:or|and)\s+\d{1,2}(?:\.\d{1,3})?\s?%))?"
+    + _intro_period("months2")
+)
+_APR_RE = re.compile(_RATES_THEN_APR + "|" + _APR_THEN_RATES)
+_PCT_NUMBER_RE = re.compile(r"\d{1,2}(?:\.\d{1,3})?")
+_INTRO_ADJ_RE = re.compile(r"intro|promo|special")
+_SKIPPED_ADJ_RE = re.compile(r"penalty|cash\s+advance")
+# "Your APR will increase from 21.99% to 24.99%": a change notice, not a range.
+_RATE_CHANGE_RE = re.compile(
+    r"\b(?:increas|decreas|ris|rais|chang|go(?:es|ing)?\s+(?:up|down)|drop|fall|lower|reduc)"
+)
+# "15 months of 0% intro APR": the period written before the rate.
+_PERIOD_BEFORE_RE = re.compile(
+    r"(\d{1,2})\s+(?:months?|billing\s+cycles?)\s+(?:of|at)\s+(?:an?\s+)?$"
+)
+
+_APY_RE = re.compile(
+    _PCT + r"\s*(?:annual\s+percentage\s+yield\s*)?\(?\s*apy\b"
+    r"|(?:apy|annual\s+percentage\s+yield)\b(?:\s*\(apy\))?[^.%\d]{0,25}?" + _PCT
+)
+
+_ANNUAL_FEE_INTRO_RE = re.compile(
+    r"(?P<note>\$0\s+(?:intro(?:ductory)?\s+)?annual\s+fee\s+(?:for\s+)?(?:the\s+|your\s+)?"
+    r"first\s+(?:year|12\s+months))\s*,?\s*(?:then|and\s+then|after\s+that,?)\s+\$" + _named_amount("fee1")
+    + r"|(?P<note2>(?:an?\s+)?intro(?:ductory)?\s+annual\s+fee\s+of\s+\$0\s+(?:for\s+)?"
+    r"(?:the\s+)?first\s+year)\s*,?\s*(?:then|and\s+then|after\s+that,?)\s+\$" + _named_amount("fee2")
+    + r"|\$" + _named_amount("fee3") + r"\s+annual\s+fee\s+(?P<note3>(?:is\s+)?waived\s+(?:for\s+)?"
+    r"(?:the\s+)?first\s+year)"
+)
+_ANNUAL_FEE_RE = re.compile(
+    r"\b(?P<zero>no|zero|without\s+an?)\s+annual\s+fees?\b"
+    r"|\$" + _named_amount("before") + r"\s+annual\s+(?:membership\s+)?fee"
+    r"|annual\s+(?:membership\s+)?fee\s*(?::|of|is|just|only|\s)\s*(?:just\s+|only\s+)?\$"
+    + _named_amount("after")
+)
+
+_BT_FEE_RE = re.compile(
+    r"\bno\s+(?P<zero>(?:intro(?:ductory)?\s+)?balance\s+transfer\s+fees?)\b"
+    r"|" + _PCT + r"\s+(?:intro(?:ductory)?\s+)?balance\s+transfer\s+fees?\b"
+    r"|balance\s+transfer\s+fees?\b[^.%\d$]{0,30}?(?:\$\d+(?:\.\d{2})?\s+or\s+)?" + _PCT
+)
+
+_BONUS_WORDS = r"(?:(?:bonus|extra|welcome|[a-z®℠™*]+(?:\s+[a-z®℠™*]+)?)\s+){0,3}"
+_POINTS_RE = re.compile(
+    r"(?P<verb>\b(?:earn|get|receive|enjoy|plus|collect|with)\s+(?:an?\s+)?(?:up\s+to\s+)?"
+    r"(?:an?\s+)?(?:extra\s+|additional\s+)?)?"
+    r"(?<![\d.,])(?P<amount>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<k>k)?\s+"
+    r"(?P<words>" + _BONUS_WORDS + r")(?P<unit>points|pts|miles)\b"
+    r"(?P<after>\s+(?:after|when|once|if)\b)?"
+)
+# Points or miles below this are earn rates ("5 points per dollar"), never sign-up bonuses.
+_MIN_POINTS_BONUS = 500
+_BONUS_QUALIFIER = r"(?:cash|rewards?|online|sign-?up|welcome|new|account|checking|savings|one-time|referral|statement|extra)"
+_DOLLAR_BONUS_RE = re.compile(
+    # "$200 cash bonus", "$200 online cash rewards bonus", "$1,000 bonus"
+    r"\$" + _AMOUNT + r"\s+(?:" + _BONUS_QUALIFIER + r"\s+){0,3}bonus\b"
+    # "$60 Amazon Gift Card instantly upon approval", "$200 cash back after you spend $500"
+    r"|\$" + _AMOUNT + r"\s+(?:[a-z'’]+\s+){0,2}?(?:statement\s+credit|gift\s+card|reward\s+card|"
+    r"prepaid\s+card|cash\s+back)\b(?=[^.]{0,20}?\b(?:after|when|upon|once)\b)"
+    # "Get $300 when you open", "receive $400 when", "worth up to $150 when you sign up"
+    r"|\b(?:get|earn|receive|enjoy|score|worth|or|and)\s+(?:an?\s+)?(?:extra\s+)?(?:up\s+to\s+)?\$"
+    + _AMOUNT + r"(?=\s+(?:in\s+cash\s+)?(?:when|after|once|upon|for\s+(?:opening|signing|switching|joining))\b)"
+)
+_SPEND_RE = re.compile(
+    r"\b(?:spend(?:ing)?|after|make|making|purchases\s+totaling)\s+(?:at\s+least\s+|a\s+minimum\s+of\s+)?\$"
+    + _AMOUNT
+)
+_WINDOW_RE = re.compile(
+    r"\b(?:in|within|during)\s+(?:the\s+|your\s+)?(?:first\s+|next\s+)?(\d{1,3})\s+(months?|days?)\b"
+)
+# How far around a bonus its spend requirement and window are looked for.
+_BONUS_CONTEXT_BEFORE = 150
+_BONUS_CONTEXT_AFTER = 250
+
+_SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;])\s+|\n+")
+_CASH_BACK_CUE_RE = re.compile(
+    r"cash\s*back|cash\s+rewards?|\d\s?%\s+(?:daily\s+)?back\b"
+    r"|\bearn\s+(?:an?\s+(?:additional|extra)\s+)?(?:unlimited\s+)?(?:up\s+to\s+)?\d{1,2}(?:\.\d+)?\s?%\s+(?:on|at|in|back|cash)\b"
+)
+# A percentage in a cash-back sentence, unless it is a discount, a rate, a fee or a match.
+_CASH_BACK_PCT_RE = re.compile(
+    r"(?<![\d.])(?<!save\s)(?<!save\sup\sto\s)(?<!extra\s)" + _PCT
+    + r"(?!\s*(?:off|apr|apy|intro|introductory|promotional|variable|fixed|interest|match|more\b|"
+    r"of\s|balance|foreign|annual\s+(?:fee|percentage)|expense|penalty|fee|utilization|apy))"
+)
+
+
+def extract_offers(text: str) -> OfferTerms:
+    """Return every offer field of `model.OFFER_FIELDS` found in `text` (None when absent).
+
+    Adds "annual_fee_intro_note" when the copy states an intro annual fee. `text` is usually
+    title, subject line and body joined; an empty or missing text gives all None.
+    """
+    terms: OfferTerms = dict.fromkeys(OFFER_FIELDS)
+    if not text:
+        return terms
+    low = text.lower()
+    if "apr" in low or "annual percentage rate" in low:
+        _extract_aprs(low, terms)
+    if "apy" in low or "annual percentage yield" in low:
+        _extract_apy(low, terms)
+    if "annual" in low:
+        _extract_annual_fee(low, terms)
+    if "balance transfer fee" in low:
+        _extract_balance_transfer_fee(low, terms)
+    if "points" in low or "miles" in low or "pts" in low or "$" in low:
+        _extract_bonus(low, terms)
+    if "%" in low:
+        _extract_cash_back(low, terms)
+    return terms
+
+
+def _number(raw: str) -> float:
+    return float(raw.replace(",", ""))
+
+
+def _extract_aprs(low: str, terms: OfferTerms) -> None:
+    for m in _APR_RE.finditer(low):
+        if m.group("val1") is not None:
+            adjectives = m.group("adj")
+            value = float(m.group("val1"))
+            low_rate = m.group("lo1")
+            rates = [float(low_rate), value] if low_rate else [value]
+            if m.group("list1"):
+                rates = [float(x) for x in _PCT_NUMBER_RE.findall(m.group("list1"))] + [value]
+            months = m.group("months")
+            floor_only = m.group("floor1") is not None
+            changed = False
+        else:
+            adjectives = m.group("adj2")
+            value = float(m.group("val2"))
+            rates = [value]
+            if m.group("hi2"):
+                rates.append(float(m.group("hi2")))
+            elif m.group("list2"):
+                rates += [float(x) for x in _PCT_NUMBER_RE.findall(m.group("list2"))]
+            months = m.group("months2")
+            floor_only = "as low as" in m.group("gap")
+            changed = _RATE_CHANGE_RE.search(m.group("gap")) is not None
+        if _SKIPPED_ADJ_RE.search(adjectives):
+            continue
+        is_intro = (
+            _INTRO_ADJ_RE.search(adjectives) is not None
+            or months is not None
+            or (len(rates) == 1 and rates[0] == 0.0)
+        )
+        if is_intro:
+            if terms["intro_apr_pct"] is None:
+                terms["intro_apr_pct"] = rates[0]
+                if months is None:
+                    before = _PERIOD_BEFORE_RE.search(low, max(0, m.start() - 30), m.start())
+                    months = before.group(1) if before else None
+                terms["intro_apr_months"] = int(months) if months is not None else None
+        elif terms["regular_apr_min_pct"] is None:
+            if changed:
+                rates = rates[-1:]
+            terms["regular_apr_min_pct"] = min(rates)
+            terms["regular_apr_max_pct"] = None if floor_only else max(rates)
+
+
+def _extract_apy(low: str, terms: OfferTerms) -> None:
+    rates = [float(a or b) for a, b in _APY_RE.findall(low)]
+    if rates:
+        terms["apy_pct"] = max(rates)
+
+
+def _extract_annual_fee(low: str, terms: OfferTerms) -> None:
+    intro = _ANNUAL_FEE_INTRO_RE.search(low)
+    if intro is not None:
+        fee = intro.group("fee1") or intro.group("fee2") or intro.group("fee3")
+        note = intro.group("note") or intro.group("note2") or f"annual fee {intro.group('note3')}"
+        terms["annual_fee_usd"] = _number(fee)
+        terms[INTRO_NOTE_FIELD] = note
+        return
+    m = _ANNUAL_FEE_RE.search(low)
+    if m is not None:
+        amount = m.group("before") or m.group("after")
+        terms["annual_fee_usd"] = 0.0 if m.group("zero") else _number(amount)
+
+
+def _extract_balance_transfer_fee(low: str, terms: OfferTerms) -> None:
+    m = _BT_FEE_RE.search(low)
+    if m is not None:
+        terms["balance_transfer_fee_pct"] = 0.0 if m.group("zero") else float(m.group(2) or m.group(3))
+
+
+def _extract_bonus(low: str, terms: OfferTerms) -> None:
+    # (position, amount, unit, span) of every bonus-like mention.
+    found: list[tuple[int, float, str, tuple[int, int]]] = []
+    if "points" in low or "miles" in low or "pts" in low:
+        for m in _POINTS_RE.finditer(low):
+            amount = _number(m.group("amount")) * (1000 if m.group("k") else 1)
+            presented_as_bonus = bool(m.group("verb")) or "bonus" in m.group("words") or bool(m.group("after"))
+            if amount >= _MIN_POINTS_BONUS and presented_as_bonus:
+                unit = "miles" if m.group("unit") == "miles" else "points"
+                found.append((m.start("amount"), amount, unit, m.span()))
+    if "$" in low:
+        for m in _DOLLAR_BONUS_RE.finditer(low):
+            raw = m.group(1) or m.group(2) or m.group(3)
+            found.append((m.start(), _number(raw), "dollars", m.span()))
+    if not found:
+        return
+    first_unit = min(found)[2]
+    _, amount, unit, (start, end) = max((f for f in found if f[2] == first_unit), key=lambda f: f[1])
+    terms["bonus_amount"] = amount
+    terms["bonus_unit"] = unit
+    context_start = max(0, start - _BONUS_CONTEXT_BEFORE)
+    context_end = end + _BONUS_CONTEXT_AFTER
+    spend = _nearest(_SPEND_RE, low, context_start, context_end, start)
+    if spend is not None:
+        terms["bonus_spend_usd"] = _number(spend.group(1))
+    window = _nearest(_WINDOW_RE, low, context_start, context_end, start)
+    if window is not None:
+        count = int(window.group(1))
+        # Issuers write qualifying windows in days as multiples of 30 (90 days = 3 months).
+        terms["bonus_window_months"] = count if window.group(2).startswith("month") else max(1, round(count / 30))
+
+
+def _nearest(pattern: re.Pattern[str], low: str, start: int, end: int, anchor: int) -> re.Match[str] | None:
+    """The match of `pattern` within low[start:end] closest to position `anchor`."""
+    matches = list(pattern.finditer(low, start, end))
+    if not matches:
+        return None
+    return min(matches, key=lambda m: abs(m.start() - anchor))
+
+
+def _extract_cash_back(low: str, terms: OfferTerms) -> None:
+    if _CASH_BACK_CUE_RE.search(low) is None:
+        return
+    best = 0.0
+    for sentence in _SENTENCE_SPLIT_RE.split(low):
+        if "%" not in sentence or _CASH_BACK_CUE_RE.search(sentence) is None:
+            continue
+        for raw in _CASH_BACK_PCT_RE.findall(sentence):
+            best = max(best, float(raw))
+    if best > 0:
+        terms["cash_back_pct"] = best

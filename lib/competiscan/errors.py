@@ -1,0 +1,15 @@
+"""The exceptions a user can cause, for front ends that turn them into one-line messages."""
+
+from __future__ import annotations
+
+from .export import ExportError
+from .ingest import MappingError, UnreadableFileError
+from .search.base import QueryError, SearchUnavailable
+from .store import StoreError
+
+__all__ = ["USER_ERRORS"]
+
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    StoreError, ExportError, UnreadableFileError, MappingError, QueryError, SearchUnavailable,
+    FileNotFoundError, PermissionError, IsADirectoryError,
+)

@@ -1,0 +1,507 @@
+"""The embedded search backend: a tantivy index in a folder, no server needed.
+
+Layout of the index (one tantivy document per campaign):
+    * ``id`` — stored, indexed and fast: upserts delete by this term, hits read it back;
+    * ``title``, ``subject_line``, ``content``, ``keywords`` — text analysed by
+      :func:`build_analyzer` (amounts and percentages kept whole, lower-cased, accents folded,
+      English stemming); all but ``keywords`` are stored for hits and snippets;
+    * ``company``, ``channel``, ``campaign_type``, ``industry``, ``sentiment_label`` — raw
+      (untokenised) fast fields: exact filters and facet counts (terms aggregations);
+    * ``<field>_key`` — :func:`~competiscan.search.query.filter_key` of the same values, for
+      ``company:"capital one"`` style filters typed in the query;
+    * ``launch_date`` — date (stored, fast); ``sort_key`` — launch day and id in one integer, so
+      sorting by date is one fast-field sort with a stable tie-break (newest, then highest id);
+    * ``ingested_at_us`` — microseconds since the epoch: tantivy dates keep whole seconds only,
+      and an alert's "arrived after" must not lose what arrived within the same second;
+    * numeric offer terms — f64 fast fields for range filters.
+
+Several processes (the app and the CLI) may open the same folder. Readers are always fine; only
+one writer can exist at a time, so a writer is taken for each write and released after its
+commit. When another process holds it for longer than :data:`LOCK_WAIT_SECONDS`, the write
+fails with :class:`SearchUnavailable` saying so.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import threading
+import time
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+import tantivy
+from tantivy import FieldType, Filter, Index, Occur, Query, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
+
+from .base import (
+    FACET_FIELDS,
+    FACET_SIZE,
+    NUMERIC_OFFER_FIELDS,
+    SNIPPET_CHARS,
+    TEXT_BOOSTS,
+    TEXT_FIELDS,
+    Hit,
+    SearchIndex,
+    SearchRequest,
+    SearchResult,
+    SearchUnavailable,
+    plain_snippet,
+    sorted_facet,
+    validate_request,
+)
+from .query import (
+    FILTER_FIELDS,
+    MAX_TOKEN_BYTES,
+    TOKEN_PATTERN,
+    And,
+    FieldFilter,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    filter_key,
+    fuzzy_distance,
+    has_text,
+    prepare,
+)
+
+__all__ = ["EmbeddedIndex", "build_analyzer", "build_schema", "ANALYZER_NAME", "LOCK_WAIT_SECONDS"]
+
+ANALYZER_NAME = "competiscan_en"
+WRITER_HEAP_BYTES = 256_000_000
+#: How long a write waits for another process's writer before giving up.
+LOCK_WAIT_SECONDS = 5.0
+
+_STORED_TEXT = ("title", "subject_line", "content")
+_SNIPPET_FIELDS = ("content", "title", "subject_line")  # in the order a snippet prefers them
+_KEY_FIELDS = tuple(f"{field}_key" for field in FILTER_FIELDS.values())
+_EPOCH = datetime(1970, 1, 1)
+_ID_BITS = 40  # ids below 2**40 keep sort_key = day * 2**40 + id inside an i64
+
+
+def build_analyzer() -> tantivy.TextAnalyzer:
+    """The text analyzer of the text fields and of query words (mirrored by Elasticsearch)."""
+    return (
+        TextAnalyzerBuilder(Tokenizer.regex(TOKEN_PATTERN))
+        .filter(Filter.remove_long(MAX_TOKEN_BYTES))
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .filter(Filter.stemmer("english"))
+        .build()
+    )
+
+
+def build_schema() -> tantivy.Schema:
+    """The index schema (see the module docstring)."""
+    sb = tantivy.SchemaBuilder()
+    sb.add_integer_field("id", stored=True, indexed=True, fast=True)
+    for name in TEXT_FIELDS:
+        sb.add_text_field(name, stored=name in _STORED_TEXT, tokenizer_name=ANALYZER_NAME)
+    for name in FACET_FIELDS:
+        sb.add_text_field(
+            name, stored=name != "sentiment_label", fast=True, tokenizer_name="raw", index_option="basic"
+        )
+    for name in _KEY_FIELDS:
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    sb.add_date_field("launch_date", stored=True, indexed=True, fast=True)
+    sb.add_integer_field("sort_key", fast=True)
+    sb.add_integer_field("ingested_at_us", fast=True)
+    for name in NUMERIC_OFFER_FIELDS:
+        sb.add_float_field(name, fast=True)
+    return sb.build()
+
+
+def _as_datetime(value: date) -> datetime:
+    """Midnight of a day, as tantivy's date fields and range bounds want it."""
+    return datetime(value.year, value.month, value.day)
+
+
+def _micros(value: datetime) -> int:
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return (value - _EPOCH) // timedelta(microseconds=1)
+
+
+def _osa_distance(a: str, b: str, limit: int) -> int:
+    """Edit distance with adjacent transpositions counted once (what tantivy's fuzzy query
+    uses); returns ``limit + 1`` early once the distance must exceed ``limit``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+class _Compiler:
+    """Turns a query tree into a tantivy query. Words with no exact match anywhere in the text
+    fields are matched fuzzily; those are remembered so snippets can highlight what they found."""
+
+    def __init__(self, schema: tantivy.Schema, analyzer: tantivy.TextAnalyzer, searcher: tantivy.Searcher) -> None:
+        self.schema = schema
+        self.analyzer = analyzer
+        self.searcher = searcher
+        self.fuzzy: list[tuple[str, int]] = []
+
+    def compile(self, node: Node) -> Query | None:
+        """The query for ``node``; ``None`` when it constrains nothing (no tokens survived)."""
+        if isinstance(node, Term):
+            return self._words(node.text, fuzzy_distance(node.text))
+        if isinstance(node, Phrase):
+            return self._words(node.text, 0)
+        if isinstance(node, FieldFilter):
+            return Query.term_query(self.schema, f"{node.field}_key", node.value)
+        if isinstance(node, Not):
+            inner = self.compile(node.child)
+            return None if inner is None else _all_but(inner)
+        if isinstance(node, And):
+            if not node.children:
+                return Query.all_query()
+            must: list[Query] = []
+            must_not: list[Query] = []
+            for child in node.children:
+                if isinstance(child, Not):
+                    if (q := self.compile(child.child)) is not None:
+                        must_not.append(q)
+                elif (q := self.compile(child)) is not None:
+                    must.append(q)
+            if not must and not must_not:
+                return None
+            clauses = [(Occur.Must, q) for q in must or [Query.all_query()]]
+            return Query.boolean_query(clauses + [(Occur.MustNot, q) for q in must_not])
+        if isinstance(node, Or):
+            if not node.children:
+                return Query.empty_query()
+            should = [q for child in node.children if (q := self.compile(child)) is not None]
+            return Query.boolean_query([(Occur.Should, q) for q in should]) if should else None
+        raise TypeError(f"not a query node: {node!r}")
+
+    def _words(self, text: str, distance: int) -> Query | None:
+        tokens = self.analyzer.analyze(text)
+        if not tokens:
+            return None
+        per_field: list[Query] = []
+        if len(tokens) > 1:
+            per_field = [Query.phrase_query(self.schema, f, tokens) for f in TEXT_FIELDS]
+        elif distance and not any(self.searcher.doc_freq(f, tokens[0]) for f in TEXT_FIELDS):
+            self.fuzzy.append((tokens[0], distance))
+            per_field = [Query.fuzzy_term_query(self.schema, f, tokens[0], distance) for f in TEXT_FIELDS]
+        else:
+            per_field = [Query.term_query(self.schema, f, tokens[0]) for f in TEXT_FIELDS]
+        boosted = [
+            q if TEXT_BOOSTS[f] == 1.0 else Query.boost_query(q, TEXT_BOOSTS[f])
+            for f, q in zip(TEXT_FIELDS, per_field)
+        ]
+        return Query.boolean_query([(Occur.Should, q) for q in boosted])
+
+
+def _all_but(query: Query) -> Query:
+    return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, query)])
+
+
+def _snippet_html(snippet: tantivy.Snippet) -> str | None:
+    """Escaped fragment with our own ``<mark>`` tags; ``None`` when nothing is highlighted.
+
+    Built from the fragment and its highlight ranges rather than ``to_html()``: that one
+    emits ``<b>`` and leaves quotes unescaped. The ranges are UTF-8 byte offsets.
+    """
+    ranges = sorted((r.start, r.end) for r in snippet.highlighted())
+    if not ranges:
+        return None
+    raw = snippet.fragment().encode("utf-8")
+    parts: list[str] = []
+    pos = 0
+    for start, end in ranges:
+        if start < pos:
+            continue
+        parts.append(html.escape(raw[pos:start].decode("utf-8", "replace")))
+        parts.append("<mark>" + html.escape(raw[start:end].decode("utf-8", "replace")) + "</mark>")
+        pos = end
+    parts.append(html.escape(raw[pos:].decode("utf-8", "replace")))
+    return "".join(parts).strip()
+
+
+class EmbeddedIndex(SearchIndex):
+    """A tantivy index in the folder ``path`` (created when missing)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._schema = build_schema()
+        self._analyzer = build_analyzer()
+        self._write_lock = threading.Lock()
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            if Index.exists(str(self.path)) and not Index.is_compatible(str(self.path)):
+                raise SearchUnavailable(
+                    f"The search index in {self.path} was written by another tantivy version. "
+                    "Delete that folder and rebuild the index from the store."
+                )
+            self._index = Index(self._schema, str(self.path), reuse=True)
+        except (OSError, ValueError) as exc:
+            raise SearchUnavailable(
+                f"Cannot open the search index in {self.path}: {exc}. If it was built by an "
+                "older Competiscan, delete the folder and rebuild the index from the store."
+            ) from exc
+        self._index.register_tokenizer(ANALYZER_NAME, self._analyzer)
+
+    # ------------------------------------------------------------------ writing
+
+    @contextmanager
+    def _writing(self) -> Iterator[tantivy.IndexWriter]:
+        """A writer for one batch: committed and released at the end, rolled back on error."""
+        with self._write_lock:
+            writer = self._acquire_writer()
+            try:
+                yield writer
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            self._index.reload()
+
+    def _acquire_writer(self) -> tantivy.IndexWriter:
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                return self._index.writer(heap_size=WRITER_HEAP_BYTES)
+            except ValueError as exc:
+                if "LockBusy" not in str(exc):
+                    raise SearchUnavailable(f"Cannot write to the search index in {self.path}: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise SearchUnavailable(
+                        f"The search index in {self.path} is being written by another process "
+                        f"(waited {LOCK_WAIT_SECONDS:.0f} s for its lock). Wait for the other "
+                        "Competiscan process (an upload or a CLI command) to finish, then retry."
+                    ) from exc
+                time.sleep(0.1)
+
+    @staticmethod
+    def _to_json(doc: Mapping[str, Any]) -> str:
+        """One document as the JSON tantivy parses natively: several times faster than filling
+        a ``tantivy.Document`` field by field, which matters for bulk loads."""
+        doc_id = int(doc["id"])
+        launch = doc["launch_date"]
+        launch_day = date(launch.year, launch.month, launch.day)
+        out: dict[str, Any] = {
+            "id": doc_id,
+            "launch_date": f"{launch_day.isoformat()}T00:00:00Z",
+            "sort_key": (launch_day.toordinal() << _ID_BITS) + doc_id,
+        }
+        if doc.get("ingested_at") is not None:
+            out["ingested_at_us"] = _micros(doc["ingested_at"])
+        for name in TEXT_FIELDS:
+            if value := doc.get(name):
+                out[name] = str(value)
+        for name in FACET_FIELDS:
+            if (value := doc.get(name)) is not None:
+                out[name] = str(value)
+        for name in FILTER_FIELDS.values():
+            if (value := doc.get(name)) is not None:
+                out[f"{name}_key"] = filter_key(str(value))
+        for name in NUMERIC_OFFER_FIELDS:
+            value = doc.get(name)
+            if value is not None and value == value:  # NaN from pandas means "not stated"
+                out[name] = float(value)
+        return json.dumps(out)
+
+    def add(self, docs: Iterable[Mapping[str, Any]]) -> int:
+        """Insert or replace documents by id and commit. A document already in the index is
+        replaced; deleting by id is skipped while the index is empty (the bulk-load case)."""
+        added = 0
+        with self._writing() as writer:
+            self._index.reload()  # another process may have committed since our last look
+            was_empty = self._index.searcher().num_docs == 0
+            seen: set[int] = set()
+            for doc in docs:
+                doc_id = int(doc["id"])
+                if not was_empty or doc_id in seen:
+                    writer.delete_documents_by_term("id", doc_id)
+                seen.add(doc_id)
+                writer.add_json(self._to_json(doc))
+                added += 1
+        return added
+
+    def delete(self, ids: Iterable[int]) -> int:
+        wanted = sorted({int(i) for i in ids})
+        if not wanted:
+            return 0
+        with self._writing() as writer:
+            self._index.reload()
+            query = Query.term_set_query(self._schema, "id", wanted)
+            present = self._index.searcher().search(query, 1, count=True).count
+            for doc_id in wanted:
+                writer.delete_documents_by_term("id", doc_id)
+        return present
+
+    def clear(self) -> None:
+        with self._writing() as writer:
+            writer.delete_all_documents()
+
+    # ------------------------------------------------------------------ reading
+
+    def count(self) -> int:
+        return self._index.searcher().num_docs
+
+    def ids(self) -> set[int]:
+        searcher = self._index.searcher()
+        if searcher.num_docs == 0:
+            return set()
+        hits = searcher.search(Query.all_query(), searcher.num_docs, count=False).hits
+        return set(searcher.fast_field_values("id", [address for _, address in hits]))
+
+    def ping(self) -> bool:
+        return self.path.is_dir()
+
+    def describe(self) -> str:
+        return f"embedded tantivy index in {self.path}"
+
+    def close(self) -> None:
+        """Nothing to release: writers live only for one write, readers with this object."""
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        validate_request(req)
+        node = prepare(req.query)
+        searcher = self._index.searcher()
+        compiler = _Compiler(self._schema, self._analyzer, searcher)
+        text_query = compiler.compile(node) or Query.all_query()
+        filters = self._filters(req)
+        query = (
+            Query.boolean_query([(Occur.Must, q) for q in [text_query, *filters]]) if filters else text_query
+        )
+        by_date = req.sort == "date" or not has_text(node)
+        # The facet pass visits every match anyway and yields the total too, so the top-k
+        # search can skip counting (and let tantivy prune non-competitive documents).
+        result = searcher.search(
+            query,
+            max(req.limit, 1),  # tantivy panics on limit 0
+            count=not req.facets,
+            order_by_field="sort_key" if by_date else None,
+            offset=req.offset,
+        )
+        facets: dict[str, dict[str, int]] = {}
+        if req.facets:
+            aggs: dict[str, Any] = {f: {"terms": {"field": f, "size": FACET_SIZE}} for f in FACET_FIELDS}
+            aggs["matches"] = {"value_count": {"field": "id"}}
+            answer = searcher.aggregate(query, aggs)
+            total = int(answer["matches"]["value"] or 0)
+            facets = {
+                f: sorted_facet((b["key"], b["doc_count"]) for b in answer[f]["buckets"]) for f in FACET_FIELDS
+            }
+        else:
+            total = result.count
+        page = result.hits[: req.limit]
+        docs = [searcher.doc(address) for _, address in page]
+        snippets = self._snippets(req, node, compiler, searcher, text_query, docs)
+        hits = [
+            Hit(
+                id=int(doc.get_first("id")),
+                score=0.0 if by_date else float(key),
+                company=doc.get_first("company"),
+                channel=doc.get_first("channel"),
+                campaign_type=doc.get_first("campaign_type"),
+                industry=doc.get_first("industry"),
+                launch_date=doc.get_first("launch_date").date(),
+                title=doc.get_first("title") or "",
+                snippet=snippet,
+            )
+            for (key, _), doc, snippet in zip(page, docs, snippets)
+        ]
+        return SearchResult(total=total, hits=hits, facets=facets)
+
+    def _filters(self, req: SearchRequest) -> list[Query]:
+        schema = self._schema
+        filters: list[Query] = []
+        for name, values in (
+            ("company", req.companies),
+            ("channel", req.channels),
+            ("campaign_type", req.campaign_types),
+            ("industry", req.industries),
+            ("sentiment_label", req.sentiments),
+        ):
+            if values:
+                filters.append(Query.term_set_query(schema, name, [str(v) for v in values]))
+        if req.date_from is not None or req.date_to is not None:
+            filters.append(
+                Query.range_query(
+                    schema,
+                    "launch_date",
+                    FieldType.Date,
+                    None if req.date_from is None else _as_datetime(req.date_from),
+                    None if req.date_to is None else _as_datetime(req.date_to),
+                )
+            )
+        if req.ingested_after is not None:
+            filters.append(
+                Query.range_query(
+                    schema, "ingested_at_us", FieldType.Integer, _micros(req.ingested_after), None, include_lower=False
+                )
+            )
+        for name, (low, high) in req.offer_ranges.items():
+            if low is not None or high is not None:
+                filters.append(
+                    Query.range_query(
+                        schema,
+                        name,
+                        FieldType.Float,
+                        None if low is None else float(low),
+                        None if high is None else float(high),
+                    )
+                )
+        return filters
+
+    def _snippets(
+        self,
+        req: SearchRequest,
+        node: Node,
+        compiler: _Compiler,
+        searcher: tantivy.Searcher,
+        text_query: Query,
+        docs: list[tantivy.Document],
+    ) -> list[str]:
+        """Per hit: the first of content, title, subject with a highlighted match, else the start
+        of the content (or title), escaped."""
+        plain = [plain_snippet(d.get_first("content"), d.get_first("title")) for d in docs]
+        if not (req.highlight and docs and has_text(node)):
+            return plain
+        query = self._snippet_query(compiler, text_query, docs)
+        generators: dict[str, SnippetGenerator] = {}
+        out: list[str] = []
+        for doc, fallback in zip(docs, plain):
+            snippet = None
+            for name in _SNIPPET_FIELDS:
+                if not doc.get_first(name):
+                    continue
+                if name not in generators:
+                    generators[name] = SnippetGenerator.create(searcher, query, self._schema, name)
+                    generators[name].set_max_num_chars(SNIPPET_CHARS)
+                if snippet := _snippet_html(generators[name].snippet_from_doc(doc)):
+                    break
+            out.append(snippet or fallback)
+        return out
+
+    def _snippet_query(self, compiler: _Compiler, text_query: Query, docs: list[tantivy.Document]) -> Query:
+        """The text query plus, for fuzzily matched words, the words they matched in these hits:
+        tantivy's snippets do not highlight fuzzy matches by themselves."""
+        if not compiler.fuzzy:
+            return text_query
+        found: set[str] = set()
+        for doc in docs:
+            tokens = {t for name in _STORED_TEXT for v in doc.get_all(name) for t in self._analyzer.analyze(v)}
+            for word, distance in compiler.fuzzy:
+                found.update(t for t in tokens if _osa_distance(t, word, distance) <= distance)
+        extra = [Query.term_query(self._schema, f, t) for t in sorted(found) for f in _STORED_TEXT]
+        return Query.boolean_query([(Occur.Should, q) for q in [text_query, *extra]])
+

@@ -1,0 +1,291 @@
+"""Storage + ingestion suite: runs on DuckDB and PostgreSQL alike (see conftest.store)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from competiscan.export import to_csv_bytes
+from competiscan.ingest import prepare_bytes
+from competiscan.store import NotFoundError, StoreError
+
+CLASSIC = ("company_name,title,subject_line,campaign_type,channel,launch_date,content,keywords\n"
+           'Chase,Sapphire Preferred,Earn 60k points,acquisition,email,2024-01-15,'
+           '"Earn 60,000 bonus points after you spend $4,000 in the first 3 months","travel, points"\n'
+           'Capital One,Venture X,,promotional,Direct Mail,01/20/2024,'
+           '"Earn 75,000 miles. $395 annual fee.","miles"\n'
+           'Amex,Gold Card,Dining rewards,acquisition,E-mail,15 Jan 2024,'
+           '"4X points at restaurants","dining, points"\n')
+
+
+def ingest(store, data: bytes | str, name: str = "file.csv", aliases=None, today=None):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    prepared = prepare_bytes(data, name, source="test",
+                             aliases=aliases if aliases is not None else store.company_aliases(),
+                             industries=store.company_industries(), today=today)
+    if prepared.batch is not None:
+        result = store.write_batch(prepared.batch)
+        prepared.report.batch_id = result.batch_id
+        prepared.report.inserted = result.inserted
+        prepared.report.resighted = result.resighted
+    return prepared.report
+
+
+def snapshot(store) -> tuple:
+    return (store.count(), len(store.batches()), store.summary()["last_date"])
+
+
+# ------------------------------------------------------------------------------ happy paths
+def test_classic_header_loads_unchanged(store):
+    report = ingest(store, CLASSIC)
+    assert report.status == "committed"
+    assert (report.inserted, report.resighted, report.duplicates, report.rejected_count) == (3, 0, 0, 0)
+    frame = store.export_frame(["company", "channel", "launch_date", "keywords", "campaign_type"])
+    frame = frame.sort_values("company").reset_index(drop=True)
+    assert list(frame["channel"]) == ["email", "direct_mail", "email"]
+    assert list(frame["launch_date"]) == [date(2024, 1, 15), date(2024, 1, 20), date(2024, 1, 15)]
+    assert frame.loc[2, "keywords"] == "travel, points"
+
+
+def test_older_variant_names_load(store):
+    data = ("company,name,platform,description,industry,date\n"
+            "Geico,Bundle and save,Facebook,Save up to 15% when you bundle,Insurance,2024-03-01\n"
+            "Verizon,5G Home,YouTube,Get 5G Home Internet for $35/mo,Telecom,2024-03-02\n")
+    report = ingest(store, data)
+    assert report.inserted == 2 and not report.rejected
+    frame = store.export_frame(["company", "channel", "industry", "title", "content"])
+    assert set(frame["channel"]) == {"social", "video"}
+    assert set(frame["industry"]) == {"insurance", "telecom"}
+
+
+def test_aliases_normalise_companies(store):
+    store.ensure_companies([("Chase", "credit_cards", ["chase", "chasebank", "jpmorganchase"])])
+    data = ("company,title,date\nChase Bank,A,2024-01-01\nJPMorgan Chase,B,2024-01-02\n"
+            "chase,C,2024-01-03\nNewco Inc,D,2024-01-04\nNEWCO,E,2024-01-05\n")
+    ingest(store, data)
+    companies = store.export_frame(["company"])["company"].value_counts().to_dict()
+    assert companies == {"Chase": 3, "Newco Inc": 2}
+    assert store.company_industries()["Chase"] == "credit_cards"
+
+
+def test_resighting_updates_last_seen_and_adds_no_row(store):
+    ingest(store, CLASSIC)
+    later = CLASSIC.replace("2024-01-15", "2024-03-01", 1)
+    report = ingest(store, later, "later.csv")
+    assert (report.inserted, report.resighted) == (0, 3)
+    assert store.count() == 3
+    chase = store.export_frame(["company", "launch_date", "last_seen"]).set_index("company")
+    assert chase.loc["Chase", "launch_date"] == date(2024, 1, 15)
+    assert chase.loc["Chase", "last_seen"] == date(2024, 3, 1)
+
+
+def test_duplicates_within_file_and_in_file_resightings(store):
+    row = 'Chase,Sapphire,,acquisition,email,{d},"Same text",x\n'
+    data = CLASSIC.splitlines()[0] + "\n" + row.format(d="2024-01-01") * 3 + row.format(d="2024-02-01")
+    report = ingest(store, data)
+    assert (report.inserted, report.resighted, report.duplicates) == (1, 1, 2)
+    assert store.count() == 1
+
+
+def test_same_file_twice_is_one_campaign_each(store):
+    first = ingest(store, CLASSIC)
+    second = ingest(store, CLASSIC)
+    assert first.inserted == 3 and second.inserted == 0 and second.resighted == 3
+    assert store.count() == 3
+
+
+def test_undo_removes_exactly_what_a_batch_added(store):
+    ingest(store, CLASSIC)
+    extra = CLASSIC.replace("2024-01-15", "2024-04-01", 1) + \
+        "Discover,It Card,,acquisition,email,2024-04-02,Cashback match,\n"
+    report = ingest(store, extra, "extra.csv")
+    assert (report.inserted, report.resighted) == (1, 3)
+    gone = store.undo_batch(report.batch_id)
+    assert len(gone) == 1
+    assert store.count() == 3
+    chase = store.export_frame(["company", "last_seen"]).set_index("company")
+    assert chase.loc["Chase", "last_seen"] == date(2024, 1, 15)
+    assert store.batch(report.batch_id)["status"] == "undone"
+    with pytest.raises(StoreError, match="already undone"):
+        store.undo_batch(report.batch_id)
+    with pytest.raises(NotFoundError):
+        store.undo_batch(999)
+
+
+def test_undo_first_batch_keeps_campaigns_seen_later(store):
+    first = ingest(store, CLASSIC)
+    later = ingest(store, CLASSIC.replace("2024-01-15", "2024-05-01"), "later.csv")
+    store.undo_batch(first.batch_id)
+    frame = store.export_frame(["company", "launch_date", "last_seen", "batch_id"])
+    assert len(frame) == 3
+    assert set(frame["batch_id"]) == {later.batch_id}
+    chase = frame.set_index("company").loc["Chase"]
+    assert chase["launch_date"] == chase["last_seen"] == date(2024, 5, 1)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl", "xlsx", "parquet"])
+def test_other_formats(store, tmp_path, fmt):
+    frame = pd.read_csv(io.StringIO(CLASSIC), dtype=str)
+    path = tmp_path / f"f.{fmt}"
+    if fmt == "json":
+        path.write_text(frame.to_json(orient="records"))
+    elif fmt == "jsonl":
+        path.write_text(frame.to_json(orient="records", lines=True))
+    elif fmt == "xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        frame.to_parquet(path)
+    report = ingest(store, path.read_bytes(), path.name)
+    assert report.status == "committed" and report.inserted == 3, report.to_dict()
+
+
+def test_excel_serial_dates_and_typed_dates(store, tmp_path):
+    import openpyxl
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["company", "title", "launch_date"])
+    sheet.append(["Chase", "Serial", 45306])            # 2024-01-15 as a plain number
+    sheet.append(["Chase", "Typed", date(2024, 2, 1)])  # a real date cell
+    path = tmp_path / "dates.xlsx"
+    book.save(path)
+    ingest(store, path.read_bytes(), path.name)
+    frame = store.export_frame(["title", "launch_date"]).set_index("title")
+    assert frame.loc["Serial", "launch_date"] == date(2024, 1, 15)
+    assert frame.loc["Typed", "launch_date"] == date(2024, 2, 1)
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_csv_delimiters(store, delimiter):
+    frame = pd.read_csv(io.StringIO(CLASSIC), dtype=str)
+    data = frame.to_csv(index=False, sep=delimiter)
+    report = ingest(store, data)
+    assert report.inserted == 3, report.to_dict()
+
+
+def test_day_first_dates_are_detected(store):
+    data = "company,title,date\nA,x,25/12/2023\nA,y,03/01/2024\n"
+    ingest(store, data)
+    dates = set(store.export_frame(["launch_date"])["launch_date"])
+    assert dates == {date(2023, 12, 25), date(2024, 1, 3)}
+
+
+# ------------------------------------------------------------------------------ bad input corpus
+REFUSED = {
+    "empty.csv": (b"", "empty"),
+    "blank.csv": (b"   \n\n", "empty"),
+    "header_only.csv": (b"company_name,title,content\n", "header but no rows"),
+    "garbage.csv": (bytes(range(256)) * 40, "not a text file"),
+    "no_company.csv": (b"title,content\nA,B\n", "no company column"),
+    "no_text.csv": (b"company,channel\nChase,email\n", "no text column"),
+    "unclosed.csv": (b'company,title,content\nChase,"Open quote,never closed\nAmex,x,y\n',
+                     "never closed"),
+    "bad.json": (b'[{"company": "Chase", "title": "x"}', "invalid JSON"),
+    "scalar.json": (b'"hello"', "array of objects"),
+    "fake.xlsx": (b"this is not a workbook", "not a readable .xlsx"),
+    "fake.parquet": (b"PAR1 nope", "not a readable Parquet"),
+    "notes.docx": (b"whatever", "unsupported file type"),
+    "all_bad.csv": (b"company,title,date\n,x,2024-01-01\nA,,2024-01-01\n", "no row could"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSED))
+def test_refused_files_change_nothing(store, name):
+    ingest(store, CLASSIC)
+    before = snapshot(store)
+    data, expected = REFUSED[name]
+    report = ingest(store, data, name)
+    assert report.status == "refused"
+    assert expected in report.message, report.message
+    assert snapshot(store) == before
+
+
+def test_wrong_encoding_latin1_is_read(store):
+    data = "company,title,content\nSociété Générale,Crédit,Épargne à 3%\n".encode("latin-1")
+    report = ingest(store, data)
+    assert report.inserted == 1
+    assert store.export_frame(["company"])["company"][0] == "Société Générale"
+
+
+def test_utf8_bom_and_utf16(store):
+    ingest(store, "\ufeffcompany,title\nCafé Bank,Offer\n".encode("utf-8"), "bom.csv")
+    ingest(store, "company,title\nZürich,Offer\n".encode("utf-16"), "u16.csv")
+    assert set(store.export_frame(["company"])["company"]) == {"Café Bank", "Zürich"}
+
+
+def test_bad_rows_reported_with_row_column_reason_good_rows_kept(store):
+    data = ("company,title,channel,launch_date,est_spend_usd\n"
+            "Chase,ok,email,2024-01-01,\"$1,200\"\n"
+            ",no company,email,2024-01-01,\n"
+            "Chase,bad date,email,2024-13-45,\n"
+            "Chase,bad channel,billboard,2024-01-01,\n"
+            "Chase,bad spend,email,2024-01-02,lots\n")
+    report = ingest(store, data)
+    assert report.status == "committed"
+    assert report.inserted == 2
+    got = {(i.row, i.column, i.reason.split(";")[0]) for i in report.rejected}
+    assert got == {(3, "company", "company is empty"), (4, "launch_date", "not a date"),
+                   (5, "channel", "unknown channel")}
+    assert [(w.row, w.column) for w in report.warnings] == [(6, "est_spend_usd")]
+    spend = store.export_frame(["title", "est_spend_usd"]).set_index("title")["est_spend_usd"]
+    assert spend["ok"] == 1200.0 and pd.isna(spend["bad spend"])
+    batch = store.batch(report.batch_id)
+    assert batch["report"]["rejected_total"] == 3
+    assert batch["rejected"] == 3
+
+
+def test_jsonl_bad_lines_are_rejected_with_line_numbers(store):
+    data = b'{"company": "Chase", "title": "a"}\nnot json\n[1,2]\n{"company": "Amex", "title": "b"}\n'
+    report = ingest(store, data, "x.jsonl")
+    assert report.inserted == 2
+    assert [(i.row, i.reason.split(" ")[0]) for i in report.rejected] == [(2, "invalid"), (3, "line")]
+
+
+def test_formula_and_html_text_is_stored_verbatim_and_exported_safely(store):
+    data = ('company,title,content\n'
+            'Evil,"=HYPERLINK(""http://x"",""click"")","<script>alert(1)</script> <b>bold</b>"\n')
+    ingest(store, data)
+    row = store.export_frame(["title", "content"]).iloc[0]
+    assert row["title"] == '=HYPERLINK("http://x","click")'
+    assert row["content"] == "<script>alert(1)</script> <b>bold</b>"
+    exported = to_csv_bytes(store.export_frame(["title", "content"])).decode("utf-8-sig")
+    assert "'=HYPERLINK" in exported
+
+
+def test_missing_launch_date_uses_upload_date_with_warning(store):
+    report = ingest(store, "company,title,date\nChase,x,\n", today=date(2025, 6, 1))
+    assert report.inserted == 1 and report.warnings
+    assert store.export_frame(["launch_date"])["launch_date"][0] == date(2025, 6, 1)
+
+
+@pytest.mark.slow
+def test_fifty_megabyte_file(store):
+    body = "Chase,Title {i},email,2024-01-{d:02d},\"" + "Lorem ipsum dolor sit amet " * 12 + "{i}\"\n"
+    lines = ["company,title,channel,launch_date,content\n"]
+    size, i = 0, 0
+    while size < 50 * 1024 * 1024:
+        line = body.format(i=i, d=i % 28 + 1)
+        lines.append(line)
+        size += len(line)
+        i += 1
+    report = ingest(store, "".join(lines).encode())
+    assert report.status == "committed"
+    assert report.inserted == i and store.count() == i
+
+
+def test_batch_report_is_json_and_listed(store):
+    report = ingest(store, CLASSIC, "classic.csv")
+    rows = store.batches()
+    assert rows[0]["filename"] == "classic.csv" and rows[0]["inserted"] == 3
+    assert json.loads(json.dumps(report.to_dict(), default=str))["inserted"] == 3
+
+
+def test_schema_migrations_are_idempotent(store, database_url):
+    from competiscan.store import open_store
+    again = open_store(database_url)
+    assert again.schema_version() == store.schema_version() == 1
+    again.close()
