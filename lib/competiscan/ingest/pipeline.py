@@ -170,20 +170,29 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     out = pd.DataFrame(index=range(n))
     for fld in TEXT_COLUMNS:
         s = col(fld)
-        s = s.map(lambda v: v.strip() or None if isinstance(v, str) else v)
-        too_long = s.map(lambda v: isinstance(v, str) and len(v) > MAX_TEXT_CHARS)
-        flag(too_long, fld, s, f"longer than {MAX_TEXT_CHARS:,} characters", reject=True)
+        if fld in column_of:
+            s = s.str.strip()
+            s = s.where(s.notna() & (s != ""), None)
+            flag(s.str.len() > MAX_TEXT_CHARS, fld, s,
+                 f"longer than {MAX_TEXT_CHARS:,} characters", reject=True)
         out[fld] = s
 
-    company_raw = col("company").map(lambda v: " ".join(v.split()) if isinstance(v, str) else None)
+    company_raw = col("company").str.strip()
+    company_raw = company_raw.where(company_raw.notna() & (company_raw != ""), None)
     flag(company_raw.isna(), "company", company_raw, "company is empty", reject=True)
-    keys = company_raw.map(lambda v: company_key(v) if isinstance(v, str) else None)
-    canonical = {}
-    for key, name in zip(keys, company_raw):
-        if isinstance(key, str) and key not in canonical:
-            canonical[key] = aliases.get(key, name)
-    out["company"] = keys.map(canonical)
-    new_companies = {(canonical[k], k) for k in canonical if k not in aliases}
+    # the first spelling of a new company in the file becomes its canonical name
+    by_key: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    new_companies: set[tuple[str, str]] = set()
+    for name in pd.unique(company_raw[company_raw.notna()]):
+        spaced = " ".join(name.split())
+        key = company_key(spaced)
+        if key not in by_key:
+            by_key[key] = aliases.get(key) or spaced
+            if key not in aliases:
+                new_companies.add((spaced, key))
+        by_name[name] = by_key[key]
+    out["company"] = company_raw.map(by_name)
 
     no_text = out["title"].isna() & out["content"].isna()
     flag(no_text & company_raw.notna(), "content", out["content"],
@@ -217,8 +226,9 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
         flag(no_date, "launch_date", col("launch_date"),
              f"no launch date; the upload date {today.isoformat()} is used", reject=False)
     launch = launch.fillna(pd.Timestamp(today))
-    out["launch_date"] = launch.dt.date
-    out["last_seen"] = pd.concat([launch, last.fillna(launch)], axis=1).max(axis=1).dt.date
+    # kept as datetime64 (vectorised grouping); the store writes them as DATE
+    out["launch_date"] = launch
+    out["last_seen"] = launch.where(last.isna() | (last < launch), last)
 
     for fld in ("est_spend_usd", "est_volume"):
         values, bad = parse_numbers(col(fld))

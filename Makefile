@@ -1,0 +1,48 @@
+# Two commands for a new user: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+PORT ?= 8501
+
+.PHONY: run test test-fast bench clean-data help
+
+help:
+	@echo "make run        install (first time) and serve the app on http://localhost:$(PORT)"
+	@echo "make test       install dev dependencies and run every test (browser tests included)"
+	@echo "make test-fast  the tests without the browser and the slow ones"
+	@echo "make bench      the benchmarks at 100k campaigns"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt $(STAMP)
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(STAMP)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+test: $(DEV_STAMP)
+	@command -v chromium >/dev/null 2>&1 || echo "note: chromium not found; browser tests need 'apt-get install chromium' (.ci/run does it)"
+	$(PY) -m pytest -n 2 --dist loadgroup
+
+test-fast: $(DEV_STAMP)
+	$(PY) -m pytest -n 2 --dist loadgroup -m "not browser and not slow"
+
+bench: $(STAMP)
+	$(PY) bench/ingest.py --rows 100000
+	$(PY) bench/search.py --rows 100000
+	$(PY) bench/enrich.py --rows 100000
+	$(PY) bench/analytics.py --rows 100000
+	$(PY) bench/pages.py --rows 100000
+
+clean-data:
+	rm -rf data/competiscan.duckdb data/competiscan.duckdb.wal data/index data/inbox data/.first-start-done

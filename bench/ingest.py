@@ -1,0 +1,125 @@
+"""Ingestion throughput against a raw-load baseline measured in the same run.
+
+    python bench/ingest.py --rows 1000000 [--backends duckdb,postgresql] [--json]
+
+For each backend: generated campaigns are written to one CSV file; the baseline loads that file
+with the database's own bulk loader (DuckDB read_csv into a table; PostgreSQL COPY); the ingest
+path reads the same file through Competiscan's ingestion (sniffing, column mapping,
+normalisation, validation, dedupe, hashing, atomic batch write), enrichment and indexing off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from competiscan.generate import generate_campaigns, write_campaigns
+from competiscan.ingest import prepare_bytes
+from competiscan.store import open_store
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _ingest(url: str, path: Path) -> tuple[float, dict]:
+    store = open_store(url)
+    started = time.perf_counter()
+    prepared = prepare_bytes(path.read_bytes(), path.name, source="bench",
+                             aliases=store.company_aliases(),
+                             industries=store.company_industries())
+    result = store.write_batch(prepared.batch)
+    elapsed = time.perf_counter() - started
+    counts = {"inserted": result.inserted, "resighted": result.resighted,
+              "duplicates": prepared.report.duplicates,
+              "rejected": prepared.report.rejected_count, "stored": store.count()}
+    store.close()
+    return elapsed, counts
+
+
+def bench_duckdb(path: Path, workdir: Path) -> dict:
+    import duckdb
+    raw_db = workdir / "raw.duckdb"
+    con = duckdb.connect(str(raw_db))
+    started = time.perf_counter()
+    con.execute("CREATE TABLE raw AS SELECT * FROM read_csv(?, header = true)", [str(path)])
+    baseline = time.perf_counter() - started
+    con.close()
+    elapsed, counts = _ingest(f"duckdb:///{workdir / 'bench.duckdb'}", path)
+    return {"backend": "duckdb", "baseline_s": baseline, "ingest_s": elapsed, **counts}
+
+
+def bench_postgresql(path: Path, workdir: Path) -> dict:
+    name = f"competiscan_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    try:
+        header = path.open(encoding="utf-8").readline().strip().split(",")
+        engine = sa.create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE raw (" + ", ".join(f'"{c}" text' for c in header)
+                                 + ")"))
+            raw = conn.connection.driver_connection
+            started = time.perf_counter()
+            with raw.cursor() as cur, cur.copy("COPY raw FROM STDIN WITH (FORMAT csv, HEADER)") \
+                    as copy, path.open("rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+        baseline = time.perf_counter() - started
+        engine.dispose()
+        elapsed, counts = _ingest(url, path)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return {"backend": "postgresql", "baseline_s": baseline, "ingest_s": elapsed, **counts}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--backends", default="duckdb,postgresql")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    results = []
+    with tempfile.TemporaryDirectory(prefix="competiscan-bench-") as tmp:
+        workdir = Path(tmp)
+        path = workdir / "campaigns.csv"
+        started = time.perf_counter()
+        write_campaigns(generate_campaigns(args.rows, seed=args.seed), path)
+        generated = time.perf_counter() - started
+        size_mb = path.stat().st_size / 1e6
+        for backend in args.backends.split(","):
+            run = {"duckdb": bench_duckdb, "postgresql": bench_postgresql}[backend.strip()]
+            row = run(path, workdir)
+            row["rows"] = args.rows
+            row["rows_per_s"] = args.rows / row["ingest_s"]
+            row["baseline_rows_per_s"] = args.rows / row["baseline_s"]
+            row["ratio_to_baseline"] = row["ingest_s"] / row["baseline_s"]
+            results.append(row)
+
+    if args.json:
+        print(json.dumps({"rows": args.rows, "file_mb": size_mb, "results": results}, indent=2))
+        return 0
+    print(f"{args.rows:,} generated campaigns, {size_mb:.0f} MB CSV (generated in "
+          f"{generated:.1f} s)")
+    print(f"{'backend':<11} {'baseline':>10} {'ingest':>10} {'rows/s':>12} {'x baseline':>11} "
+          f"{'inserted':>10} {'re-sighted':>11} {'dups':>8}")
+    for r in results:
+        print(f"{r['backend']:<11} {r['baseline_s']:>9.2f}s {r['ingest_s']:>9.2f}s "
+              f"{r['rows_per_s']:>12,.0f} {r['ratio_to_baseline']:>10.2f}x {r['inserted']:>10,} "
+              f"{r['resighted']:>11,} {r['duplicates']:>8,}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""What every analysis shares: where the aggregates come from, filters, and group labels."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Iterable
+
+import pandas as pd
+
+from ..store import Store
+from ..store.analytics_sql import DIMENSIONS, AnalyticsError, AnalyticsFilter, AnalyticsQueries
+
+__all__ = ["Source", "queries_for", "make_filter", "resolve_dimension", "label", "UNKNOWN",
+           "DIMENSION_ALIASES", "filter_values"]
+
+# A Store, or an object with the methods of AnalyticsQueries (the benchmark passes a pandas
+# implementation to time the naive way through the very same analysis code).
+Source = Any
+
+# Label of a group whose value is not recorded (e.g. a campaign without a channel).
+UNKNOWN = "(unknown)"
+
+# Names the CLI and pages may use for a grouping, besides the column names themselves.
+DIMENSION_ALIASES: dict[str, str] = {"type": "campaign_type", "campaign type": "campaign_type"}
+
+
+def queries_for(source: Source) -> AnalyticsQueries:
+    """The aggregate queries of ``source`` (a Store is wrapped; anything else is used as is)."""
+    return AnalyticsQueries(source) if isinstance(source, Store) else source
+
+
+def _as_date(value: date | str | None, what: str) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise AnalyticsError(f"{what} {value!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def _values(values: Iterable[str] | str | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        return (values,)
+    return tuple(dict.fromkeys(values))
+
+
+def make_filter(companies: Iterable[str] = (), channels: Iterable[str] = (),
+                campaign_types: Iterable[str] = (), industries: Iterable[str] = (),
+                date_from: date | str | None = None, date_to: date | str | None = None
+                ) -> AnalyticsFilter:
+    """An :class:`AnalyticsFilter` from loose arguments (a single string, ISO date strings)."""
+    start, end = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
+    if start and end and start > end:
+        raise AnalyticsError(f"date_from {start} is after date_to {end}; swap them.")
+    return AnalyticsFilter(companies=_values(companies), channels=_values(channels),
+                           campaign_types=_values(campaign_types),
+                           industries=_values(industries), date_from=start, date_to=end)
+
+
+def resolve_dimension(by: str) -> str:
+    """The column behind a grouping name ("type" is campaign_type)."""
+    column = DIMENSION_ALIASES.get(by, by)
+    if column not in DIMENSIONS:
+        raise AnalyticsError(f"Cannot group by {by!r}: use one of {', '.join(DIMENSIONS)}.")
+    return column
+
+
+def label(value: Any) -> str:
+    """A group's display value; a missing one becomes :data:`UNKNOWN`."""
+    return UNKNOWN if value is None or (not isinstance(value, str) and pd.isna(value)) \
+        else str(value)
+
+
+def filter_values(filters: AnalyticsFilter, column: str) -> tuple[str, ...]:
+    """The values ``filters`` restricts grouping column ``column`` to (empty: no restriction)."""
+    return {"company": filters.companies, "channel": filters.channels,
+            "campaign_type": filters.campaign_types, "industry": filters.industries}[column]

@@ -1,0 +1,217 @@
+"""Volume over time and share of voice: tumbling and hopping windows, zeros for empty periods.
+
+The store counts campaigns per bucket (day, ISO week starting Monday, month, quarter) and
+group; here every bucket x group of the range is filled in (an empty week is 0, not a gap),
+buckets are summed into hopping windows when asked, and each row gets its share of the period
+and its change from the previous period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
+from .common import Source, filter_values, label, make_filter, queries_for, resolve_dimension
+from .periods import bucket_end, period_starts
+
+__all__ = ["VolumeSeries", "volume_series", "share_of_voice", "trends", "complete_grid",
+           "hop", "add_share", "add_change", "ALL_SCOPE"]
+
+# Scope label of a share of voice taken over everything the filters keep.
+ALL_SCOPE = "(all)"
+
+
+@dataclass(frozen=True)
+class VolumeSeries:
+    """A zero-filled series of campaign volume per period and key.
+
+    ``frame`` columns: period, period_end (first and last day of the window), [scope,] key,
+    count, [weighted, missing,] share, change, change_pct. ``share`` is the key's fraction of
+    the period's total (within its scope); ``change`` is the difference from the key's previous
+    window and ``change_pct`` that difference in percent of it (NaN after a zero). With a
+    weight, share and change are of ``weighted`` (the sum of the estimate) and ``missing``
+    counts the campaigns that had no estimate and so are not in ``weighted``.
+    """
+
+    frame: pd.DataFrame
+    by: str
+    interval: str
+    window: int
+    step: int
+    weight: str | None
+    within: str | None
+    missing: int
+
+    @property
+    def measure(self) -> str:
+        """The column that share and change are computed on."""
+        return "weighted" if self.weight else "count"
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """Rows as plain dicts with ISO date strings (what the CLI prints as JSON)."""
+        frame = self.frame.copy()
+        for column in ("period", "period_end"):
+            frame[column] = frame[column].map(date.isoformat)
+        frame = frame.astype(object).where(frame.notna(), None)
+        return frame.to_dict("records")
+
+
+def complete_grid(frame: pd.DataFrame, group_cols: list[str], periods: Sequence[date],
+                  groups: Sequence[tuple[Any, ...]], value_cols: list[str]) -> pd.DataFrame:
+    """Every period x group, ordered by group then period; absent combinations are 0."""
+    if not groups or not periods:
+        return pd.DataFrame(columns=[*group_cols, "period", *value_cols])
+    index = pd.MultiIndex.from_tuples([(*g, p) for g in groups for p in periods],
+                                      names=[*group_cols, "period"])
+    if frame.empty:
+        filled = pd.DataFrame(0, index=index, columns=value_cols)
+    else:
+        filled = (frame.set_index([*group_cols, "period"])[value_cols]
+                  .reindex(index).fillna(0))
+    return filled.reset_index()
+
+
+def hop(grid: pd.DataFrame, group_cols: list[str], value_cols: list[str], interval: str,
+        window: int, step: int) -> pd.DataFrame:
+    """Sum a complete grid (see :func:`complete_grid`) over windows of ``window`` buckets
+    that move by ``step`` buckets.
+
+    Windows are anchored on the last bucket so the most recent window is always complete and
+    current; only complete windows are returned. ``window=step=1`` is the tumbling series.
+    Columns: period (first day of the window's first bucket), period_end (last day of its last
+    bucket), *group_cols, *value_cols.
+    """
+    if window < 1 or step < 1:
+        raise AnalyticsError("window and step must be whole numbers of periods, 1 or more.")
+    periods = sorted(grid["period"].unique())
+    n = len(periods)
+    ends = list(range(n - 1, window - 2, -step))[::-1]
+    if not ends:
+        return pd.DataFrame(columns=["period", "period_end", *group_cols, *value_cols])
+    groups = grid[group_cols].iloc[::n].reset_index(drop=True)
+    out = pd.DataFrame({
+        "period": np.tile([periods[e - window + 1] for e in ends], len(groups)),
+        "period_end": np.tile([bucket_end(periods[e], interval) for e in ends], len(groups)),
+    })
+    for column in group_cols:
+        out[column] = np.repeat(groups[column].to_numpy(), len(ends))
+    ends_idx = np.asarray(ends)
+    for column in value_cols:
+        values = grid[column].to_numpy(dtype=float).reshape(len(groups), n)
+        cumulative = np.concatenate([np.zeros((len(groups), 1)), values.cumsum(axis=1)], axis=1)
+        out[column] = (cumulative[:, ends_idx + 1] - cumulative[:, ends_idx + 1 - window]).ravel()
+    return out
+
+
+def add_share(frame: pd.DataFrame, scope_cols: list[str], value: str) -> pd.DataFrame:
+    """Add ``share``: ``value`` over its period's total within ``scope_cols`` (0 when the total
+    is 0, so an empty period has no undefined shares)."""
+    totals = frame.groupby(["period", *scope_cols], sort=False)[value].transform("sum")
+    frame["share"] = np.where(totals > 0, frame[value] / totals.where(totals > 0, 1), 0.0)
+    return frame
+
+
+def add_change(frame: pd.DataFrame, group_cols: list[str], value: str) -> pd.DataFrame:
+    """Add period-over-period ``change`` and ``change_pct`` of ``value`` within each group
+    (rows must be ordered by period within a group; the first period has NaN)."""
+    previous = frame.groupby(group_cols, sort=False)[value].shift(1)
+    frame["change"] = frame[value] - previous
+    frame["change_pct"] = np.where(previous > 0, 100.0 * frame["change"] / previous.where(
+        previous > 0, 1), np.nan)
+    return frame
+
+
+def _periods(raw: pd.DataFrame, filters: AnalyticsFilter, interval: str) -> list[date]:
+    first = filters.date_from or (min(raw["period"]) if len(raw) else None)
+    last = filters.date_to or (max(raw["period"]) if len(raw) else None)
+    return period_starts(first, last, interval) if first and last else []
+
+
+def _series(source: Source, by: str, within: str | None, interval: str,
+            filters: AnalyticsFilter, weight: str | None, window: int, step: int
+            ) -> VolumeSeries:
+    column = resolve_dimension(by)
+    scope_column = resolve_dimension(within) if within else None
+    dims = [scope_column, column] if scope_column else [column]
+    raw = queries_for(source).counts(dims, interval, filters, weight)
+    raw["key"] = raw[column].map(label)
+    raw["scope"] = raw[scope_column].map(label) if scope_column else ALL_SCOPE
+    raw = raw.rename(columns={"n": "count"})
+    value_cols = ["count", "weighted", "missing"] if weight else ["count"]
+    if weight:
+        raw["weighted"] = raw["weighted"].astype(float).fillna(0.0)
+    # A key the analyst filtered on is shown even when it has no campaign at all.
+    wanted = filter_values(filters, column)
+    scopes = set(raw["scope"]) if scope_column else {ALL_SCOPE}
+    groups = sorted(set(zip(raw["scope"], raw["key"])) | {(s, k) for s in scopes for k in wanted})
+    grid = complete_grid(raw[["scope", "key", "period", *value_cols]], ["scope", "key"],
+                         _periods(raw, filters, interval), groups, value_cols)
+    frame = hop(grid, ["scope", "key"], value_cols, interval, window, step)
+    frame["count"] = frame["count"].astype(int)
+    if weight:
+        frame["missing"] = frame["missing"].astype(int)
+    measure = "weighted" if weight else "count"
+    frame = add_change(add_share(frame, ["scope"], measure), ["scope", "key"], measure)
+    frame = frame.sort_values(["period", "scope", "key"], kind="stable").reset_index(drop=True)
+    missing = int(raw["missing"].sum()) if weight else 0
+    return VolumeSeries(frame=frame, by=column, interval=interval, window=window, step=step,
+                        weight=weight, within=scope_column, missing=missing)
+
+
+def volume_series(source: Source, by: str = "company", interval: str = "week",
+                  filters: AnalyticsFilter | None = None, *, weight: str | None = None,
+                  window: int = 1, step: int = 1) -> VolumeSeries:
+    """Campaign volume per period and ``by`` (company, channel, campaign_type or industry).
+
+    ``interval`` is the bucket (day, week, month, quarter); ``window``/``step`` in buckets give
+    hopping windows (``window=4, step=1`` with weeks: 4 weeks moving weekly). ``weight`` is
+    ``est_spend_usd`` or ``est_volume`` to sum the estimate instead of counting pieces.
+    """
+    series = _series(source, by, None, interval, filters or AnalyticsFilter(), weight,
+                     window, step)
+    return replace(series, frame=series.frame.drop(columns="scope"))
+
+
+def share_of_voice(source: Source, within: str | None = None, interval: str = "week",
+                   filters: AnalyticsFilter | None = None, *, weight: str | None = None,
+                   window: int = 1, step: int = 1) -> VolumeSeries:
+    """Each company's share of voice per period: its campaigns over all campaigns the filters
+    keep, overall (scope ``(all)``) or within each channel or industry (``within``).
+
+    The denominator is every campaign the filters keep: to read market share, filter on
+    channels, industries or dates and pick the companies to show from the result (a companies
+    filter makes the shares among those companies only).
+    """
+    if within is not None and resolve_dimension(within) == "company":
+        raise AnalyticsError("Share of voice is per company; take it within a channel, "
+                             "campaign_type or industry.")
+    return _series(source, "company", within, interval, filters or AnalyticsFilter(), weight,
+                   window, step)
+
+
+def trends(store: Source, by: str = "company", interval: str = "week",
+           companies: Iterable[str] = (), channels: Iterable[str] = (),
+           date_from: date | str | None = None, date_to: date | str | None = None, *,
+           campaign_types: Iterable[str] = (), industries: Iterable[str] = (),
+           weight: str | None = None, window: int = 1, step: int = 1) -> list[dict[str, Any]]:
+    """Volume per period and key as rows ``{period, key, count, share}``.
+
+    ``period`` is the ISO date starting the bucket (a Monday for weeks); every period x key of
+    the range is present, zeros included; ``share`` is the key's fraction of the period's
+    total. Hopping windows (``window`` > 1) add ``period_end``; a ``weight`` adds ``weighted``
+    and ``missing`` (campaigns without the estimate) and makes ``share`` the weighted share.
+    """
+    filters = make_filter(companies, channels, campaign_types, industries, date_from, date_to)
+    series = volume_series(store, by, interval, filters, weight=weight, window=window, step=step)
+    columns = ["period", "key", "count", "share"]
+    if window > 1:
+        columns.insert(1, "period_end")
+    if weight:
+        columns += ["weighted", "missing"]
+    rows = series.to_records()
+    return [{c: row[c] for c in columns} for row in rows]
