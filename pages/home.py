@@ -1,18 +1,35 @@
-"""Home: what is in the store, from the store."""
+"""Home: what is in the store, the newest pieces, saved-search alerts, and the way in."""
 
 import streamlit as st
 
+from competiscan import alerts
+from competiscan.ui import data
+from competiscan.ui.labels import md_escape
 from competiscan.ui.resources import get_workbench
+from competiscan.ui.state import SearchState
+from competiscan.ui.widgets import campaign_link, campaign_table, user_errors
 
 wb = get_workbench()
-summary = wb.store.summary()
+with user_errors():
+    summary = data.summary(wb)
 
 st.title("Competiscan")
 st.caption("Competitors' marketing, searchable and comparable.")
 
+links = st.columns(5)
+for col, (page, label, icon, what) in zip(links, [
+        ("pages/search.py", "Search", ":material/search:", "Find pieces and offers"),
+        ("pages/trends.py", "Trends", ":material/trending_up:", "Volume, share of voice"),
+        ("pages/competitors.py", "Competitors", ":material/groups:", "Profiles, comparisons"),
+        ("pages/upload.py", "Upload", ":material/upload_file:", "Add campaign files"),
+        ("pages/live.py", "Live", ":material/sensors:", "What is arriving now")]):
+    with col.container(border=True):
+        st.page_link(page, label=label, icon=icon)
+        st.caption(what)
+
 if not summary["campaigns"]:
-    st.info("The store is empty. Upload campaign files (CSV, JSON, JSON Lines, XLSX or Parquet) "
-            "or drop them into the inbox folder to get started.")
+    st.info("The store is empty. Upload campaign files (CSV, JSON, JSON Lines, XLSX or "
+            "Parquet) on the Upload page, or drop them into the inbox folder shown on Live.")
     st.stop()
 
 cols = st.columns(4)
@@ -23,12 +40,34 @@ cols[3].metric("Industries", f"{summary['industries']:,}")
 st.write(f"Seen in market from **{summary['first_date']}** to **{summary['last_date']}**.")
 last = summary["last_upload"]
 if last:
-    st.write(f"Last upload: **{last['filename']}** at {last['created_at']:%Y-%m-%d %H:%M} UTC — "
-             f"{last['inserted']:,} new, {last['resighted']:,} re-sighted, "
-             f"{last['rejected']:,} rejected.")
+    st.write(f"Last upload: **{md_escape(last['filename'])}** at "
+             f"{last['created_at']:%Y-%m-%d %H:%M} UTC — {last['inserted']:,} new, "
+             f"{last['resighted']:,} re-sighted, {last['rejected']:,} rejected.")
 if summary["pending_index"]:
     st.warning(f"{summary['pending_index']:,} campaigns are stored but not yet searchable; "
                "they are indexed on the next upload or with `competiscan reindex`.")
 
-st.subheader("Newest pieces")
-st.dataframe(wb.store.newest(limit=10), hide_index=True, width="stretch")
+newest, side = st.columns([3, 2], gap="large")
+with newest:
+    st.subheader("Newest pieces")
+    campaign_table(data.newest(wb, 10), key="home_newest")
+with side:
+    st.subheader("Saved-search alerts")
+    with user_errors(stop=False):
+        matches = data.pending_alerts(wb)
+        saved = wb.store.saved_searches()
+        if not saved:
+            st.caption("No saved search yet. Run a search and choose “Save this search”: new "
+                       "matching pieces will be reported here and on Live.")
+        elif not matches:
+            st.caption(f"No new match for your {len(saved)} saved search"
+                       f"{'es' if len(saved) != 1 else ''} since they were last checked on Live.")
+        by_id = {row["id"]: row for row in saved}
+        for match in matches:
+            with st.container(border=True):
+                params = SearchState.from_request(
+                    alerts.request_from_saved(by_id[match.search_id])).to_params()
+                st.page_link("pages/search.py", query_params=params, icon=":material/bookmark:",
+                             label=f"{md_escape(match.name)} — {match.total_new:,} new")
+                for hit in match.hits[:3]:
+                    campaign_link(hit.id, f"{hit.title or '(untitled)'} — {hit.company}")

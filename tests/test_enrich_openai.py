@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import pytest
 
+from competiscan.enrich.local import LocalEnricher
 from competiscan.enrich.openai_enricher import (
     PROMPT_VERSION,
     SYSTEM_PROMPT,
@@ -25,20 +26,19 @@ from openai_server import OpenAIServer, answer, campaigns_of, raw_content, statu
 
 MODEL = "test-model"
 MODEL_TAG = f"openai:{MODEL}:{PROMPT_VERSION}"
-LOCAL_TAG = "local-test"
+LOCAL_TAG = LocalEnricher.version
 
 
-class NeutralFallback:
-    """A stand-in for the local enricher: neutral results, and a record of what it was given."""
+class RecordingLocalEnricher(LocalEnricher):
+    """The real local enricher, remembering which records it was asked to enrich."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.calls: list[list[dict[str, Any]]] = []
 
-    def enrich_many(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        self.calls.append(records)
-        neutral = {name: None for name in ENRICHMENT_FIELDS}
-        neutral.update(sentiment_label="neutral", sentiment_score=0.0, extracted_keywords=[], summary="")
-        return [{**neutral, "enriched_by": LOCAL_TAG} for _ in records]
+    def enrich_many(self, records: Sequence[dict[str, Any]], workers: int | None = None) -> list[dict[str, Any]]:
+        self.calls.append(list(records))
+        return super().enrich_many(records, workers)
 
 
 def make_records(count: int, start: int = 0) -> list[dict[str, Any]]:
@@ -76,8 +76,8 @@ def server() -> Iterator[OpenAIServer]:
 
 
 @pytest.fixture
-def fallback() -> NeutralFallback:
-    return NeutralFallback()
+def fallback() -> RecordingLocalEnricher:
+    return RecordingLocalEnricher()
 
 
 @pytest.fixture
@@ -388,7 +388,7 @@ def test_request_budget_stops_sending(server, make_enricher):
     assert len(server.requests) == 1 and run.requests_sent == 1
     assert (run.model_items, run.fallback_items) == (len(campaigns_of(server.requests[0])), 25 - run.model_items)
     assert run.budget_exhausted
-    assert "request budget (1 requests) stopped the run" in run.message
+    assert "request budget of 1 stopped the run" in run.message
     assert run.failures == []
     assert_complete(run, records)
 
@@ -399,7 +399,7 @@ def test_token_budget_stops_sending(server, make_enricher):
 
     assert len(server.requests) == 1
     assert tags(run) == [MODEL_TAG] * 2 + [LOCAL_TAG] * 4
-    assert run.budget_exhausted and "token budget (1 tokens) stopped the run" in run.message
+    assert run.budget_exhausted and "token budget of 1 stopped the run" in run.message
     assert_complete(run, records)
 
 
@@ -414,6 +414,6 @@ def test_invalid_settings_are_refused(make_enricher, options):
         make_enricher(**options)
 
 
-def test_answers_are_json_serialisable_for_the_store(make_enricher, cache):
+def test_answers_are_json_serialisable_for_the_store(make_enricher):
     run = make_enricher().enrich_many(make_records(2))
     assert json.loads(json.dumps(run.results)) == run.results

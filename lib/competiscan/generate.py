@@ -193,7 +193,7 @@ _PARAMETERS: dict[str, Callable[[random.Random], str]] = {
     "cbmax": _num(5, 5, 6),
     "cbflat": _word("1.5", "2"),
     "cat": _word(*_CATEGORIES),
-    "cat2": _word(*_CATEGORIES),
+    "cats": _word(*(f"{a} and {b}" for a in _CATEGORIES for b in _CATEGORIES if a < b)),
     "cap": _usd(1_500, 1_500, 2_500, 6_000),
     "mult": _num(2, 3, 4, 5, 10),
     "pts2": _num(5_000, 10_000, 15_000, 20_000),
@@ -251,7 +251,7 @@ _PARAMETERS: dict[str, Callable[[random.Random], str]] = {
     "dd": _num(3, 5, 7),
     "event": _word(*_EVENTS),
     "volh": _num(100_000, 250_000, 500_000),
-    "year": _num(2030, 2035, 2040),
+    "year": _word("2030", "2035", "2040"),
 }
 
 
@@ -313,16 +313,16 @@ _THEMES: dict[tuple[str, int], tuple[_Theme, ...]] = {
         ), ("Travel Card", "Miles Card", "Explorer Card", "Travel Rewards Card"),
             ("miles", "travel rewards", "sign-up bonus", "airline miles"), "credit-cards/travel"),
         _Theme((
-            ("{cash} cash bonus", "Earn a {cash} cash bonus after you spend {cspend} on purchases in the first 3 months.", "{cash} cash bonus after {cspend} in 3 months"),
+            ("{cash} cash bonus", "Earn a {cash} cash bonus after you spend {cspend} on purchases in the first 3 months, plus {cbtop}% cash back on {cat}, {cbbase}% on everything else.", "{cash} cash bonus after {cspend} in 3 months"),
             ("Get a {cash} bonus", "{cash} cash bonus after {cspend} in {bdays} days.", "{cash} cash bonus after {cspend} in {bdays} days"),
-            ("Earn {cash} back", "Get a {cash} bonus once you spend {cspend} within {bdays} days of account opening.", "Earn a {cash} bonus"),
+            ("Earn {cash} back", "Get a {cash} bonus once you spend {cspend} within {bdays} days of account opening. Earn up to {cbmax}% cash back in categories you activate.", "Earn a {cash} bonus"),
         ), ("Cash Rewards Card", "Cash Back Card", "Everyday Card"),
             ("cash bonus", "cash back", "sign-up bonus", "no annual fee"), "credit-cards/cash-back"),
         _Theme((
             ("{cbtop}% cash back on {cat}", "Earn {cbtop}% cash back on {cat}, {cbbase}% on everything else.", "{cbtop}% cash back on {cat}, {cbbase}% on everything else"),
             ("Up to {cbmax}% cash back", "Earn up to {cbmax}% cash back in rotating categories you activate each quarter, and 1% on all other purchases.", "up to {cbmax}% cash back"),
             ("Unlimited {cbflat}% cash back", "Earn unlimited {cbflat}% cash back on every purchase, every day.", "Unlimited {cbflat}% cash back"),
-            ("{cbtop}% back on {cat} and {cat2}", "Get {cbtop}% cash back on {cat} and {cat2}, plus {cbbase}% on everything else.", "{cbtop}% cash back on {cat} and {cat2}"),
+            ("{cbtop}% back on {cats}", "Get {cbtop}% cash back on {cats}, plus {cbbase}% on everything else.", "{cbtop}% cash back on {cats}"),
         ), ("Cash Rewards Card", "Cash Back Card", "Everyday Card", "Freedom Card"),
             ("cash back", "rewards", "no annual fee", "everyday spending"), "credit-cards/cash-back"),
         _Theme((
@@ -347,7 +347,7 @@ _THEMES: dict[tuple[str, int], tuple[_Theme, ...]] = {
     ),
     ("credit_cards", _PROMO): (
         _Theme((
-            ("Activate {cbmax}% cash back", "Activate now to earn {cbmax}% cash back on {cat} this quarter, up to {cap} in combined purchases.", "Activate {cbmax}% cash back on {cat}"),
+            ("Activate up to {cbmax}% cash back", "Activate now to earn up to {cbmax}% cash back on {cat} this quarter, on up to {cap} in combined purchases.", "Activate up to {cbmax}% cash back on {cat}"),
             ("{cbtop}% back on {cat} this month", "For a limited time, get {cbtop}% cash back on {cat} when you pay with your card.", "{cbtop}% cash back on {cat} for a limited time"),
         ), ("Cash Back Card", "Cash Rewards Card"), ("cash back", "bonus categories", "activate", "limited time"), "offers/cash-back"),
         _Theme((
@@ -483,7 +483,7 @@ _THEMES: dict[tuple[str, int], tuple[_Theme, ...]] = {
     ("retail", _RET): (
         _Theme((
             ("We miss you - here's {pctoff}% off", "We miss you! Come back and enjoy {pctoff}% off your next order.", "We miss you - {pctoff}% off"),
-            ("Happy birthday!", "Happy birthday! Enjoy a {gift} reward on us this month.", "Happy birthday - a {gift} reward"),
+            ("Happy birthday", "Happy birthday! Enjoy a {gift} reward on us this month.", "Happy birthday - a {gift} reward"),
             ("Thank you for being a member", "Thank you for being a member. You've earned {rew} in rewards this year.", "Thanks for being a member"),
             ("Your rewards expire soon", "You have {rew} in rewards expiring soon. Use them before they're gone.", "{rew} in rewards expiring soon"),
             ("Renew your membership", "Renew your membership today and keep saving on every order.", "Renew your membership"),
@@ -685,13 +685,13 @@ _MESSAGE_DRAWS = (240, 240, 160, 60, 60, 40)
 
 # ----------------------------------------------------------------------------- layouts
 _KIND_LEADS: tuple[tuple[str, ...], ...] = (
-    ("You're pre-approved for the {P}.", "Meet the {P}.", "Introducing the {P}.",
-     "There's never been a better time to apply for the {P}.", "Switch to {C} and see what you've been missing.",
-     "Join millions of customers who choose {C}.", "The {P} was built for the way you live."),
-    ("Here's a limited-time offer on the {P}.", "Your {P} just got even better.", "Good news from {C}.",
+    ("Meet the {P}.", "Introducing the {P}.", "There's never been a better time to choose the {P}.",
+     "Switch to {C} and see what you've been missing.", "Join millions of customers who choose {C}.",
+     "The {P} was built for the way you live."),
+    ("Here's a limited-time offer from {C}.", "New at {C} this week:", "Good news from {C}.",
      "A special offer from {C}, just for you.", "For a limited time only at {C}:", "Don't miss this {C} deal."),
     ("As a valued {C} customer, you mean a lot to us.", "A note for our {C} customers.", "From all of us at {C}:",
-     "Your {P} keeps getting better.", "We're glad you're with {C}."),
+     "Thanks for choosing {C}.", "We're glad you're with {C}."),
     ("From the {C} learning center:", "A quick guide from {C}.", "{C} is here to help you make smart decisions.",
      "Here's a tip from {C}.", "Learn with {C}."),
     ("At {C}, we believe in more than business.", "{C} is proud to stand with our communities.", "This is {C}.",
@@ -749,7 +749,7 @@ _KIND_CTAS: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {
             ("Pay now", "Review now", "Log in")),
 }
 _EMAIL_SUBJECTS: tuple[tuple[str, ...], ...] = (
-    ("{H}", "{H} with the {P}", "You're pre-approved: {H}", "{C}: {H}", "Your offer inside: {H}", "{H} - apply in minutes"),
+    ("{H}", "{H} with the {P}", "Just for you: {H}", "{C}: {H}", "Your offer inside: {H}", "{H} - details inside"),
     ("{H}", "Don't miss this: {H}", "{H} - this week only", "Ends soon: {H}", "{C} deals: {H}"),
     ("{H}", "{C}: {H}", "A thank-you from {C}", "Something special for you, from {C}", "{H}, from {C}"),
     ("{H}", "{C} Insights: {H}", "New guide: {H}", "Quick read: {H}"),
@@ -757,7 +757,7 @@ _EMAIL_SUBJECTS: tuple[tuple[str, ...], ...] = (
     ("{H}", "{C}: {H}", "Action required: {H}", "Account alert: {H}"),
 )
 _ENVELOPE_TEASERS: tuple[tuple[str, ...], ...] = (
-    ("You're pre-approved - open immediately", "Important information enclosed", "Time-sensitive: your {C} offer is inside",
+    ("Your invitation is enclosed - open immediately", "Important information enclosed", "Time-sensitive: your {C} offer is inside",
      "Your {P} offer is enclosed", "Priority mail: please respond"),
     ("Savings inside", "Limited-time offer enclosed", "A special offer from {C} inside", "{H} - details inside"),
     ("A thank-you from {C} inside", "Your renewal notice", "For our valued customers", "{H} - details inside"),
@@ -775,16 +775,44 @@ _CHANNEL_TITLES: dict[str, tuple[str, ...]] = {
     "sms": ("{H}",),
 }
 _CHANNEL_CONTENTS: dict[str, tuple[str, ...]] = {
-    "email": ("{G} {L} {O} {T} {A} {SIG}", "{L} {O} {A} {T} {SIG}", "{G} {O} {T} {A} {SIG}", "{L} {O} {T} {A}"),
-    "direct_mail": ("{SAL} {L} {O} {T} {A} Sincerely, {C}", "{SAL} {L} {O} {A} {T}",
-                    "{SAL} {O} {L} {T} {A} Sincerely, the {C} team"),
-    "social": ("{SL} {S}. {AS}. #{TAG}", "{S}. {AS} at the link in our bio. #{TAG}", "{SL} {O} #{TAG}"),
-    "display": ("{S}. {AS}.", "{S}. {AS} at {D}."),
-    "search": ("{S}. {AS}.", "{AS} - {S}.", "{S}. Official {C} site. {AS}."),
-    "video": ("{L} {S}. {AS} at {D}.", "{O} {AS}.", "Watch: {L} {S}."),
-    "sms": ("{C}: {S}. {AS} at {URL} Reply STOP to opt out.", "{C} Alert: {S}. {AS}: {URL}",
-            "{S} from {C}! {AS}: {URL}. Msg&data rates may apply."),
+    "email": ("{G} {L} {O} {T} {X} {A} {SIG}", "{L} {O} {X} {A} {T} {SIG}", "{G} {O} {T} {X} {A} {SIG}",
+              "{L} {O} {T} {X} {A}"),
+    "direct_mail": ("{SAL} {L} {O} {T} {X} {A} Sincerely, {C}", "{SAL} {L} {O} {X} {A} {T}",
+                    "{SAL} {O} {L} {T} {X} {A} Sincerely, the {C} team"),
+    "social": ("{SL} {S}. {XS} {AS}. #{TAG}", "{S}. {XS} {AS} at the link in our bio. #{TAG}", "{SL} {O} {XS} #{TAG}"),
+    "display": ("{S}. {XS} {AS}.", "{S}. {AS} at {D}. {XS}", "{P}. {S}. {XS}"),
+    "search": ("{S}. {XS} {AS}.", "{AS} - {S}. {XS}", "{S}. Official {C} site. {XS}"),
+    "video": ("{L} {S}. {XS} {AS} at {D}.", "{O} {XS} {AS}.", "Watch: {L} {S}. {XS}"),
+    "sms": ("{C}: {S}. {XS} {AS} at {URL} Reply STOP to opt out.", "{C} Alert: {S}. {XS} {AS}: {URL}",
+            "{S} from {C}! {XS} {AS}: {URL}. Msg&data rates may apply."),
 }
+# The per-piece detail that makes one send differ from the next: an offer's end date, a
+# webinar's date, "member since", a masked account number. Long form, then short form, per kind.
+_KIND_CLAUSES: tuple[tuple[str, ...], ...] = (
+    ("Offer ends {EXP}.", "Offer expires {EXP}.", "Offer valid through {EXP}.", "Respond by {EXP}."),
+    ("Offer ends {EXP}.", "Ends {EXP}.", "Valid through {EXP}.", "Offer expires {EXP}."),
+    ("Valid through {EXP}.", "Customer since {SINCE}.", "Offer valid through {EXP}.", "Member since {SINCE}."),
+    ("Join our live Q&A on {EVT}.", "Live webinar: {EVT}.", "Updated {PUB}.", "Posted {PUB}."),
+    ("Proud to call {CITY} home.", "Celebrating our neighbors in {CITY}.", "Tune in {EVT}.", "Posted {PUB}."),
+    ("Account ending in {L4}.", "For your account ending in {L4}.", "Notice date: {PUB}."),
+)
+_KIND_SHORT_CLAUSES: tuple[tuple[str, ...], ...] = (
+    ("Ends {EXPS}.", "Offer ends {EXPS}.", "Expires {EXPS}."),
+    ("Ends {EXPS}.", "Through {EXPS}.", "Now through {EXPS}."),
+    ("Through {EXPS}.", "Member since {SINCE}.", "Customer since {SINCE}."),
+    ("Live {EVTS}.", "New {PUBS}.", "Live Q&A {EVTS}."),
+    ("Proud to call {CITY} home.", "Live {EVTS}.", "In {CITY} and beyond."),
+    ("Acct ending {L4}.", "Ending in {L4}."),
+)
+_CITIES = ("Atlanta", "Austin", "Baltimore", "Boston", "Charlotte", "Chicago", "Cleveland", "Columbus", "Dallas",
+           "Denver", "Detroit", "Houston", "Indianapolis", "Jacksonville", "Kansas City", "Las Vegas",
+           "Los Angeles", "Miami", "Milwaukee", "Minneapolis", "Nashville", "New Orleans", "New York",
+           "Oklahoma City", "Omaha", "Orlando", "Philadelphia", "Phoenix", "Pittsburgh", "Portland",
+           "Raleigh", "Sacramento", "Salt Lake City", "San Antonio", "San Diego", "San Francisco",
+           "San Jose", "Seattle", "St. Louis", "Tampa")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _SIGN_OFFS = ("— The {C} Team", "Thank you, {C}", "Sincerely, {C}", "")
 _SALUTATIONS = ("Dear Valued Customer,", "Dear Friend,", "Dear Neighbor,", "Dear Resident,")
 _LANDING_URLS = ("https://www.{D}/{U}", "https://www.{D}/{U}?utm_source={CH}&utm_campaign={K}")
@@ -802,6 +830,8 @@ _OFFER_PREFIXES = ("Limited time: ", "Last chance: ", "Ends soon: ")
 _PLAIN_PREFIXES = ("New: ", "Reminder: ", "Updated: ")
 # A whole number that is not part of a decimal, a word ("5G", "60k") or a larger number.
 _NUMBER = re.compile(r"(?<![\w.,])[1-9]\d{0,2}(?:,\d{3})+(?![\w,]|\.\d)|(?<![\w.,])[1-9]\d*(?![\w,]|\.\d)")
+# Dates and years are not offer terms; a near-duplicate changes a number outside them.
+_DATE_OR_YEAR = re.compile(r"\b(?:%s)[a-z]* \d{1,2}(?:, \d{4})?|\b(?:19|20)\d\d\b" % "|".join(m[:3] for m in _MONTHS))
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -822,7 +852,7 @@ def _fill(templates: Sequence[str], chosen: np.ndarray, values: Mapping[str, pa.
     row_shape = shape_of[chosen]
     filled: list[pa.Array] = []
     positions: list[np.ndarray] = []
-    for s, (names, ids) in enumerate(shapes.items()):
+    for s, names in enumerate(shapes):
         rows = np.flatnonzero(row_shape == s)
         if rows.size == 0:
             continue
@@ -844,6 +874,12 @@ def _fill(templates: Sequence[str], chosen: np.ndarray, values: Mapping[str, pa.
     return pa.concat_arrays(filled).take(order)
 
 
+def _pick(counts: np.ndarray, keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per row, a uniform choice among the counts[key] consecutive entries that belong to its key."""
+    offsets = np.cumsum(counts) - counts
+    return offsets[keys] + (rng.random(len(keys)) * counts[keys]).astype(np.int64)
+
+
 class _Choices:
     """Lists of templates under integer keys; `pick` draws one template per row from its key's list."""
 
@@ -852,10 +888,9 @@ class _Choices:
             raise ValueError("every key needs at least one template")
         self.templates = [t for options in lists for t in options]
         self._counts = np.array([len(options) for options in lists], dtype=np.int64)
-        self._offsets = np.cumsum(self._counts) - self._counts
 
     def pick(self, keys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        return self._offsets[keys] + (rng.random(len(keys)) * self._counts[keys]).astype(np.int64)
+        return _pick(self._counts, keys, rng)
 
     def fill(self, keys: np.ndarray, rng: np.random.Generator, values: Mapping[str, pa.Array]) -> pa.Array:
         return _fill(self.templates, self.pick(keys, rng), values)
@@ -876,9 +911,9 @@ def _draw(cdf: np.ndarray, u: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------- messages
 @dataclass(frozen=True)
 class _Messages:
-    """The message pool: one entry per distinct message, columns as pyarrow arrays."""
+    """The message pool: distinct messages grouped by industry and kind, columns as pyarrow arrays."""
 
-    choices: _Choices  # keyed by industry * len(_KINDS) + kind; holds message ids as text
+    counts: np.ndarray  # messages per key industry * len(_KINDS) + kind, stored in key order
     headline: pa.Array
     offer: pa.Array
     short: pa.Array
@@ -891,28 +926,30 @@ class _Messages:
 def _build_messages(r: random.Random) -> _Messages:
     rows: list[tuple[str, str, str, str, str, str]] = []
     keywords: list[str] = []
-    id_lists: list[list[str]] = []
+    counts: list[int] = []
     for industry in _INDUSTRIES:
         for kind in range(len(_KINDS)):
             themes = _THEMES[industry, kind]
-            seen: dict[tuple[str, str, str, str, str], int] = {}
+            seen: set[tuple[str, str, str, str, str]] = set()
             for _ in range(_MESSAGE_DRAWS[kind]):
                 theme = r.choice(themes)
                 headline, offer, short = r.choice(theme.variants)
                 params = _Parameters(r)
                 terms = r.choice(_TERMS[industry]) if theme.terms else ""
-                text = (headline.format_map(params), offer.format_map(params), short.format_map(params),
+                short_text = short.format_map(params)
+                # The short form often starts a sentence (search, display and social copy).
+                text = (headline.format_map(params), offer.format_map(params), short_text[:1].upper() + short_text[1:],
                         terms.format_map(params), r.choice(theme.products))
                 if text in seen:
                     continue
-                seen[text] = len(rows)
+                seen.add(text)
                 rows.append((*text, theme.path))
                 picked = r.sample(theme.keywords, min(3, len(theme.keywords)))
                 words = list(dict.fromkeys((*picked, *_INDUSTRY_KEYWORDS[industry], *theme.keywords)))
                 keywords.extend(", ".join(words[:k]) for k in (2, 3, 4, 5))
-            id_lists.append([str(i) for i in seen.values()])
+            counts.append(len(seen))
     columns = [pa.array(column, pa.string()) for column in zip(*rows)]
-    return _Messages(_Choices(id_lists), *columns, pa.array(keywords, pa.string()))
+    return _Messages(np.array(counts, dtype=np.int64), *columns, pa.array(keywords, pa.string()))
 
 
 # ----------------------------------------------------------------------------- dates
@@ -946,8 +983,8 @@ def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.G
     names = [c.name for c in KNOWN_COMPANIES]
     industry_of = np.array([_INDUSTRIES.index(c.industry) for c in KNOWN_COMPANIES])
     second = np.array([_INDUSTRIES.index(_SECONDARY_INDUSTRY.get(c.name, c.industry)) for c in KNOWN_COMPANIES])
-    sizes = rng.lognormal(0.0, 0.9, len(names)).clip(0.25) * np.array(
-        [3.0 if name in _BIG_ADVERTISERS else 1.0 for name in names])
+    sizes = rng.lognormal(0.0, 0.6, len(names)).clip(0.3, 3.0) * np.array(
+        [3.5 if name in _BIG_ADVERTISERS else 1.0 for name in names])
 
     intensity = _day_intensity(start, n_days, sizes, rng)
     cell = rng.choice(intensity.size, size=n, p=(intensity / intensity.sum()).ravel())
@@ -961,7 +998,7 @@ def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.G
 
     messages = _build_messages(r)
     industry_kind = industry * len(_KINDS) + kind
-    message = np.array(messages.choices.templates, dtype=np.int64)[messages.choices.pick(industry_kind, rng)]
+    message = _pick(messages.counts, industry_kind, rng)
 
     company_names = pa.array(names, pa.string())
     domains = pa.array([_DOMAINS.get(nm, normalise_company_key(nm) + ".com") for nm in names], pa.string())
@@ -979,6 +1016,12 @@ def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.G
         "K": pa.array(_KINDS, pa.string()).take(kind),
     }
     v["P"] = pc.binary_join_element_wise(v["C"], messages.product.take(message), " ")
+    v.update(_date_values(start, n_days, day, rng))
+    v["SINCE"] = pc.cast(pa.array(rng.integers(start.year - 20, start.year, n)), pa.string())
+    v["L4"] = pc.cast(pa.array(rng.integers(1000, 10_000, n)), pa.string())
+    v["CITY"] = pa.array(_CITIES, pa.string()).take(rng.integers(0, len(_CITIES), n))
+    v["X"] = _Choices(_KIND_CLAUSES).fill(kind, rng, v)
+    v["XS"] = _Choices(_KIND_SHORT_CLAUSES).fill(kind, rng, v)
     v["URL"] = _fill(["{D}/{U}"], np.zeros(n, dtype=np.int64), v)
     offer_ctas = [_OFFER_CTAS[i] if k in (_ACQ, _PROMO) else _KIND_CTAS[k]
                   for i in _INDUSTRIES for k in range(len(_KINDS))]
@@ -994,7 +1037,9 @@ def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.G
                          for ch in CHANNELS for k in range(len(_KINDS))])
     subject = subjects.fill(channel * len(_KINDS) + kind, rng, v)
     content = _Choices([_CHANNEL_CONTENTS[ch] for ch in CHANNELS]).fill(channel, rng, v)
-    content = pc.utf8_trim_whitespace(pc.replace_substring_regex(content, r"\s{2,}", " "))
+    # Empty parts leave double spaces; a short form ending in "?" or "!" meets the layout's ".".
+    content = pc.replace_substring_regex(pc.replace_substring_regex(content, r"\s{2,}", " "), r"([?!.])\.", r"\1")
+    content = pc.utf8_trim_whitespace(content)
 
     n_keywords = rng.integers(0, 4, n)
     spend, volume = _estimates(channel, sizes[company] / np.median(sizes), rng)
@@ -1020,6 +1065,21 @@ def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.G
     })
 
 
+def _date_values(start: datetime.date, n_days: int, day: np.ndarray,
+                 rng: np.random.Generator) -> dict[str, pa.Array]:
+    """Dates a piece mentions, as text: when it was posted, when its offer ends, when its event is."""
+    dates = [start + datetime.timedelta(days=d) for d in range(n_days + 90)]
+    long_form = pa.array([f"{_MONTHS[d.month - 1]} {d.day}, {d.year}" for d in dates], pa.string())
+    short_form = pa.array([f"{_MONTHS[d.month - 1][:3]} {d.day}" for d in dates], pa.string())
+    event_form = pa.array([f"{_WEEKDAYS[d.weekday()]}, {_MONTHS[d.month - 1]} {d.day}" for d in dates], pa.string())
+    event_short = pa.array([f"{_WEEKDAYS[d.weekday()][:3]}, {_MONTHS[d.month - 1][:3]} {d.day}" for d in dates],
+                           pa.string())
+    expires = day + rng.integers(14, 76, len(day))
+    event = day + rng.integers(5, 31, len(day))
+    return {"PUB": long_form.take(day), "PUBS": short_form.take(day), "EXP": long_form.take(expires),
+            "EXPS": short_form.take(expires), "EVT": event_form.take(event), "EVTS": event_short.take(event)}
+
+
 def _missing(values: pa.Array, share: float, rng: np.random.Generator) -> pa.Array:
     """`values` with about `share` of them set to null."""
     return pc.if_else(pa.array(rng.random(len(values)) < share), pa.scalar(None, values.type), values)
@@ -1037,34 +1097,59 @@ def _estimates(channel: np.ndarray, scale: np.ndarray, rng: np.random.Generator)
     return pa.array(spend, mask=spend_missing), pa.array(volume, mask=volume_missing)
 
 
-def _bump_last_number(text: str) -> str | None:
-    """`text` with its last whole number raised a little (60,000 -> 65,000, 15 -> 20); None if none."""
-    last = None
-    for last in _NUMBER.finditer(text):
-        pass
-    if last is None:
-        return None
-    digits = last.group().replace(",", "")
+def _offer_number(text: str) -> str | None:
+    """The first whole number of `text` outside dates and years, as written; None if there is none."""
+    dates = [m.span() for m in _DATE_OR_YEAR.finditer(text)]
+    for match in _NUMBER.finditer(text):
+        if not any(start <= match.start() < stop for start, stop in dates):
+            return match.group()
+    return None
+
+
+def _bumped(number: str) -> str:
+    """A slightly larger number written the same way: 60,000 -> 65,000, 15 -> 20, 3 -> 4."""
+    digits = number.replace(",", "")
     value = int(digits) + max(1, 10 ** (len(digits) - 1) // 2)
-    number = f"{value:,}" if "," in last.group() else str(value)
-    return text[:last.start()] + number + text[last.end():]
+    return f"{value:,}" if "," in number else str(value)
+
+
+def _replace_number(text: str | None, old: str, new: str) -> str | None:
+    """`text` with every whole-number occurrence of `old` written as `new`."""
+    if text is None:
+        return None
+    return re.sub(r"(?<![\w.,])%s(?![\w,]|\.\d)" % re.escape(old), new, text)
 
 
 def _near_duplicates(pieces: pa.Table, n: int, n_days: int, rng: np.random.Generator) -> pa.Table:
-    """`n` variants of random pieces: same company and channel, content with one change."""
-    source = rng.integers(0, pieces.num_rows, n)
-    variants = pieces.take(source)
-    kinds = variants["_kind"].to_numpy()
+    """`n` variants of random pieces: same company and channel, one number or a prefix changed.
+
+    A changed number (a different bonus, rate or fee) is changed wherever the piece states it,
+    so title, subject and content still agree; otherwise the content gets a prefix such as
+    "Limited time: ".
+    """
+    variants = pieces.take(rng.integers(0, pieces.num_rows, n))
+    offers = np.isin(variants["_kind"].to_numpy(), (_ACQ, _PROMO, _RET))
     prefix_pick = rng.integers(0, len(_OFFER_PREFIXES), n)
-    use_number = rng.random(n) < 0.5
-    contents = []
-    for text, kind, pick, number in zip(variants["content"].to_pylist(), kinds, prefix_pick, use_number):
-        bumped = _bump_last_number(text) if number else None
-        prefixes = _OFFER_PREFIXES if kind in (_ACQ, _PROMO, _RET) else _PLAIN_PREFIXES
-        contents.append(bumped or prefixes[pick] + text)
+    # Only offers get a changed number: a guide's "5 tips" or an account number would change meaning.
+    change_number = offers & (rng.random(n) < 0.5)
+    titles, subjects, contents = [], [], []
+    for title, subject, content, offer, pick, number in zip(
+            variants["title"].to_pylist(), variants["subject_line"].to_pylist(), variants["content"].to_pylist(),
+            offers, prefix_pick, change_number):
+        old = _offer_number(content) if number else None
+        if old is None:
+            prefix = (_OFFER_PREFIXES if offer else _PLAIN_PREFIXES)[pick]
+            titles.append(title), subjects.append(subject), contents.append(prefix + content)
+        else:
+            new = _bumped(old)
+            titles.append(_replace_number(title, old, new))
+            subjects.append(_replace_number(subject, old, new))
+            contents.append(_replace_number(content, old, new))
     day = np.minimum(variants["_day"].to_numpy() + rng.integers(0, 46, n), n_days - 1)
-    variants = variants.set_column(variants.schema.get_field_index("content"), "content", pa.array(contents, pa.string()))
-    return variants.set_column(variants.schema.get_field_index("_day"), "_day", pa.array(day))
+    for name, column in (("title", pa.array(titles, pa.string())), ("subject_line", pa.array(subjects, pa.string())),
+                         ("content", pa.array(contents, pa.string())), ("_day", pa.array(day))):
+        variants = variants.set_column(variants.schema.get_field_index(name), name, column)
+    return variants
 
 
 def _resightings(pieces: pa.Table, n: int, n_days: int, rng: np.random.Generator) -> pa.Table:

@@ -141,8 +141,8 @@ _DOLLAR_BONUS_RE = re.compile(
     # "$60 Amazon Gift Card instantly upon approval", "$200 cash back after you spend $500"
     r"|\$" + _AMOUNT + r"\s+(?:[a-z'’]+\s+){0,2}?(?:statement\s+credit|gift\s+card|reward\s+card|"
     r"prepaid\s+card|cash\s+back)\b(?=[^.]{0,20}?\b(?:after|when|upon|once)\b)"
-    # "Get $300 when you open", "receive $400 when", "worth up to $150 when you sign up"
-    r"|\b(?:get|earn|receive|enjoy|score|worth|or|and)\s+(?:an?\s+)?(?:extra\s+)?(?:up\s+to\s+)?\$"
+    # "Get $300 when you open", "worth up to $150 when you sign up", "Up to $1,000 when you transfer"
+    r"|(?:\b(?:get|earn|receive|enjoy|score|worth|or|and)\s+(?:an?\s+)?(?:extra\s+)?(?:up\s+to\s+)?|\bup\s+to\s+)\$"
     + _AMOUNT + r"(?=\s+(?:in\s+cash\s+)?(?:when|after|once|upon|for\s+(?:opening|signing|switching|joining))\b)"
 )
 _SPEND_RE = re.compile(

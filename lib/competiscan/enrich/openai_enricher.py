@@ -158,7 +158,8 @@ def _drop_description(schema: dict[str, Any]) -> None:
     schema.pop("description", None)
 
 
-# The allowed values come from model.py so the schema, the store and the local enricher share them.
+# Outside these ranges a value is a misreading, not an offer: rates are percentages, and no
+# intro period or bonus window runs longer than five years.
 Percent = Annotated[float, Field(ge=0, le=100)]
 Months = Annotated[int, Field(ge=0, le=60)]
 Amount = Annotated[float, Field(ge=0)]
@@ -174,6 +175,7 @@ class CampaignEnrichment(BaseModel):
     model_config = ConfigDict(json_schema_extra=_drop_description)
 
     index: int = Field(ge=0)
+    # The allowed labels come from model.py, so the schema, the store and the local enricher agree.
     sentiment_label: Literal[SENTIMENT_LABELS]  # type: ignore[valid-type]
     sentiment_score: float = Field(ge=-1, le=1)
     campaign_type_predicted: Literal[CAMPAIGN_TYPES] | None  # type: ignore[valid-type]
@@ -244,7 +246,6 @@ class _BatchOutcome:
     answers: dict[int, CampaignEnrichment] = field(default_factory=dict)
     item_problems: dict[int, str] = field(default_factory=dict)
     error: str | None = None
-    sent: bool = True
 
 
 class _RunLimits:
@@ -265,9 +266,9 @@ class _RunLimits:
             if self.halt_reason is not None:
                 return False
             if self._budget_requests is not None and self.requests_sent >= self._budget_requests:
-                self.budget_stop = f"request budget ({self._budget_requests} requests)"
+                self.budget_stop = f"request budget of {self._budget_requests}"
             elif self._budget_tokens is not None and self.tokens_used >= self._budget_tokens:
-                self.budget_stop = f"token budget ({self._budget_tokens} tokens)"
+                self.budget_stop = f"token budget of {self._budget_tokens}"
             if self.budget_stop is not None:
                 return False
             self.requests_sent += 1
@@ -322,6 +323,14 @@ def _validate_items(raw_items: list[Any], size: int) -> tuple[dict[int, Campaign
         if index not in answers and index not in problems:
             problems[index] = "missing from the model's answer"
     return answers, problems
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _no_progress(done: int, total: int) -> None:
+    """The progress callback of callers that pass none."""
 
 
 def _campaign_payload(record: dict[str, Any]) -> dict[str, Any]:
@@ -401,35 +410,63 @@ class OpenAIEnricher:
         and after each batch, so it may update a UI.
         """
         total = len(records)
-        results: list[dict[str, Any] | None] = [None] * total
         if total == 0:
             return EnrichRun(results=[], message="Nothing to enrich.")
-
-        positions: dict[CacheKey, list[int]] = {}
+        results: list[dict[str, Any] | None] = [None] * total
+        pending: dict[CacheKey, list[int]] = {}
         for position, record in enumerate(records):
-            positions.setdefault(self._cache_key(record), []).append(position)
-        cached = self._cache.get_many(list(positions))
-        for key, result in cached.items():
-            for position in positions.pop(key):
+            pending.setdefault(self._cache_key(record), []).append(position)
+
+        for key, result in self._cache.get_many(list(pending)).items():
+            for position in pending.pop(key):
                 results[position] = dict(result)
-        cache_hits = total - sum(len(group) for group in positions.values())
-        if progress is not None:
-            progress(cache_hits, total)
+        cache_hits = total - sum(len(group) for group in pending.values())
+        notify = progress or _no_progress
+        notify(cache_hits, total)
 
         limits = _RunLimits(self.budget_requests, self.budget_tokens)
-        failures: list[str] = []
+        fallback_positions, failures = self._send_pending(
+            records, pending, results, limits, lambda sent: notify(cache_hits + sent, total))
+        if fallback_positions:
+            local = self._fallback.enrich_many([records[position] for position in fallback_positions])
+            for position, result in zip(fallback_positions, local, strict=True):
+                results[position] = result
+
+        run = EnrichRun(
+            results=cast(list[dict[str, Any]], results),  # every position is filled by now
+            requests_sent=limits.requests_sent,
+            tokens_used=limits.tokens_used,
+            cache_hits=cache_hits,
+            model_items=total - cache_hits - len(fallback_positions),
+            fallback_items=len(fallback_positions),
+            failures=failures,
+            budget_exhausted=limits.budget_stop is not None,
+        )
+        run.message = self._describe(run, limits.budget_stop, limits.halt_reason)
+        return run
+
+    def _send_pending(
+        self,
+        records: list[dict[str, Any]],
+        pending: dict[CacheKey, list[int]],
+        results: list[dict[str, Any] | None],
+        limits: _RunLimits,
+        report: Callable[[int], None],
+    ) -> tuple[list[int], list[str]]:
+        """Send the pending texts in batches, place and cache the answers; return the positions
+        that still need the fallback (in order) and the failures."""
+        keys = list(pending)
+        batches = [keys[start:start + self.batch_size] for start in range(0, len(keys), self.batch_size)]
         fallback_positions: list[int] = []
-        model_items = 0
-        done = cache_hits
-        pending = list(positions)
-        batches = [pending[start:start + self.batch_size] for start in range(0, len(pending), self.batch_size)]
+        failures: list[str] = []
+        done = 0
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="openai-enrich") as pool:
             futures = {
-                pool.submit(self._enrich_batch, [records[positions[key][0]] for key in batch], limits):
+                pool.submit(self._enrich_batch, [records[pending[key][0]] for key in batch], limits):
                     (number, batch)
                 for number, batch in enumerate(batches, start=1)
             }
-            # Results are placed, cached and reported here, in the caller's thread: the cache may
+            # Answers are placed, cached and reported here, in the caller's thread: the cache may
             # be a database connection and the progress callback may touch a UI, neither of which
             # is safe to use from the workers.
             for future in as_completed(futures):
@@ -439,41 +476,20 @@ class OpenAIEnricher:
                     failures.append(f"batch {number} ({len(batch)} campaigns): {outcome.error}")
                 fresh: dict[CacheKey, dict[str, Any]] = {}
                 for index, key in enumerate(batch):
-                    group = positions[key]
-                    answer = outcome.answers.get(index)
-                    if answer is None:
+                    group = pending[key]
+                    if index in outcome.answers:
+                        fresh[key] = outcome.answers[index].result(self.enriched_by)
+                        for position in group:
+                            results[position] = dict(fresh[key])
+                    else:
                         fallback_positions.extend(group)
                         if index in outcome.item_problems:
                             failures.append(f"record {group[0]}: {outcome.item_problems[index]}")
-                        continue
-                    fresh[key] = answer.result(self.enriched_by)
-                    for position in group:
-                        results[position] = dict(fresh[key])
-                    model_items += len(group)
                 if fresh:
                     self._cache.put_many(fresh)
-                done += sum(len(positions[key]) for key in batch)
-                if progress is not None:
-                    progress(done, total)
-
-        if fallback_positions:
-            fallback_positions.sort()
-            local = self._fallback.enrich_many([records[position] for position in fallback_positions])
-            for position, result in zip(fallback_positions, local, strict=True):
-                results[position] = result
-
-        run = EnrichRun(
-            results=cast(list[dict[str, Any]], results),  # every position was filled above
-            requests_sent=limits.requests_sent,
-            tokens_used=limits.tokens_used,
-            cache_hits=cache_hits,
-            model_items=model_items,
-            fallback_items=len(fallback_positions),
-            failures=failures,
-            budget_exhausted=limits.budget_stop is not None,
-        )
-        run.message = self._describe(run, limits.budget_stop, limits.halt_reason)
-        return run
+                done += sum(len(pending[key]) for key in batch)
+                report(done)
+        return sorted(fallback_positions), failures
 
     def _cache_key(self, record: dict[str, Any]) -> CacheKey:
         # Records that have not been through ingestion have no content_hash; the hash of what
@@ -492,7 +508,7 @@ class OpenAIEnricher:
     def _enrich_batch(self, batch: list[dict[str, Any]], limits: _RunLimits) -> _BatchOutcome:
         """Send one batch (if the limits allow) and validate the answer; runs in a worker thread."""
         if not limits.acquire():
-            return _BatchOutcome(sent=False)
+            return _BatchOutcome()
         try:
             completion = self._client.chat.completions.parse(
                 model=self.model, messages=self._messages(batch), response_format=EnrichmentBatch)
@@ -516,10 +532,10 @@ class OpenAIEnricher:
 
     def _describe(self, run: EnrichRun, budget_stop: str | None, halt_reason: str | None) -> str:
         parts = [
-            f"{len(run.results)} campaigns: {run.model_items} enriched by {self.model} "
+            f"{_count(len(run.results), 'campaign')}: {run.model_items} enriched by {self.model} "
             f"(prompt {self.prompt_version}), {run.cache_hits} from the cache, "
-            f"{run.fallback_items} by the local enricher; {run.requests_sent} requests, "
-            f"{run.tokens_used} tokens."
+            f"{run.fallback_items} by the local enricher; {_count(run.requests_sent, 'request')}, "
+            f"{_count(run.tokens_used, 'token')}."
         ]
         if budget_stop is not None:
             parts.append(
@@ -530,5 +546,5 @@ class OpenAIEnricher:
             parts.append(f"Sending stopped because the service refused a request ({halt_reason}); "
                          "check the API key, the model name and the base URL.")
         if run.failures:
-            parts.append(f"{len(run.failures)} problems; see failures.")
+            parts.append(f"{_count(len(run.failures), 'problem')}; see failures.")
         return " ".join(parts)

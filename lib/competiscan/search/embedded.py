@@ -27,7 +27,7 @@ import html
 import threading
 import time
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -76,7 +76,7 @@ LOCK_WAIT_SECONDS = 5.0
 _STORED_TEXT = ("title", "subject_line", "content")
 _SNIPPET_FIELDS = ("content", "title", "subject_line")  # in the order a snippet prefers them
 _DOC_STRINGS = TEXT_FIELDS + FACET_FIELDS
-_EPOCH = datetime(1970, 1, 1)
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 _ID_BITS = 40  # ids below 2**40 keep sort_key = day * 2**40 + id inside an i64
 
 
@@ -116,9 +116,13 @@ def _as_datetime(value: date) -> datetime:
 
 
 def _micros(value: datetime) -> int:
+    """Microseconds since the epoch of a naive-UTC (or aware) datetime. Plain arithmetic on the
+    fields: subtracting datetimes is several times slower for pandas Timestamps, and bulk loads
+    call this once per document."""
     if value.tzinfo is not None:
         value = value.astimezone(timezone.utc).replace(tzinfo=None)
-    return (value - _EPOCH) // timedelta(microseconds=1)
+    seconds = (value.toordinal() - _EPOCH_ORDINAL) * 86_400 + value.hour * 3_600 + value.minute * 60 + value.second
+    return seconds * 1_000_000 + value.microsecond
 
 
 def _osa_distance(a: str, b: str, limit: int) -> int:
@@ -217,25 +221,38 @@ def _all_but(query: Query) -> Query:
     return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, query)])
 
 
-def _snippet_html(snippet: tantivy.Snippet) -> str | None:
-    """Escaped fragment with our own ``<mark>`` tags; ``None`` when nothing is highlighted.
+def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:
+    """Escaped snippet of ``text`` with our own ``<mark>`` tags; ``None`` when nothing is
+    highlighted.
 
-    Built from the fragment and its highlight ranges rather than ``to_html()``: that one
-    emits ``<b>`` and leaves quotes unescaped. The ranges are UTF-8 byte offsets.
+    Built from the fragment's place in the text and its highlight ranges (UTF-8 byte offsets)
+    rather than ``to_html()``, which emits ``<b>`` and leaves quotes unescaped. tantivy ends a
+    fragment at its last token, cutting "fee." to "fee": a text short enough is shown whole,
+    and a longer fragment runs on to the next space.
     """
     ranges = sorted((r.start, r.end) for r in snippet.highlighted())
     if not ranges:
         return None
-    raw = snippet.fragment().encode("utf-8")
+    raw = text.encode("utf-8")
+    place = snippet.fragment_range()
+    fragment = snippet.fragment().encode("utf-8")
+    if raw[place.start : place.end] == fragment:
+        start, end = (0, len(raw)) if len(text) <= SNIPPET_CHARS else (place.start, place.end)
+        while end < len(raw) and raw[end : end + 1] not in b" \t\r\n":
+            end += 1
+        shown, shift = raw[start:end], place.start - start
+    else:  # not where we expected it: show the fragment alone
+        shown, shift = fragment, 0
     parts: list[str] = []
     pos = 0
-    for start, end in ranges:
-        if start < pos:
+    for low, high in ranges:
+        low, high = low + shift, high + shift
+        if low < pos:
             continue
-        parts.append(html.escape(raw[pos:start].decode("utf-8", "replace")))
-        parts.append("<mark>" + html.escape(raw[start:end].decode("utf-8", "replace")) + "</mark>")
-        pos = end
-    parts.append(html.escape(raw[pos:].decode("utf-8", "replace")))
+        parts.append(html.escape(shown[pos:low].decode("utf-8", "replace")))
+        parts.append("<mark>" + html.escape(shown[low:high].decode("utf-8", "replace")) + "</mark>")
+        pos = high
+    parts.append(html.escape(shown[pos:].decode("utf-8", "replace")))
     return "".join(parts).strip()
 
 
@@ -482,12 +499,13 @@ class EmbeddedIndex(SearchIndex):
         for doc, fallback in zip(docs, plain):
             snippet = None
             for name in _SNIPPET_FIELDS:
-                if not doc.get_first(name):
+                text = " ".join(doc.get_all(name))
+                if not text:
                     continue
                 if name not in generators:
                     generators[name] = SnippetGenerator.create(searcher, query, self._schema, name)
                     generators[name].set_max_num_chars(SNIPPET_CHARS)
-                if snippet := _snippet_html(generators[name].snippet_from_doc(doc)):
+                if snippet := _snippet_html(generators[name].snippet_from_doc(doc), text):
                     break
             out.append(snippet or fallback)
         return out

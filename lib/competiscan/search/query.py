@@ -227,12 +227,17 @@ class _Token:
     end: int
 
 
+def _is_space(c: str) -> bool:
+    """Whitespace, or a control character (NUL, escape...): both separate words."""
+    return c.isspace() or unicodedata.category(c) == "Cc"
+
+
 def _lex(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c.isspace() or unicodedata.category(c) == "Cc":
+        if _is_space(c):
             i += 1
         elif c in "()":
             tokens.append(_Token("lparen" if c == "(" else "rparen", c, i, i + 1))
@@ -244,7 +249,7 @@ def _lex(text: str) -> list[_Token]:
             i = end + 1
         else:
             j = i
-            while j < n and not (text[j].isspace() or text[j] in '()"'):
+            while j < n and not (_is_space(text[j]) or text[j] in '()"'):
                 j += 1
             word = text[i:j]
             # A leading "-" negates what is attached to it: -word, -"phrase", -(group).

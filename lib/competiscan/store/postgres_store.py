@@ -38,6 +38,13 @@ class PostgresStore(Store):
     def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame,
                types: dict[str, str]) -> None:
         columns = list(frame.columns)
+        integer = [c for c in columns if types.get(c) in ("INTEGER", "BIGINT")]
+        if integer:
+            # CSV would write 15.0 for a float column holding whole numbers, which an
+            # INTEGER column refuses.
+            frame = frame.copy()
+            for column in integer:
+                frame[column] = pd.to_numeric(frame[column]).round().astype("Int64")
         ddl = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in columns)
         conn.execute(sa.text(f"CREATE TEMP TABLE {name} ({ddl}) ON COMMIT DROP"))
         buffer = io.StringIO()

@@ -1,0 +1,344 @@
+"""Competitive analytics: aggregates pushed down to the database against the naive way.
+
+    python bench/analytics.py --rows 1000000 [--backends duckdb,postgresql] [--repeat 5] [--json]
+
+For each backend, generated campaigns are loaded through the real ingestion path
+(``prepare_bytes`` + ``Store.write_batch``) into a throwaway store (a DuckDB file in a temp dir;
+a PostgreSQL database created on 127.0.0.1:5432 and dropped afterwards). Offer terms and
+sentiment, which enrichment would add, are drawn at random for a share of the pieces: the
+timings do not depend on how they were extracted.
+
+Each analysis runs through the library as the app calls it (median of ``--repeat`` runs). The
+baseline runs the very same analysis code on :class:`PandasQueries`, which reads the whole
+campaigns table into pandas (the columns analytics needs, every row, once per analysis) and
+answers each aggregate with a pandas groupby. Both answers are compared, so the table also
+shows that the pushed-down SQL and the pandas reference agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import math
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from competiscan import analytics as A
+from competiscan.generate import generate_campaigns, write_campaigns
+from competiscan.ingest import prepare_bytes
+from competiscan.model import OFFER_FIELD_TYPES
+from competiscan.store import Store, open_store
+from competiscan.store.analytics_sql import AnalyticsFilter
+
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+END = date(2026, 6, 28)          # fixed, so a run is the same whatever the day (a Sunday)
+GOAL_MS = {"duckdb": 100, "postgresql": 500}
+READ_COLUMNS = ["id", "company", "industry", "channel", "campaign_type", "launch_date",
+                "last_seen", "est_spend_usd", "est_volume", "sentiment_score",
+                *OFFER_FIELD_TYPES]
+_FREQ = {"day": "D", "week": "W-SUN", "month": "M", "quarter": "Q"}
+
+
+# ---------------------------------------------------------------------------- naive baseline
+class PandasQueries:
+    """The methods of ``AnalyticsQueries`` computed in pandas over the whole table.
+
+    The table is read once, on first use: the naive way at its most generous.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._table: pd.DataFrame | None = None
+
+    @property
+    def table(self) -> pd.DataFrame:
+        if self._table is None:
+            table = self.store.export_frame(READ_COLUMNS)
+            table["launch_date"] = pd.to_datetime(table["launch_date"])
+            table["last_seen"] = pd.to_datetime(table["last_seen"])
+            self._table = table
+        return self._table
+
+    def _filtered(self, f: AnalyticsFilter) -> pd.DataFrame:
+        t = self.table
+        mask = np.ones(len(t), dtype=bool)
+        for column, values in (("company", f.companies), ("channel", f.channels),
+                               ("campaign_type", f.campaign_types), ("industry", f.industries)):
+            if values:
+                mask &= t[column].isin(values).to_numpy()
+        if f.date_from:
+            mask &= (t["launch_date"] >= pd.Timestamp(f.date_from)).to_numpy()
+        if f.date_to:
+            mask &= (t["launch_date"] <= pd.Timestamp(f.date_to)).to_numpy()
+        return t[mask]
+
+    @staticmethod
+    def _period(frame: pd.DataFrame, interval: str) -> pd.Series:
+        return frame["launch_date"].dt.to_period(_FREQ[interval]).dt.start_time.dt.date
+
+    def span(self, f: AnalyticsFilter) -> tuple[date | None, date | None, date | None]:
+        t = self._filtered(f)
+        if t.empty:
+            return None, None, None
+        return (t["launch_date"].min().date(), t["launch_date"].max().date(),
+                t["last_seen"].max().date())
+
+    def _grouped(self, f: AnalyticsFilter, dims: Sequence[str], interval: str | None
+                 ) -> tuple[pd.DataFrame, list[str]]:
+        t = self._filtered(f)
+        keys = list(dims)
+        if interval:
+            t = t.assign(period=self._period(t, interval))
+            keys = ["period", *keys]
+        return t, keys
+
+    def counts(self, dims: Sequence[str], interval: str | None, filters: AnalyticsFilter,
+               weight: str | None = None) -> pd.DataFrame:
+        t, keys = self._grouped(filters, dims, interval)
+        if not keys:
+            t = t.assign(_all=0)
+            keys = ["_all"]
+        g = t.groupby(keys, dropna=False, sort=False)
+        out = g.size().rename("n").to_frame()
+        if weight:
+            out["weighted"] = g[weight].sum(min_count=1)
+            out["missing"] = out["n"] - g[weight].count()
+        return out.reset_index().drop(columns="_all", errors="ignore")
+
+    def sentiment(self, dims: Sequence[str], interval: str | None,
+                  filters: AnalyticsFilter) -> pd.DataFrame:
+        t, keys = self._grouped(filters, dims, interval)
+        t = t[t["sentiment_score"].notna()]
+        g = t.groupby(keys, dropna=False, sort=False)["sentiment_score"]
+        return pd.DataFrame({"n": g.size(), "mean_score": g.mean()}).reset_index()
+
+    def offer_stats(self, terms: Mapping[str, str], interval: str | None,
+                    filters: AnalyticsFilter, *, seen_since: date | None = None,
+                    ids_per_group: int = 5) -> pd.DataFrame:
+        t = self._filtered(filters)
+        if seen_since is not None:
+            t = t[t["last_seen"] >= pd.Timestamp(seen_since)]
+        if interval:
+            t = t.assign(period=self._period(t, interval))
+        keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
+        parts = []
+        for term, best in terms.items():
+            rows = t[t[term].notna()]
+            unit = rows["bonus_unit"].fillna("") if term == "bonus_amount" else ""
+            value = rows[term].astype(float)
+            parts.append(rows[[k for k in keys if k in rows.columns] + ["id", "last_seen"]]
+                         .assign(term=term, unit=unit, value=value,
+                                 score=value if best == "max" else -value))
+        long = pd.concat(parts, ignore_index=True)
+        g = long.groupby(keys, sort=False)
+        agg = pd.DataFrame({"best_score": g["score"].max(), "typical": g["value"].median(),
+                            "n": g.size()}).reset_index()
+        top = long.merge(agg[[*keys, "best_score"]], on=keys)
+        top = top[top["score"] == top["best_score"]].sort_values(
+            [*keys, "last_seen", "id"], ascending=[True] * len(keys) + [False, True])
+        best_ids = top.groupby(keys, sort=False).agg(
+            best_n=("id", "size"),
+            best_ids=("id", lambda s: [int(i) for i in s.iloc[:ids_per_group]]))
+        frame = agg.merge(best_ids.reset_index(), on=keys)
+        sign = frame["term"].map({k: 1.0 if d == "max" else -1.0 for k, d in terms.items()})
+        frame.insert(len(keys), "best", frame.pop("best_score") * sign)
+        frame["n"] = frame["n"].astype(int)
+        frame["best_n"] = frame["best_n"].astype(int)
+        return frame.sort_values(keys).reset_index(drop=True)
+
+    def piece_ids(self, selections: Sequence[AnalyticsFilter], limit: int = 20
+                  ) -> list[list[int]]:
+        return [[int(i) for i in self._filtered(f).sort_values(["launch_date", "id"])["id"]
+                 .iloc[:limit]] for f in selections]
+
+
+# ---------------------------------------------------------------------------- the analyses
+def analyses(companies: list[str]) -> dict[str, Callable[[Any], Any]]:
+    """name -> analysis of a source (a Store, or PandasQueries for the baseline)."""
+    three, five = companies[:3], companies[:5]
+    return {
+        "trends week by company": lambda s: A.trends(s, by="company", interval="week"),
+        "volume 4w hopping, spend": lambda s: A.volume_series(
+            s, "channel", "week", weight="est_spend_usd", window=4, step=1),
+        "share of voice in channel": lambda s: A.share_of_voice(s, "channel", "month"),
+        "offer summary by month": lambda s: A.offer_summary(s, "month"),
+        "offer changes by month": lambda s: A.offer_changes(s, "month"),
+        "current offers (CLI)": lambda s: A.offers(s),
+        "compare 3 companies": lambda s: A.compare(s, three, "week"),
+        "positioning 5 companies": lambda s: A.positioning(s, five),
+        "anomalies weekly": lambda s: A.volume_anomalies(s, "week"),
+        "forecast 8 weeks": lambda s: A.forecast_volume(s, horizon=8),
+    }
+
+
+def same(a: Any, b: Any) -> bool:
+    """Whether two answers agree (frames, dataclasses, lists, dicts; floats to 1e-9)."""
+    if isinstance(a, pd.DataFrame):
+        try:
+            pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True),
+                                          check_dtype=False, rtol=1e-9, atol=1e-9)
+            return True
+        except AssertionError:
+            return False
+    if dataclasses.is_dataclass(a):
+        return all(same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple, np.ndarray)):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None:
+            return a is b
+        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9,
+                                                                 abs_tol=1e-9)
+    return a == b
+
+
+# ---------------------------------------------------------------------------- data
+def _with_enrichment(pieces: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Random offer terms (on ~40% of pieces) and sentiment scores, as enrichment would add."""
+    rng = np.random.default_rng(seed)
+    n = len(pieces)
+
+    def some(share: float, values: np.ndarray, dtype: str) -> pd.array:
+        return pd.array(np.where(rng.random(n) < share, values, np.nan), dtype=dtype)
+
+    pieces["sentiment_score"] = some(0.9, rng.uniform(-1, 1, n).round(3), "Float64")
+    pieces["intro_apr_months"] = some(0.15, rng.choice([6, 12, 15, 18, 21], n), "Int64")
+    pieces["intro_apr_pct"] = some(0.15, rng.choice([0.0, 1.99, 2.99], n), "Float64")
+    pieces["regular_apr_min_pct"] = some(0.10, rng.choice([17.24, 19.24, 20.49], n), "Float64")
+    pieces["regular_apr_max_pct"] = some(0.10, rng.choice([27.24, 29.24], n), "Float64")
+    pieces["bonus_amount"] = some(0.12, rng.choice([200, 20000, 60000, 75000], n), "Float64")
+    pieces["bonus_unit"] = pd.array(np.where(pieces["bonus_amount"].notna(),
+                                             rng.choice(["points", "miles", "dollars"], n),
+                                             None), dtype="string")
+    pieces["bonus_spend_usd"] = some(0.08, rng.choice([500, 3000, 4000], n), "Float64")
+    pieces["bonus_window_months"] = some(0.08, rng.choice([3, 6], n), "Int64")
+    pieces["cash_back_pct"] = some(0.10, rng.choice([1.0, 1.5, 2.0, 3.0, 5.0], n), "Float64")
+    pieces["annual_fee_usd"] = some(0.10, rng.choice([0.0, 95.0, 250.0, 550.0], n), "Float64")
+    pieces["balance_transfer_fee_pct"] = some(0.05, rng.choice([3.0, 5.0], n), "Float64")
+    pieces["apy_pct"] = some(0.05, rng.choice([0.5, 4.25, 4.5, 5.0], n), "Float64")
+    return pieces
+
+
+def load(rows: int, seed: int, workdir: Path) -> tuple[Any, float]:
+    """Generate ``rows`` campaigns, write them as CSV and prepare them as one upload batch."""
+    started = time.perf_counter()
+    path = workdir / "campaigns.csv"
+    write_campaigns(generate_campaigns(rows, seed=seed, end=END), path)
+    prepared = prepare_bytes(path.read_bytes(), path.name, source="bench", aliases={},
+                             industries={})
+    prepared.batch.pieces = _with_enrichment(prepared.batch.pieces, seed)
+    return prepared.batch, time.perf_counter() - started
+
+
+def _median_ms(run: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = run()
+        times.append(1000 * (time.perf_counter() - started))
+    return statistics.median(times), result
+
+
+def bench_store(backend: str, store: Store, repeat: int, naive_repeat: int) -> list[dict]:
+    # The biggest advertisers are the ones an analyst compares.
+    ranked = A.volume_series(store, "company", "quarter").frame.groupby("key")["count"].sum()
+    companies = list(ranked.sort_values(ascending=False).index)
+    rows = []
+    for name, analysis in analyses(companies).items():
+        analysis(store)   # warm the connection pool and the database's caches
+        fast_ms, fast = _median_ms(lambda: analysis(store), repeat)
+        naive_ms, naive = _median_ms(lambda: analysis(PandasQueries(store)), naive_repeat)
+        rows.append({"backend": backend, "analysis": name, "ms": fast_ms, "naive_ms": naive_ms,
+                     "speedup": naive_ms / fast_ms, "goal_ms": GOAL_MS[backend],
+                     "within_goal": fast_ms <= GOAL_MS[backend], "same_result": same(fast, naive)})
+    return rows
+
+
+def run_duckdb(batch: Any, workdir: Path, repeat: int, naive_repeat: int) -> tuple[list, float]:
+    store = open_store(f"duckdb:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.duckdb'}")
+    try:
+        started = time.perf_counter()
+        store.write_batch(batch)
+        loaded = time.perf_counter() - started
+        return bench_store("duckdb", store, repeat, naive_repeat), loaded
+    finally:
+        store.close()
+
+
+def run_postgresql(batch: Any, workdir: Path, repeat: int, naive_repeat: int
+                   ) -> tuple[list, float]:
+    name = f"competiscan_bench_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        url = admin.url.set(database=name).render_as_string(hide_password=False)
+        store = open_store(url)
+        try:
+            started = time.perf_counter()
+            store.write_batch(batch)
+            loaded = time.perf_counter() - started
+            # What autovacuum does shortly after a bulk load: planner statistics and the
+            # visibility map. Timing before it ran would measure a state that does not last.
+            with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+                c.execute(sa.text("VACUUM ANALYZE campaigns"))
+            return bench_store("postgresql", store, repeat, naive_repeat), loaded
+        finally:
+            store.close()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--backends", default="duckdb,postgresql")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per analysis (median)")
+    parser.add_argument("--naive-repeat", type=int, default=1,
+                        help="runs of the naive baseline per analysis (median)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    runners = {"duckdb": run_duckdb, "postgresql": run_postgresql}
+    results, loads = [], {}
+    with tempfile.TemporaryDirectory(prefix="competiscan-bench-") as tmp:
+        batch, prepared_s = load(args.rows, args.seed, Path(tmp))
+        for backend in (b.strip() for b in args.backends.split(",")):
+            rows, loads[backend] = runners[backend](batch, Path(tmp), args.repeat,
+                                                    args.naive_repeat)
+            results += rows
+    if args.json:
+        print(json.dumps({"rows": args.rows, "campaigns": len(batch.pieces),
+                          "prepare_s": prepared_s, "load_s": loads, "results": results},
+                         indent=2))
+        return 0
+    print(f"{args.rows:,} generated rows -> {len(batch.pieces):,} campaigns (prepared in "
+          f"{prepared_s:.1f} s; loaded in " +
+          ", ".join(f"{b} {s:.1f} s" for b, s in loads.items()) + ")")
+    print(f"{'backend':<11} {'analysis':<27} {'ms':>8} {'naive ms':>10} {'speedup':>8} "
+          f"{'goal':>6} {'same':>5}")
+    for r in results:
+        print(f"{r['backend']:<11} {r['analysis']:<27} {r['ms']:>8.1f} {r['naive_ms']:>10.1f} "
+              f"{r['speedup']:>7.1f}x {'ok' if r['within_goal'] else 'SLOW':>6} "
+              f"{'yes' if r['same_result'] else 'NO':>5}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

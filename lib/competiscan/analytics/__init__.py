@@ -1,0 +1,53 @@
+"""Competitive analytics over the campaign store.
+
+The SQL lives in :mod:`competiscan.store.analytics_sql` (aggregates computed by DuckDB or
+PostgreSQL); the modules here turn the small aggregated frames into answers:
+
+- :mod:`.series`: volume over time (tumbling and hopping windows, zeros for empty periods,
+  period-over-period change, optional weighting) and share of voice.
+- :mod:`.offers`: best and typical offer terms per company and period, changes of the best,
+  and the best current offers.
+- :mod:`.compare`: 2-5 companies side by side, and positioning on two measures (offer
+  generosity: :data:`GENEROSITY_FORMULA`).
+- :mod:`.anomalies`: spikes and drops against a robust trailing baseline
+  (:data:`ANOMALY_FORMULA`).
+- :mod:`.forecast`: weekly volume forecasts with their rolling-origin backtest.
+
+Every function takes a :class:`~competiscan.store.Store` first. ``trends`` and ``offers`` return
+plain dicts for the CLI; the others return dataclasses holding DataFrames.
+"""
+
+from __future__ import annotations
+
+from ..store.analytics_sql import (DIMENSIONS, INTERVALS, WEIGHTS, AnalyticsError,
+                                   AnalyticsFilter, AnalyticsQueries)
+from .anomalies import (ANOMALY_FORMULA, ANOMALY_THRESHOLD, BASELINE_PERIODS, Anomaly,
+                        AnomalyReport, robust_z, volume_anomalies)
+from .common import UNKNOWN, make_filter
+from .compare import (GENEROSITY_FORMULA, GENEROSITY_TERMS, POSITIONING_MEASURES, Comparison,
+                      Positioning, compare, generosity_scores, positioning)
+from .forecast import (FORECAST_METHODS, Backtest, Forecast, ForecastReport, forecast_series,
+                       forecast_volume)
+from .offers import OFFER_TERMS, best_offers, offer_changes, offer_summary, offers, term_label
+from .series import ALL_SCOPE, VolumeSeries, share_of_voice, trends, volume_series
+
+__all__ = [
+    # filters and errors
+    "AnalyticsFilter", "AnalyticsError", "AnalyticsQueries", "make_filter", "DIMENSIONS",
+    "INTERVALS", "WEIGHTS", "UNKNOWN", "ALL_SCOPE",
+    # CLI entry points
+    "trends", "offers",
+    # volume and share of voice
+    "VolumeSeries", "volume_series", "share_of_voice",
+    # offers
+    "OFFER_TERMS", "term_label", "offer_summary", "offer_changes", "best_offers",
+    # comparison and positioning
+    "Comparison", "Positioning", "compare", "positioning", "generosity_scores",
+    "GENEROSITY_FORMULA", "GENEROSITY_TERMS", "POSITIONING_MEASURES",
+    # anomalies
+    "Anomaly", "AnomalyReport", "volume_anomalies", "robust_z", "ANOMALY_FORMULA",
+    "ANOMALY_THRESHOLD", "BASELINE_PERIODS",
+    # forecasts
+    "Forecast", "ForecastReport", "Backtest", "forecast_volume", "forecast_series",
+    "FORECAST_METHODS",
+]

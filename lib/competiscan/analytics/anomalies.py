@@ -1,0 +1,138 @@
+"""Volume anomalies: periods where a company's volume is far outside its own recent baseline.
+
+The score is a robust z-score over the trailing periods (median and MAD, not mean and standard
+deviation, so one earlier spike does not hide the next); see :data:`ANOMALY_FORMULA`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+
+from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
+from .common import Source, queries_for
+from .series import volume_series
+
+__all__ = ["Anomaly", "AnomalyReport", "robust_z", "trailing_robust_z", "volume_anomalies",
+           "ANOMALY_THRESHOLD", "BASELINE_PERIODS", "MAD_SCALE", "MEAN_AD_SCALE", "MIN_SCALE",
+           "ANOMALY_FORMULA"]
+
+ANOMALY_THRESHOLD = 3.5   # Iglewicz & Hoaglin's cut-off for modified z-scores
+BASELINE_PERIODS = 8
+MAD_SCALE = 1.4826        # makes the MAD estimate the standard deviation of normal data
+MEAN_AD_SCALE = 1.2533    # sqrt(pi/2): the same for the mean absolute deviation
+MIN_SCALE = 1.0           # pieces: volumes are counts, a scale below one piece is noise
+
+ANOMALY_FORMULA = (
+    "z = (x - median) / scale, where x is the company's volume in the period and median and "
+    "scale come from its N trailing periods (N = 8 by default, the period itself excluded). "
+    "scale = 1.4826 * MAD (median absolute deviation from the median); when MAD is 0 (more "
+    "than half of the baseline periods are equal) scale = 1.2533 * mean absolute deviation "
+    "from the median; the scale is never below 1 piece, so one piece more or less than a flat "
+    "baseline is not an anomaly. A period is a spike when z > 3.5 and a drop when z < -3.5. "
+    "A company is scored from its N+1th period after its first piece; a period cut short by "
+    "the end of the data is not flagged as a drop."
+)
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """One flagged period of one company, with (the first of) the pieces behind it."""
+
+    company: str
+    period: date
+    period_end: date
+    count: int
+    median: float
+    scale: float
+    z: float
+    kind: str            # "spike" or "drop"
+    piece_ids: list[int]
+
+
+@dataclass(frozen=True)
+class AnomalyReport:
+    """The anomalies, and every scored period (``scores``: period, period_end, company, count,
+    median, scale, z, kind) so a chart can show the baseline behind them."""
+
+    anomalies: list[Anomaly]
+    scores: pd.DataFrame
+    threshold: float
+    baseline_periods: int
+    interval: str
+
+
+def robust_z(value: float, baseline: np.ndarray | list[float]) -> tuple[float, float, float]:
+    """(z, median, scale) of ``value`` against ``baseline``, as :data:`ANOMALY_FORMULA`."""
+    z, median, scale = trailing_robust_z(np.append(np.asarray(baseline, dtype=float), value),
+                                         len(baseline))
+    return float(z[-1]), float(median[-1]), float(scale[-1])
+
+
+def trailing_robust_z(values: np.ndarray, periods: int
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """z, median and scale of each value against the ``periods`` values before it (NaN for the
+    first ``periods`` values, which have no full baseline)."""
+    values = np.asarray(values, dtype=float)
+    n = len(values)
+    z, median, scale = (np.full(n, np.nan) for _ in range(3))
+    if periods < 1:
+        raise AnalyticsError("The baseline needs at least one period.")
+    if n <= periods:
+        return z, median, scale
+    windows = sliding_window_view(values, periods)[:-1]   # windows[i] is the baseline of i+N
+    med = np.median(windows, axis=1)
+    deviation = np.abs(windows - med[:, None])
+    mad = np.median(deviation, axis=1)
+    fallback = MEAN_AD_SCALE * deviation.mean(axis=1)
+    sc = np.maximum(np.where(mad > 0, MAD_SCALE * mad, fallback), MIN_SCALE)
+    median[periods:], scale[periods:] = med, sc
+    z[periods:] = (values[periods:] - med) / sc
+    return z, median, scale
+
+
+def volume_anomalies(source: Source, interval: str = "week",
+                     filters: AnalyticsFilter | None = None, *,
+                     baseline_periods: int = BASELINE_PERIODS,
+                     threshold: float = ANOMALY_THRESHOLD, ids_per_anomaly: int = 20
+                     ) -> AnomalyReport:
+    """Spikes and drops of each company's volume against its trailing baseline."""
+    filters = filters or AnalyticsFilter()
+    queries = queries_for(source)
+    series = volume_series(queries, "company", interval, filters).frame
+    last_day = filters.date_to or queries.span(filters)[1]
+    parts = []
+    for company, rows in series.groupby("key", sort=True):
+        rows = rows.sort_values("period")
+        counts = rows["count"].to_numpy(dtype=float)
+        # The baseline starts at the company's first piece: entering the data is not a spike.
+        start = int(np.argmax(counts > 0)) if counts.any() else len(counts)
+        rows, counts = rows.iloc[start:], counts[start:]
+        z, median, scale = trailing_robust_z(counts, baseline_periods)
+        parts.append(pd.DataFrame({
+            "period": rows["period"].to_numpy(), "period_end": rows["period_end"].to_numpy(),
+            "company": company, "count": rows["count"].to_numpy(), "median": median,
+            "scale": scale, "z": z}))
+    columns = ["period", "period_end", "company", "count", "median", "scale", "z"]
+    scores = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns))
+    partial = scores["period_end"] > last_day if last_day else False
+    scores["kind"] = np.select([scores["z"] > threshold, (scores["z"] < -threshold) & ~partial],
+                               ["spike", "drop"], default=None)
+    flagged = scores[scores["kind"].notna()]
+    windows = [replace(filters, companies=(row.company,),
+                       date_from=max(row.period, filters.date_from or row.period),
+                       date_to=min(row.period_end, filters.date_to or row.period_end))
+               for row in flagged.itertuples()]
+    anomalies = [Anomaly(company=row.company, period=row.period, period_end=row.period_end,
+                         count=int(row.count), median=float(row.median),
+                         scale=float(row.scale), z=float(row.z), kind=row.kind,
+                         piece_ids=ids)
+                 for row, ids in zip(flagged.itertuples(),
+                                     queries.piece_ids(windows, ids_per_anomaly))]
+    return AnomalyReport(anomalies=anomalies, scores=scores.sort_values(["period", "company"])
+                         .reset_index(drop=True), threshold=threshold,
+                         baseline_periods=baseline_periods, interval=interval)

@@ -1,0 +1,169 @@
+"""Offer intelligence: each company's best and typical offer terms, and when its best changed.
+
+"Best" is from the customer's side: the longest intro APR period, the biggest bonus (compared
+only within one unit: points, miles or dollars), the lowest annual fee, the highest cash back
+or APY, the lowest APRs and fees (see :data:`OFFER_TERMS`). "Typical" is the median over the
+pieces that state the term.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Iterable
+
+import numpy as np
+import pandas as pd
+
+from ..store.analytics_sql import NUMERIC_OFFER_TERMS, AnalyticsError, AnalyticsFilter
+from .common import Source, make_filter, queries_for
+from .periods import bucket_end
+
+__all__ = ["OFFER_TERMS", "term_label", "offer_summary", "offer_changes", "best_offers",
+           "offers", "CURRENT_WINDOW_DAYS"]
+
+# term -> which end is best for the customer ("max": higher is better, "min": lower is).
+OFFER_TERMS: dict[str, str] = {
+    "intro_apr_months": "max",
+    "intro_apr_pct": "min",
+    "regular_apr_min_pct": "min",
+    "regular_apr_max_pct": "min",
+    "bonus_amount": "max",
+    "bonus_spend_usd": "min",
+    "bonus_window_months": "max",
+    "cash_back_pct": "max",
+    "annual_fee_usd": "min",
+    "balance_transfer_fee_pct": "min",
+    "apy_pct": "max",
+}
+assert set(OFFER_TERMS) == set(NUMERIC_OFFER_TERMS), "every numeric offer term needs a direction"
+
+# An offer is "current" when its piece was seen in market within this many days of the as-of
+# date (last_seen, which a re-sighting moves).
+CURRENT_WINDOW_DAYS = 90
+
+_COLUMNS = ["company", "label", "term", "unit", "better", "best", "typical", "n", "best_n",
+            "best_ids"]
+
+
+def term_label(term: str, unit: str | None) -> str:
+    """One name per comparable measure: ``bonus_amount_points`` is not ``bonus_amount_miles``."""
+    return f"{term}_{unit}" if unit else term
+
+
+def _shape(stats: pd.DataFrame, terms: dict[str, str]) -> pd.DataFrame:
+    stats = stats.copy()
+    stats["label"] = [term_label(t, u) for t, u in zip(stats["term"], stats["unit"])]
+    stats["better"] = stats["term"].map({t: "higher" if d == "max" else "lower"
+                                         for t, d in terms.items()})
+    order = {t: i for i, t in enumerate(terms)}
+    stats["_order"] = stats["term"].map(order)
+    keys = ["company", "period"] if "period" in stats.columns else ["company"]
+    stats = stats.sort_values([*keys, "_order", "unit"], kind="stable").drop(columns="_order")
+    return stats.reset_index(drop=True)
+
+
+def _check_terms(terms: dict[str, str]) -> dict[str, str]:
+    unknown = [t for t in terms if t not in OFFER_TERMS]
+    if unknown:
+        raise AnalyticsError(f"Unknown offer term(s) {', '.join(unknown)}: use "
+                             f"{', '.join(OFFER_TERMS)}.")
+    return {t: OFFER_TERMS[t] for t in terms}
+
+
+def offer_summary(source: Source, interval: str = "month",
+                  filters: AnalyticsFilter | None = None, *,
+                  terms: Iterable[str] = tuple(OFFER_TERMS), ids_per_period: int = 5
+                  ) -> pd.DataFrame:
+    """Best and typical value of each offer term per company and period.
+
+    Columns: company, period, period_end, label, term, unit, better (higher/lower), best,
+    typical (median over the pieces stating the term), n (those pieces), best_n (pieces showing
+    the best value) and best_ids (up to ``ids_per_period`` of them, most recently seen first).
+    A period where a company stated no term has no row: no piece is no evidence of no offer.
+    """
+    chosen = _check_terms(dict.fromkeys(terms))
+    stats = queries_for(source).offer_stats(chosen, interval, filters or AnalyticsFilter(),
+                                            ids_per_group=ids_per_period)
+    stats["period_end"] = [bucket_end(p, interval) for p in stats["period"]]
+    return _shape(stats, chosen)[["company", "period", "period_end", *_COLUMNS[1:]]]
+
+
+def offer_changes(source: Source, interval: str = "month",
+                  filters: AnalyticsFilter | None = None, *,
+                  terms: Iterable[str] = tuple(OFFER_TERMS), ids_per_period: int = 5
+                  ) -> pd.DataFrame:
+    """When a company's best value of a term changed from one period to the next.
+
+    Consecutive periods are the ones where the company stated the term (a silent period in
+    between is skipped, not read as a withdrawn offer). Columns: company, label, term, unit,
+    previous_period, previous_best, period, period_end, best, improved (True when the new best
+    is better for the customer), best_ids (pieces showing the new value).
+    """
+    summary = offer_summary(source, interval, filters, terms=terms, ids_per_period=ids_per_period)
+    summary = summary.sort_values(["company", "label", "period"], kind="stable")
+    grouped = summary.groupby(["company", "label"], sort=False)
+    summary["previous_period"] = grouped["period"].shift(1)
+    summary["previous_best"] = grouped["best"].shift(1)
+    changed = summary[summary["previous_best"].notna()
+                      & (summary["best"] != summary["previous_best"])].copy()
+    higher = changed["better"] == "higher"
+    changed["improved"] = np.where(higher, changed["best"] > changed["previous_best"],
+                                   changed["best"] < changed["previous_best"]).astype(bool)
+    columns = ["company", "label", "term", "unit", "previous_period", "previous_best", "period",
+               "period_end", "best", "improved", "best_ids"]
+    return changed.sort_values(["period", "company", "label"], kind="stable")[columns] \
+        .reset_index(drop=True)
+
+
+def best_offers(source: Source, filters: AnalyticsFilter | None = None, *,
+                terms: Iterable[str] = tuple(OFFER_TERMS), seen_since: date | None = None,
+                ids: int = 5) -> pd.DataFrame:
+    """Each company's best value of each term over the whole filtered range (no periods).
+
+    ``seen_since`` keeps only pieces still seen in market on or after that date. Columns as
+    :func:`offer_summary` without the period ones.
+    """
+    chosen = _check_terms(dict.fromkeys(terms))
+    stats = queries_for(source).offer_stats(chosen, None, filters or AnalyticsFilter(),
+                                            seen_since=seen_since, ids_per_group=ids)
+    return _shape(stats, chosen)[_COLUMNS]
+
+
+def offers(store: Source, companies: Iterable[str] = (), *, as_of: date | str | None = None,
+           window_days: int = CURRENT_WINDOW_DAYS, channels: Iterable[str] = (),
+           industries: Iterable[str] = (), campaign_types: Iterable[str] = ()
+           ) -> list[dict[str, Any]]:
+    """Per company, its best current offer terms with the id of the piece showing each.
+
+    Current means launched by ``as_of`` and seen in market within the ``window_days`` days up
+    to it (default: the latest sighting in the store, so the answer does not drift with the
+    clock). Each company is ``{company, as_of, since, terms: [{label, term, unit, better,
+    value, typical, pieces, id, ids}]}``; ``id`` is the most recently seen piece showing
+    ``value``. A company named in ``companies`` without any current offer has empty ``terms``.
+    """
+    if window_days < 1:
+        raise AnalyticsError("window_days must be 1 or more.")
+    base = make_filter(companies, channels, campaign_types, industries, None, as_of)
+    queries = queries_for(store)
+    # Default "now" is the market's latest sighting, not the asked companies' own latest: a
+    # company that went quiet must not have its old offers shown as current.
+    end = base.date_to or queries.span(AnalyticsFilter())[2]
+    if end is None:
+        return [{"company": c, "as_of": None, "since": None, "terms": []}
+                for c in base.companies]
+    since = end - timedelta(days=window_days - 1)
+    filters = make_filter(base.companies, base.channels, base.campaign_types, base.industries,
+                          None, end)
+    best = best_offers(queries, filters, seen_since=since)
+    out: list[dict[str, Any]] = []
+    for company in sorted(set(best["company"]) | set(base.companies)):
+        rows = best[best["company"] == company]
+        out.append({
+            "company": company, "as_of": end.isoformat(), "since": since.isoformat(),
+            "terms": [{"label": r.label, "term": r.term, "unit": r.unit or None,
+                       "better": r.better, "value": float(r.best), "typical": float(r.typical),
+                       "pieces": int(r.n), "id": int(r.best_ids[0]),
+                       "ids": [int(i) for i in r.best_ids]}
+                      for r in rows.itertuples()],
+        })
+    return out

@@ -1,0 +1,175 @@
+"""The Campaign page's parts: one piece with every field, its enrichment and provenance, offer
+terms, sightings, variants and similar pieces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+import streamlit as st
+
+from ..model import CAMPAIGN_FIELDS, OFFER_FIELDS
+from ..search import SearchRequest, SearchResult
+from ..search.query import tokenize
+from ..workbench import Workbench
+from . import data
+from .labels import field_label, format_offer, md_escape, offer_label, pretty
+from .widgets import campaign_link
+
+__all__ = ["parse_id", "similar_query", "similar", "show_header", "show_offers",
+           "show_enrichment", "show_fields", "show_sightings", "show_variants", "show_similar"]
+
+# Words too common in marketing copy to say what a piece is about.
+_COMMON = frozenset("""
+a an and are as at be by for from get in is it its more now of on or our the this to up we
+with you your new offer offers card cards apply today only just plus learn save get
+""".split())
+SIMILAR_WORDS = 8
+SIMILAR_SHOWN = 6
+
+
+def parse_id(params: Mapping[str, Sequence[str]]) -> tuple[int | None, str | None]:
+    """The campaign id of the URL, or why there is none."""
+    values = params.get("id") or []
+    if not values or not values[-1].strip():
+        return None, None
+    raw = values[-1].strip()
+    if not raw.isdigit():
+        return None, f"“{md_escape(raw)}” is not a campaign id (ids are whole numbers)."
+    return int(raw), None
+
+
+def similar_query(title: str | None, subject: str | None = None) -> str:
+    """A query of the distinctive words of a piece's title (and subject line), any of which
+    may match; relevance ranks pieces sharing more of them first.
+
+    The words come from the index's own tokenizer, lower-cased: no quotes, parentheses,
+    colons or upper-case operators survive it, so the text cannot turn into query syntax.
+    """
+    words: list[str] = []
+    for token in tokenize(" ".join(t for t in (title, subject) if t)):
+        if token not in _COMMON and (len(token) > 2 or token[0].isdigit()) \
+                and token not in words:
+            words.append(token)
+    return " OR ".join(words[:SIMILAR_WORDS])
+
+
+def similar(workbench: Workbench, row: Mapping[str, Any]) -> SearchResult | None:
+    query = similar_query(row.get("title"), row.get("subject_line"))
+    if not query:
+        return None
+    request = SearchRequest(query=query, limit=SIMILAR_SHOWN + 1, facets=False)
+    return data.search(workbench, request)
+
+
+def _value(value: Any) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return "—"
+    if isinstance(value, datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return str(value)
+
+
+def show_header(row: Mapping[str, Any]) -> None:
+    st.title(md_escape(row.get("title") or row.get("subject_line") or f"Campaign {row['id']}"))
+    meta = [row["company"], pretty(row.get("channel")), pretty(row.get("campaign_type")),
+            pretty(row.get("industry"))]
+    st.caption(" · ".join(md_escape(m) for m in meta) + f" · campaign {row['id']}")
+    cols = st.columns(4)
+    cols[0].metric("First seen", _value(row["launch_date"]))
+    cols[1].metric("Last seen", _value(row["last_seen"]))
+    cols[2].metric("Sentiment", pretty(row.get("sentiment_label")) if row.get("sentiment_label")
+                   else "—",
+                   help="Score " + (f"{row['sentiment_score']:+.2f}" if row.get(
+                       "sentiment_score") is not None else "not computed") + " on −1 to 1")
+    cols[3].metric("Campaign type", pretty(row.get("campaign_type")),
+                   help="Given by the source" if row.get("campaign_type_source") == "source"
+                   else "Predicted from the text")
+    if row.get("subject_line"):
+        st.markdown(f"**Subject line:** {md_escape(row['subject_line'])}")
+    if row.get("content"):
+        with st.container(border=True):
+            # Paragraph breaks are kept; every paragraph is literal text.
+            paragraphs = [p for p in str(row["content"]).split("\n\n") if p.strip()]
+            st.markdown("\n\n".join(md_escape(p) for p in paragraphs))
+    if row.get("summary"):
+        st.markdown(f"**Summary:** {md_escape(row['summary'])}")
+
+
+def show_offers(row: Mapping[str, Any]) -> None:
+    st.subheader("Offer terms")
+    terms = [(t, row.get(t)) for t in OFFER_FIELDS if t != "bonus_unit"
+             and row.get(t) is not None and not pd.isna(row.get(t))]
+    if not terms:
+        st.caption("No offer terms were found in this piece.")
+        return
+    unit = row.get("bonus_unit")
+    frame = pd.DataFrame({
+        "Term": [offer_label(t, unit if t == "bonus_amount" else None) for t, _ in terms],
+        "Value": [format_offer(t, v, unit) for t, v in terms],
+        "Field": [t for t, _ in terms]})
+    st.dataframe(frame, hide_index=True, key="offer_terms")
+
+
+def show_enrichment(row: Mapping[str, Any]) -> None:
+    st.subheader("Enrichment")
+    by, at = row.get("enriched_by"), row.get("enriched_at")
+    if not by:
+        st.caption("This piece has not been enriched yet (`competiscan enrich` runs it).")
+    else:
+        st.caption(f"Produced by **{md_escape(by)}**"
+                   + (f" at {_value(at)} UTC" if at is not None else "") + ".")
+    fields = ["sentiment_label", "sentiment_score", "campaign_type_predicted",
+              "campaign_type_confidence", "extracted_keywords", "summary", "enriched_by",
+              "enriched_at"]
+    st.dataframe(pd.DataFrame({"Field": [field_label(f) for f in fields],
+                               "Value": [_value(row.get(f)) for f in fields]}),
+                 hide_index=True, key="enrichment")
+
+
+def show_fields(row: Mapping[str, Any]) -> None:
+    """Every stored field, as text (a table: nothing in it is interpreted)."""
+    names = ["id", *CAMPAIGN_FIELDS, "campaign_type_source", "batch_id", "ingested_at",
+             "content_hash", "variant_key", "indexed"]
+    names += [n for n in row if n not in names]
+    st.dataframe(pd.DataFrame({"Field": [field_label(n) for n in names],
+                               "Value": [_value(row.get(n)) for n in names]}),
+                 hide_index=True, key="all_fields", height=min(38 + 35 * len(names), 560))
+
+
+def show_sightings(sightings: list[dict[str, Any]]) -> None:
+    st.subheader("Sightings")
+    if not sightings:
+        st.caption("No sighting recorded.")
+        return
+    st.caption(f"Seen {len(sightings):,} time{'s' if len(sightings) != 1 else ''} "
+               "(each distinct date in each upload). Exact duplicate rows of one file count "
+               "once; a later upload of the same piece is a re-sighting and moves last seen.")
+    st.dataframe(pd.DataFrame(sightings).rename(columns={
+        "seen_on": "Seen on", "batch_id": "Upload", "filename": "File"}),
+        hide_index=True, key="sightings")
+
+
+def show_variants(variants: list[dict[str, Any]]) -> None:
+    st.subheader("Variants")
+    if not variants:
+        st.caption("No near-identical piece (same company, almost the same text).")
+        return
+    st.caption("Near-identical pieces of the same company: the same message with small "
+               "changes (an amount, a date, a name).")
+    for v in variants:
+        campaign_link(v["id"], f"{v['title'] or '(untitled)'} — {pretty(v['channel'])}, "
+                               f"{_value(v['launch_date'])}")
+
+
+def show_similar(result: SearchResult | None, own_id: int) -> None:
+    st.subheader("Similar campaigns")
+    hits = [h for h in (result.hits if result else []) if h.id != own_id][:SIMILAR_SHOWN]
+    if not hits:
+        st.caption("No similar campaign found.")
+        return
+    st.caption("Pieces sharing the distinctive words of this title, best match first.")
+    for hit in hits:
+        campaign_link(hit.id, f"{hit.title or '(untitled)'} — {hit.company}, "
+                              f"{pretty(hit.channel)}, {hit.launch_date:%Y-%m-%d}")

@@ -1,0 +1,259 @@
+"""The Search page's parts: widgets bound to the URL state, hits, facets, export, saving.
+
+The page's state is a :class:`~competiscan.ui.state.SearchState` parsed from the URL. Widgets
+are seeded from it, read back into a new state, and that state is written to the URL, so the
+address bar always reproduces the view.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from .. import alerts
+from ..export import EXPORT_COLUMNS, search_ids, to_csv_bytes, to_xlsx_bytes
+from ..model import CAMPAIGN_TYPES, CHANNELS, INDUSTRIES, SENTIMENT_LABELS
+from ..search import SearchResult
+from ..search.base import FACET_FIELDS, MAX_WINDOW
+from ..workbench import Workbench
+from . import data
+from .labels import field_label, md_escape, offer_label, pretty
+from .state import OFFER_BOUNDS, PAGE_SIZES, SearchState
+from .widgets import campaign_link, user_errors
+
+__all__ = ["SYNTAX_HELP", "widget_values", "state_from_widgets", "query_box", "filter_widgets",
+           "show_hits", "show_facets", "pager", "export_buttons", "export_bytes",
+           "save_search_form", "saved_search_links", "page_count"]
+
+SYNTAX_HELP = """
+| You type | It finds |
+|---|---|
+| `travel rewards` | pieces with both words (in any order) |
+| `"0% APR"` | the exact phrase; amounts and percentages stay whole, so not 10% APR |
+| `"cash back" OR cashback` | either one (cashback also finds "cash back") |
+| `"bonus points" -business` | without the word business; `-"a phrase"` works too |
+| `(balance transfer) AND fee` | parentheses group; AND is implied between words |
+| `company:"capital one"` | one company; also `channel:email`, `type:acquisition`, `industry:banking` |
+| `rewrds` | small typos are forgiven |
+"""
+
+def _offer_key(term: str) -> str:
+    return f"s_offer_{term}"
+
+
+def widget_values(state: SearchState) -> dict[str, Any]:
+    """Widget key -> value for a state (what the widgets are seeded with)."""
+    offers = dict(state.offers)
+    values: dict[str, Any] = {
+        "s_q": state.query, "s_company": list(state.companies),
+        "s_channel": list(state.channels), "s_type": list(state.campaign_types),
+        "s_industry": list(state.industries), "s_sentiment": list(state.sentiments),
+        "s_from": state.date_from, "s_to": state.date_to, "s_sort": state.sort,
+        "s_page": state.page, "s_n": state.per_page}
+    values.update({_offer_key(term): offers.get(term) for term in OFFER_BOUNDS})
+    return values
+
+
+def state_from_widgets(previous: SearchState) -> SearchState:
+    """The state the widgets now say. A new query or filter starts again at page 1."""
+    ss = st.session_state
+    start, end = ss["s_from"], ss["s_to"]
+    if start and end and start > end:
+        start, end = end, start
+    offers = tuple((term, float(ss[_offer_key(term)])) for term in OFFER_BOUNDS
+                   if ss[_offer_key(term)] is not None)
+    state = SearchState(
+        query=ss["s_q"].strip(), companies=tuple(ss["s_company"]),
+        channels=tuple(ss["s_channel"]), campaign_types=tuple(ss["s_type"]),
+        industries=tuple(ss["s_industry"]), sentiments=tuple(ss["s_sentiment"]),
+        date_from=start, date_to=end, offers=offers, sort=ss["s_sort"],
+        page=int(ss["s_page"] or 1), per_page=int(ss["s_n"]))
+    if replace(state, page=1) != replace(previous, page=1):
+        state = replace(state, page=1)
+    return state
+
+
+def query_box() -> None:
+    left, mid, right = st.columns([6, 2, 1], vertical_alignment="bottom")
+    left.text_input("Search campaigns", key="s_q", placeholder='e.g. "0% APR" balance transfer',
+                    help="Press Enter to search. See the syntax below.")
+    mid.selectbox("Sort by", ("relevance", "date"), key="s_sort",
+                  format_func={"relevance": "Relevance", "date": "Newest first"}.get)
+    right.selectbox("Per page", PAGE_SIZES, key="s_n")
+    st.caption('Syntax: `"exact phrase"` · `OR` · `-word` · `company:` `channel:` `type:` '
+               '`industry:` — for example `"0% APR" company:chase -business`')
+    with st.expander("Query syntax and examples"):
+        st.markdown(SYNTAX_HELP)
+
+
+def _options(workbench: Workbench, column: str, vocabulary: tuple[str, ...],
+             chosen: tuple[str, ...]) -> list[str]:
+    """What a filter offers: the values stored, our vocabulary, and whatever the URL asked for
+    (so a link naming a company that is gone still shows the filter it applies)."""
+    return sorted(set(data.distinct(workbench, column)) | set(vocabulary) | set(chosen))
+
+
+def filter_widgets(workbench: Workbench, state: SearchState) -> None:
+    """The filter panel (in the sidebar)."""
+    st.header("Filters")
+    st.multiselect("Company", _options(workbench, "company", (), state.companies),
+                   key="s_company", placeholder="Any company")
+    st.multiselect("Channel", _options(workbench, "channel", CHANNELS, state.channels),
+                   key="s_channel", format_func=pretty, placeholder="Any channel")
+    st.multiselect("Campaign type", _options(workbench, "campaign_type", CAMPAIGN_TYPES,
+                                             state.campaign_types),
+                   key="s_type", format_func=pretty, placeholder="Any type")
+    st.multiselect("Industry", _options(workbench, "industry", INDUSTRIES, state.industries),
+                   key="s_industry", format_func=pretty, placeholder="Any industry")
+    st.multiselect("Sentiment", sorted(set(SENTIMENT_LABELS) | set(state.sentiments)),
+                   key="s_sentiment", format_func=pretty, placeholder="Any sentiment")
+    start, end = st.columns(2)
+    start.date_input("First seen from", value=None, key="s_from", format="YYYY-MM-DD")
+    end.date_input("to", value=None, key="s_to", format="YYYY-MM-DD")
+    with st.expander("Offer terms", expanded=bool(state.offers)):
+        st.caption("Only pieces that state the term and meet the bound.")
+        for term, side in OFFER_BOUNDS.items():
+            sign = "≥" if side == "min" else "≤"
+            st.number_input(f"{offer_label(term)} {sign}", value=None, min_value=0.0,
+                            step=1.0, key=_offer_key(term), placeholder="any")
+    st.button("Clear filters", on_click=_clear_filters, icon=":material/filter_alt_off:",
+              disabled=not state.has_filters)
+
+
+def _clear_filters() -> None:
+    ss = st.session_state
+    for key in ("s_company", "s_channel", "s_type", "s_industry", "s_sentiment"):
+        ss[key] = []
+    ss["s_from"] = ss["s_to"] = None
+    for term in OFFER_BOUNDS:
+        ss[_offer_key(term)] = None
+
+
+def page_count(result: SearchResult, per_page: int) -> int:
+    """Pages that can be shown: the index pages through at most MAX_WINDOW hits."""
+    return max(1, math.ceil(min(result.total, MAX_WINDOW) / per_page))
+
+
+def show_hits(result: SearchResult, state: SearchState) -> None:
+    first = (state.page - 1) * state.per_page + 1
+    st.markdown(f"**{result.total:,}** campaign{'s' if result.total != 1 else ''} match · "
+                f"showing {first:,}–{first + len(result.hits) - 1:,}")
+    for hit in result.hits:
+        with st.container(border=True):
+            campaign_link(hit.id, hit.title or "(untitled)")
+            meta = [hit.company, pretty(hit.channel), pretty(hit.campaign_type),
+                    pretty(hit.industry), f"first seen {hit.launch_date:%Y-%m-%d}"]
+            st.caption(" · ".join(md_escape(m) for m in meta))
+            # The snippet is the index's HTML: the text is escaped and only <mark> tags are
+            # ours. Wrapped in a <div> it is an HTML block, so Markdown ($ math, *, links)
+            # never applies to it.
+            snippet = " ".join(hit.snippet.split())
+            if snippet:
+                st.markdown(f'<div class="cs-snippet">{snippet}</div>', unsafe_allow_html=True)
+
+
+def pager(result: SearchResult, state: SearchState) -> None:
+    pages = page_count(result, state.per_page)
+    prev_col, mid, next_col = st.columns([1, 2, 1], vertical_alignment="center")
+    prev_col.button("← Previous", disabled=state.page <= 1, key="s_prev",
+                    on_click=_turn, args=(-1,), width="stretch")
+    mid.number_input(f"Page (of {pages:,})", min_value=1, max_value=pages, step=1,
+                     key="s_page")
+    next_col.button("Next →", disabled=state.page >= pages, key="s_next",
+                    on_click=_turn, args=(1,), width="stretch")
+    if result.total > MAX_WINDOW:
+        st.caption(f"Only the first {MAX_WINDOW:,} hits can be paged through; add filters to "
+                   "reach the others.")
+
+
+def _turn(step: int) -> None:
+    st.session_state["s_page"] = max(1, int(st.session_state["s_page"] or 1) + step)
+
+
+def show_facets(result: SearchResult) -> None:
+    """How the matches split by company, channel, type, industry and sentiment."""
+    st.subheader("Breakdown")
+    shown = False
+    for fld in FACET_FIELDS:
+        counts = result.facets.get(fld) or {}
+        if not counts:
+            continue
+        shown = True
+        values = list(counts)
+        names = values if fld == "company" else [pretty(v) for v in values]
+        frame = pd.DataFrame({field_label(fld): names, "Campaigns": list(counts.values())})
+        st.dataframe(frame, hide_index=True, key=f"facet_{fld}",
+                     height=min(38 + 35 * len(frame), 250),
+                     column_config={"Campaigns": st.column_config.ProgressColumn(
+                         "Campaigns", format="%d", min_value=0,
+                         max_value=max(counts.values()))})
+    if not shown:
+        st.caption("No breakdown for this search.")
+
+
+def export_bytes(workbench: Workbench, state: SearchState, kind: str) -> bytes:
+    """Every campaign of the search (not one page) as CSV or XLSX."""
+    ids = search_ids(workbench.index, state.request(page=1))
+    frame = workbench.store.campaigns_by_ids(ids, EXPORT_COLUMNS)
+    return to_csv_bytes(frame) if kind == "csv" else to_xlsx_bytes(frame)
+
+
+def export_buttons(workbench: Workbench, state: SearchState, total: int) -> None:
+    too_many = total > MAX_WINDOW
+    # The bytes are made only when a button is clicked: a page view must not pay for an export.
+    def maker(kind: str) -> Callable[[], bytes]:
+        return lambda: export_bytes(workbench, state, kind)
+
+    left, right = st.columns(2)
+    left.download_button(f"Export {min(total, MAX_WINDOW):,} to CSV", maker("csv"),
+                         file_name="competiscan-search.csv", mime="text/csv",
+                         disabled=not total or too_many, key="s_export_csv",
+                         icon=":material/download:", on_click="ignore", width="stretch")
+    right.download_button("Export to Excel", maker("xlsx"),
+                          file_name="competiscan-search.xlsx",
+                          mime="application/vnd.openxmlformats-officedocument."
+                               "spreadsheetml.sheet",
+                          disabled=not total or too_many, key="s_export_xlsx",
+                          icon=":material/table_view:", on_click="ignore", width="stretch")
+    if too_many:
+        st.caption(f"Exports hold up to {MAX_WINDOW:,} campaigns; add filters to narrow this "
+                   f"search ({total:,} matches).")
+
+
+def save_search_form(workbench: Workbench, state: SearchState) -> None:
+    with st.popover("Save this search", icon=":material/bookmark_add:", width="stretch"):
+        st.caption("A saved search is an alert: Live and Home report the campaigns that "
+                   "arrive from now on and match it.")
+        name = st.text_input("Name", key="s_save_name", max_chars=120,
+                             placeholder="e.g. 0% APR balance transfers")
+        if st.button("Save", key="s_save", type="primary", disabled=not name.strip()):
+            with user_errors(stop=False):
+                alerts.save_search(workbench, name, state.request(page=1))
+                data.data_changed()
+                st.success(f"Saved as “{md_escape(name.strip())}”.")
+
+
+def saved_search_links(workbench: Workbench) -> None:
+    """Every saved search as a link that opens it, and a way to delete one."""
+    saved = workbench.store.saved_searches()
+    if not saved:
+        st.caption("No saved searches yet: run a search and use “Save this search”.")
+        return
+    for row in saved:
+        link, delete = st.columns([5, 1], vertical_alignment="center")
+        with link:
+            params = SearchState.from_request(alerts.request_from_saved(row)).to_params()
+            st.page_link("pages/search.py", label=md_escape(row["name"]),
+                         icon=":material/bookmark:", query_params=params)
+        delete.button("Delete", key=f"s_delete_{row['id']}", on_click=_delete_saved,
+                      args=(workbench, int(row["id"])), type="tertiary",
+                      icon=":material/delete:")
+
+
+def _delete_saved(workbench: Workbench, search_id: int) -> None:
+    workbench.store.delete_saved_search(search_id)
+    data.data_changed()

@@ -1,0 +1,319 @@
+"""Page state as it travels in the URL: parse query parameters, write them back, build requests.
+
+Pure Python (no Streamlit), so the round trip URL -> state -> URL is easy to test. Query
+parameters arrive as ``{name: [values]}`` (a repeated key is a list). A value that cannot be
+understood is dropped with a note in ``problems`` that the page shows; it never raises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+from typing import Any, Mapping, Sequence
+
+from ..analytics import AnalyticsFilter, OFFER_TERMS
+from ..search import SearchRequest
+from ..search.base import MAX_WINDOW, NUMERIC_OFFER_FIELDS, SORTS
+
+__all__ = ["Params", "SearchState", "TrendsState", "CompetitorsState", "OFFER_BOUNDS",
+           "PAGE_SIZES", "TREND_VIEWS", "TREND_INTERVALS", "TREND_DIMENSIONS", "WEIGHT_OPTIONS",
+           "COMPETITOR_MODES", "POSITION_MEASURES"]
+
+Params = Mapping[str, Sequence[str]]
+
+# Each offer term is filtered from the customer's side: a minimum where more is better
+# (intro APR months, cash back) and a maximum where less is better (fees, APRs).
+OFFER_BOUNDS: dict[str, str] = {
+    term: ("min" if OFFER_TERMS[term] == "max" else "max") for term in NUMERIC_OFFER_FIELDS}
+
+PAGE_SIZES: tuple[int, ...] = (20, 50, 100)
+
+TREND_VIEWS: tuple[str, ...] = ("volume", "share_of_voice", "sentiment", "offers", "anomalies",
+                                "forecast")
+TREND_INTERVALS: tuple[str, ...] = ("week", "month")
+TREND_DIMENSIONS: tuple[str, ...] = ("company", "channel", "campaign_type", "industry")
+WEIGHT_OPTIONS: tuple[str, ...] = ("", "est_spend_usd", "est_volume")
+COMPETITOR_MODES: tuple[str, ...] = ("profile", "compare")
+POSITION_MEASURES: tuple[str, ...] = ("share_of_voice", "generosity", "volume", "sentiment")
+
+
+# ---------------------------------------------------------------------------- parsing helpers
+class _Reader:
+    """Reads typed values out of query parameters, noting what it had to drop."""
+
+    def __init__(self, params: Params) -> None:
+        self.params = params
+        self.problems: list[str] = []
+
+    def text(self, name: str, default: str = "") -> str:
+        values = self.params.get(name) or []
+        return values[-1].strip() if values else default
+
+    def many(self, name: str) -> tuple[str, ...]:
+        values = [v.strip() for v in self.params.get(name) or [] if v.strip()]
+        return tuple(dict.fromkeys(values))
+
+    def choice(self, name: str, allowed: Sequence[str], default: str) -> str:
+        value = self.text(name, default)
+        if value not in allowed:
+            self.problems.append(f"{name}={value!r} is not one of {', '.join(map(repr, allowed))}; "
+                                 f"showing {default!r}.")
+            return default
+        return value
+
+    def day(self, name: str) -> date | None:
+        value = self.text(name)
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.problems.append(f"{name}={value!r} is not a date (YYYY-MM-DD); ignored.")
+            return None
+
+    def number(self, name: str) -> float | None:
+        value = self.text(name)
+        if not value:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            number = float("nan")
+        if number != number or number in (float("inf"), float("-inf")):
+            self.problems.append(f"{name}={value!r} is not a number; ignored.")
+            return None
+        return number
+
+    def whole(self, name: str, default: int, low: int, high: int) -> int:
+        value = self.text(name)
+        if not value:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            self.problems.append(f"{name}={value!r} is not a whole number; showing {default}.")
+            return default
+        if not low <= number <= high:
+            self.problems.append(f"{name}={number} is outside {low}–{high}; showing "
+                                 f"{min(max(number, low), high)}.")
+            return min(max(number, low), high)
+        return number
+
+    def dates_in_order(self, start: date | None, end: date | None) -> tuple[date | None,
+                                                                             date | None]:
+        if start and end and start > end:
+            self.problems.append(f"from {start} is after to {end}; swapped them.")
+            return end, start
+        return start, end
+
+
+def _put(out: dict[str, list[str]], name: str, value: Any) -> None:
+    """Add a parameter unless it is empty (a clean URL carries only what differs)."""
+    if value is None or value == "" or value == ():
+        return
+    if isinstance(value, (tuple, list)):
+        out[name] = [str(v) for v in value]
+    elif isinstance(value, float):
+        out[name] = [f"{value:g}"]
+    else:
+        out[name] = [str(value)]
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The campaign filters shared by Search, Trends and Competitors."""
+
+    companies: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    campaign_types: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @staticmethod
+    def _read(reader: _Reader) -> dict[str, Any]:
+        start, end = reader.dates_in_order(reader.day("from"), reader.day("to"))
+        return {"companies": reader.many("company"), "channels": reader.many("channel"),
+                "campaign_types": reader.many("type"), "industries": reader.many("industry"),
+                "date_from": start, "date_to": end}
+
+    def _write(self, out: dict[str, list[str]]) -> None:
+        _put(out, "company", self.companies)
+        _put(out, "channel", self.channels)
+        _put(out, "type", self.campaign_types)
+        _put(out, "industry", self.industries)
+        _put(out, "from", self.date_from.isoformat() if self.date_from else None)
+        _put(out, "to", self.date_to.isoformat() if self.date_to else None)
+
+    def analytics_filter(self) -> AnalyticsFilter:
+        return AnalyticsFilter(companies=self.companies, channels=self.channels,
+                               campaign_types=self.campaign_types, industries=self.industries,
+                               date_from=self.date_from, date_to=self.date_to)
+
+
+# ---------------------------------------------------------------------------- Search
+@dataclass(frozen=True)
+class SearchState(_Filters):
+    """Everything the Search page shows, as URL parameters:
+
+    ``q``, ``company``/``channel``/``type``/``industry``/``sentiment`` (repeatable), ``from``,
+    ``to`` (YYYY-MM-DD), ``<offer term>_min`` or ``_max`` (see :data:`OFFER_BOUNDS`),
+    ``sort`` (relevance|date), ``page`` (from 1) and ``n`` (hits per page).
+    """
+
+    query: str = ""
+    sentiments: tuple[str, ...] = ()
+    # (term, bound) pairs; the bound's side is fixed by OFFER_BOUNDS
+    offers: tuple[tuple[str, float], ...] = ()
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = PAGE_SIZES[0]
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_params(cls, params: Params) -> "SearchState":
+        reader = _Reader(params)
+        offers = []
+        for term, side in OFFER_BOUNDS.items():
+            value = reader.number(f"{term}_{side}")
+            if value is not None:
+                offers.append((term, value))
+        other_side = {f"{t}_{'max' if s == 'min' else 'min'}" for t, s in OFFER_BOUNDS.items()}
+        for name in sorted(other_side & set(params)):
+            reader.problems.append(f"{name} is not a filter (offer terms are filtered from the "
+                                   "customer's side); ignored.")
+        per_page = reader.whole("n", PAGE_SIZES[0], PAGE_SIZES[0], PAGE_SIZES[-1])
+        if per_page not in PAGE_SIZES:
+            per_page = min(PAGE_SIZES, key=lambda size: abs(size - per_page))
+        state = cls(**_Filters._read(reader), query=reader.text("q"),
+                    sentiments=reader.many("sentiment"), offers=tuple(offers),
+                    sort=reader.choice("sort", SORTS, "relevance"),
+                    page=reader.whole("page", 1, 1, MAX_WINDOW), per_page=per_page)
+        return replace(state, problems=tuple(reader.problems))
+
+    def to_params(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        _put(out, "q", self.query)
+        self._write(out)
+        _put(out, "sentiment", self.sentiments)
+        for term, value in self.offers:
+            _put(out, f"{term}_{OFFER_BOUNDS[term]}", float(value))
+        if self.sort != "relevance":
+            _put(out, "sort", self.sort)
+        if self.page != 1:
+            _put(out, "page", self.page)
+        if self.per_page != PAGE_SIZES[0]:
+            _put(out, "n", self.per_page)
+        return out
+
+    @property
+    def has_filters(self) -> bool:
+        return any((self.companies, self.channels, self.campaign_types, self.industries,
+                    self.sentiments, self.date_from, self.date_to, self.offers))
+
+    def request(self, *, page: int | None = None) -> SearchRequest:
+        """The index request for one page of this view (the page is clamped by the caller)."""
+        page = page or self.page
+        ranges = {term: ((value, None) if OFFER_BOUNDS[term] == "min" else (None, value))
+                  for term, value in self.offers}
+        return SearchRequest(query=self.query, companies=self.companies, channels=self.channels,
+                             campaign_types=self.campaign_types, industries=self.industries,
+                             sentiments=self.sentiments, date_from=self.date_from,
+                             date_to=self.date_to, offer_ranges=ranges, sort=self.sort,
+                             limit=self.per_page, offset=(page - 1) * self.per_page)
+
+    @classmethod
+    def from_request(cls, req: SearchRequest) -> "SearchState":
+        """The view of a saved search (a request restored by competiscan.alerts)."""
+        offers = []
+        for term, (low, high) in req.offer_ranges.items():
+            bound = low if OFFER_BOUNDS.get(term) == "min" else high
+            if term in OFFER_BOUNDS and bound is not None:
+                offers.append((term, float(bound)))
+        return cls(query=req.query, companies=req.companies, channels=req.channels,
+                   campaign_types=req.campaign_types, industries=req.industries,
+                   sentiments=req.sentiments, date_from=req.date_from, date_to=req.date_to,
+                   offers=tuple(offers), sort=req.sort)
+
+
+# ---------------------------------------------------------------------------- Trends
+@dataclass(frozen=True)
+class TrendsState(_Filters):
+    """The Trends page in the URL: ``view``, ``by``, ``interval``, ``window`` (periods in a
+    rolling window; 1 = calendar buckets), ``weight``, ``top`` (series shown), ``term`` (offer
+    term of the offers view) and the campaign filters."""
+
+    view: str = "volume"
+    by: str = "company"
+    interval: str = "week"
+    window: int = 1
+    weight: str = ""
+    top: int = 8
+    term: str = "intro_apr_months"
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_params(cls, params: Params) -> "TrendsState":
+        reader = _Reader(params)
+        state = cls(**_Filters._read(reader),
+                    view=reader.choice("view", TREND_VIEWS, "volume"),
+                    by=reader.choice("by", TREND_DIMENSIONS, "company"),
+                    interval=reader.choice("interval", TREND_INTERVALS, "week"),
+                    window=reader.whole("window", 1, 1, 26),
+                    weight=reader.choice("weight", WEIGHT_OPTIONS, ""),
+                    top=reader.whole("top", 8, 1, 30),
+                    term=reader.choice("term", tuple(OFFER_TERMS), "intro_apr_months"))
+        return replace(state, problems=tuple(reader.problems))
+
+    def to_params(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        defaults = TrendsState()
+        for name in ("view", "by", "interval", "window", "weight", "top", "term"):
+            value = getattr(self, name)
+            if value != getattr(defaults, name):
+                _put(out, name, value)
+        self._write(out)
+        return out
+
+
+# ---------------------------------------------------------------------------- Competitors
+@dataclass(frozen=True)
+class CompetitorsState(_Filters):
+    """The Competitors page in the URL: ``mode`` (profile|compare), the companies (``company``,
+    repeatable: one for a profile, 2–5 to compare), ``interval``, ``x``/``y`` positioning
+    measures and ``channel``/``type``/``industry``/``from``/``to`` filters."""
+
+    mode: str = "profile"
+    interval: str = "month"
+    x: str = "share_of_voice"
+    y: str = "generosity"
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_params(cls, params: Params) -> "CompetitorsState":
+        reader = _Reader(params)
+        state = cls(**_Filters._read(reader),
+                    mode=reader.choice("mode", COMPETITOR_MODES, "profile"),
+                    interval=reader.choice("interval", TREND_INTERVALS, "month"),
+                    x=reader.choice("x", POSITION_MEASURES, "share_of_voice"),
+                    y=reader.choice("y", POSITION_MEASURES, "generosity"))
+        return replace(state, problems=tuple(reader.problems))
+
+    def to_params(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        defaults = CompetitorsState()
+        for name in ("mode", "interval", "x", "y"):
+            value = getattr(self, name)
+            if value != getattr(defaults, name):
+                _put(out, name, value)
+        self._write(out)
+        return out
+
+    def market_filter(self) -> AnalyticsFilter:
+        """The filters without the companies: the market the companies are measured in."""
+        return replace(self.analytics_filter(), companies=())
+
+
+def state_fields(state: Any) -> list[str]:
+    """Field names of a state dataclass except the parse notes (for widget seeding)."""
+    return [f.name for f in fields(state) if f.name != "problems"]

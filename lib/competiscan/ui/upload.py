@@ -1,0 +1,232 @@
+"""The Upload page's parts: file preview, column mapping, import with progress, reports, history.
+
+Files are read once for the preview (kept in session_state by upload id); the import hands the
+bytes and the analyst's mapping to ``Workbench.ingest_bytes``, which checks and writes
+all-or-nothing and indexes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from ..export import to_csv_bytes
+from ..ingest import FORMATS, IngestReport, UnreadableFileError, read_table
+from ..ingest.normalise import MAPPABLE_FIELDS, detect_mapping
+from ..workbench import Workbench
+from .data import data_changed
+from .labels import field_label, md_escape
+from .widgets import user_errors
+
+__all__ = ["Preview", "ACCEPTED_TYPES", "previews", "mapping_editor", "mapping_problems",
+           "import_files", "show_report", "show_history", "IGNORE"]
+
+ACCEPTED_TYPES: list[str] = sorted(ext.lstrip(".") for ext in FORMATS)
+IGNORE = "ignore"
+PREVIEW_ROWS = 8
+
+
+@dataclass
+class Preview:
+    """What the analyst sees of a file before importing it."""
+
+    file_id: str
+    name: str
+    size: int
+    data: bytes = field(repr=False)
+    columns: list[str] = field(default_factory=list)
+    head: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rows: int = 0
+    detected: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+def _read_preview(uploaded: Any) -> Preview:
+    data = uploaded.getvalue()
+    preview = Preview(file_id=uploaded.file_id, name=uploaded.name, size=len(data), data=data)
+    try:
+        table = read_table(data, uploaded.name)
+    except UnreadableFileError as exc:
+        preview.error = exc.reason
+        return preview
+    preview.columns = list(table.frame.columns)
+    preview.head = table.frame.head(PREVIEW_ROWS)
+    preview.rows = len(table.frame)
+    preview.detected = detect_mapping(preview.columns)
+    return preview
+
+
+def previews(uploaded_files: list[Any]) -> list[Preview]:
+    """One preview per uploaded file, read once per upload and kept for this session."""
+    cache: dict[str, Preview] = st.session_state.setdefault("upload_previews", {})
+    current = {f.file_id for f in uploaded_files}
+    for stale in set(cache) - current:
+        del cache[stale]
+    for uploaded in uploaded_files:
+        if uploaded.file_id not in cache:
+            cache[uploaded.file_id] = _read_preview(uploaded)
+    return [cache[f.file_id] for f in uploaded_files]
+
+
+def _field_option(value: str) -> str:
+    return "— ignore this column —" if value == IGNORE else f"{field_label(value)} ({value})"
+
+
+def mapping_editor(preview: Preview) -> dict[str, str]:
+    """One selectbox per column (labelled with the column's name), seeded with the detected
+    field; returns {column: field} without the ignored columns."""
+    options = [IGNORE, *MAPPABLE_FIELDS]
+    mapping: dict[str, str] = {}
+    grid = st.columns(3)
+    for i, column in enumerate(preview.columns):
+        sample = next((str(v) for v in preview.head[column] if v not in (None, "")), "")
+        detected = preview.detected.get(column, IGNORE)
+        with grid[i % 3]:
+            chosen = st.selectbox(
+                column, options, index=options.index(detected), format_func=_field_option,
+                key=f"map:{preview.file_id}:{i}",
+                help=f"First value: {sample[:120]}" if sample else "No value in the first rows")
+        if chosen != IGNORE:
+            mapping[column] = chosen
+    return mapping
+
+
+def mapping_problems(mapping: dict[str, str]) -> list[str]:
+    """What stops a mapping from being imported, in the analyst's words."""
+    problems = []
+    fields = list(mapping.values())
+    twice = sorted({f for f in fields if fields.count(f) > 1})
+    if twice:
+        problems.append("Each field can take one column; mapped twice: "
+                        + ", ".join(field_label(f) for f in twice) + ".")
+    if "company" not in fields:
+        problems.append("Map a column to Company.")
+    if "title" not in fields and "content" not in fields:
+        problems.append("Map a column to Title or Content (some text is required).")
+    return problems
+
+
+def import_files(workbench: Workbench, jobs: list[tuple[Preview, dict[str, str]]]
+                 ) -> list[IngestReport]:
+    """Import each file with its mapping, showing progress; the store's caches are refreshed."""
+    reports = []
+    bar = st.progress(0.0, text="Starting the import…")
+    for n, (preview, mapping) in enumerate(jobs):
+        bar.progress(n / len(jobs), text=f"Importing {preview.name} ({n + 1} of {len(jobs)}): "
+                                         "checking, enriching, storing and indexing…")
+        with user_errors(stop=False):
+            reports.append(workbench.ingest_bytes(preview.data, preview.name, source="upload",
+                                                  mapping=mapping))
+    bar.progress(1.0, text="Import finished.")
+    data_changed()
+    return reports
+
+
+def show_report(report: IngestReport, key: str) -> None:
+    """Counts, the message and every rejected row (downloadable) of one imported file."""
+    with st.container(border=True):
+        if report.status == "committed":
+            st.success(f"**{md_escape(report.filename)}** imported as upload "
+                       f"{report.batch_id}.", icon="✅")
+        else:
+            st.error(f"**{md_escape(report.filename)}** was not imported: "
+                     f"{md_escape(report.message)}", icon="🚫")
+        if report.status == "committed" and report.message:
+            st.warning(md_escape(report.message))
+        cols = st.columns(5)
+        cols[0].metric("Rows read", f"{report.rows_read:,}")
+        cols[1].metric("New campaigns", f"{report.inserted:,}")
+        cols[2].metric("Re-sighted", f"{report.resighted:,}",
+                       help="Pieces already in the store, seen again: their last-seen date moved.")
+        cols[3].metric("Duplicates in file", f"{report.duplicates:,}",
+                       help="Rows repeating another row of the file (same piece, same date).")
+        cols[4].metric("Rejected rows", f"{report.rejected_count:,}")
+        issues = report.issues_frame()
+        if not issues.empty:
+            label = report.row_label
+            st.caption(f"Rejected rows and warnings ({label} numbers as in your file). Fix the "
+                       "rejected rows and upload the file again: rows already imported are "
+                       "recognised and only re-sighted.")
+            st.dataframe(issues.rename(columns={"row": label}), hide_index=True, height=240,
+                         key=f"issues:{key}")
+            st.download_button("Download the rejected rows (CSV)", to_csv_bytes(issues),
+                               file_name=f"{report.filename}.issues.csv", mime="text/csv",
+                               icon=":material/download:", on_click="ignore",
+                               key=f"issues_csv:{key}")
+        if report.mapping:
+            st.caption("Columns used: " + ", ".join(
+                f"{md_escape(column)} → {field_label(fld)}"
+                for column, fld in report.mapping.items()))
+
+
+def _undo_confirmation(workbench: Workbench, batch: dict[str, Any]) -> None:
+    batch_id = int(batch["id"])
+    if st.session_state.get("undo_pending") != batch_id:
+        if st.button("Undo this upload…", key=f"undo_ask:{batch_id}", icon=":material/undo:"):
+            st.session_state["undo_pending"] = batch_id
+            st.rerun()
+        return
+    st.warning(f"Undo upload {batch_id} (**{md_escape(batch['filename'])}**)? The "
+               f"{batch['inserted']:,} campaigns it added are removed, unless another upload "
+               "also saw them; its sightings go and first/last-seen dates are recomputed. "
+               "This cannot be reversed (upload the file again to restore it).")
+    yes, no = st.columns(2)
+    if yes.button("Yes, undo it", type="primary", key=f"undo_yes:{batch_id}"):
+        with user_errors():
+            result = workbench.undo_batch(batch_id)
+        st.session_state.pop("undo_pending", None)
+        data_changed()
+        st.session_state["upload_flash"] = (
+            f"Upload {batch_id} undone: {result.deleted:,} campaigns removed."
+            + (f" The search index could not be updated ({result.error}); run "
+               "`competiscan reindex`." if result.error else ""))
+        st.rerun()
+    if no.button("Cancel", key=f"undo_no:{batch_id}"):
+        st.session_state.pop("undo_pending", None)
+        st.rerun()
+
+
+def show_history(workbench: Workbench) -> None:
+    """Past uploads; pick one to see its stored report or undo it after a confirmation."""
+    flash = st.session_state.pop("upload_flash", None)
+    if flash:
+        st.success(flash, icon="↩️")
+    batches = workbench.store.batches(limit=200)
+    if not batches:
+        st.info("No uploads yet. Drop a file above, or put one in the inbox folder (see Live).")
+        return
+    frame = pd.DataFrame(batches)
+    st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 320),
+                 column_config={
+                     "id": "Upload", "created_at": st.column_config.DatetimeColumn(
+                         "When (UTC)", format="YYYY-MM-DD HH:mm"),
+                     "source": "Source", "filename": "File", "file_format": "Format",
+                     "rows_read": "Rows", "inserted": "New", "resighted": "Re-sighted",
+                     "duplicates": "Duplicates", "rejected": "Rejected", "status": "Status",
+                     "undone_at": st.column_config.DatetimeColumn("Undone at (UTC)",
+                                                                  format="YYYY-MM-DD HH:mm")},
+                 key="history_table")
+    by_id = {int(b["id"]): b for b in batches}
+    chosen = st.selectbox("Upload", list(by_id), key="history_batch",
+                          format_func=lambda i: f"{i} — {by_id[i]['filename']} "
+                                                f"({by_id[i]['status']})")
+    with user_errors(stop=False):
+        detail = workbench.store.batch(chosen)
+        stored = detail.get("report") or {}
+        rejected = pd.DataFrame(stored.get("rejected_rows") or [])
+        total = stored.get("rejected_total", len(rejected))
+        if not rejected.empty:
+            st.caption(f"{total:,} rejected rows" + (
+                f" (the first {len(rejected):,} are kept)" if total > len(rejected) else ""))
+            st.dataframe(rejected, hide_index=True, height=200, key="history_rejected")
+            st.download_button("Download its rejected rows (CSV)", to_csv_bytes(rejected),
+                               file_name=f"upload-{chosen}-rejected.csv", mime="text/csv",
+                               icon=":material/download:", on_click="ignore",
+                               key="history_rejected_csv")
+        if detail["status"] == "committed":
+            _undo_confirmation(workbench, detail)
+        else:
+            st.caption(f"Undone at {detail['undone_at']:%Y-%m-%d %H:%M} UTC.")

@@ -1,0 +1,79 @@
+"""Pieces every page uses: error messages, campaign links and tables, downloads, charts."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+import pandas as pd
+import streamlit as st
+
+from ..errors import USER_ERRORS
+from ..export import to_csv_bytes
+from .labels import field_label, md_escape
+
+__all__ = ["PAGES", "user_errors", "campaign_link", "campaign_table", "download_csv",
+           "show_chart", "show_problems", "CAMPAIGN_PAGE"]
+
+# url_path -> page file; app.py registers the same files, page_link needs the file path.
+PAGES: dict[str, str] = {
+    "": "pages/home.py", "upload": "pages/upload.py", "search": "pages/search.py",
+    "trends": "pages/trends.py", "competitors": "pages/competitors.py",
+    "live": "pages/live.py", "campaign": "pages/campaign.py",
+}
+CAMPAIGN_PAGE = PAGES["campaign"]
+
+_CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+
+
+@contextmanager
+def user_errors(stop: bool = True) -> Iterator[None]:
+    """Turn an error the user can cause into a message; with ``stop`` the page ends there.
+
+    Anything else is a bug and propagates (Streamlit shows a generic error; details are in the
+    server log, as configured in .streamlit/config.toml).
+    """
+    try:
+        yield
+    except USER_ERRORS as exc:
+        st.error(str(exc), icon="⚠️")
+        if stop:
+            st.stop()
+
+
+def show_problems(problems: tuple[str, ...]) -> None:
+    """What the page could not use from its URL, so a mistyped link is noticed."""
+    if problems:
+        st.warning("Some link parameters were not understood:\n\n"
+                   + "\n".join(f"- {md_escape(p)}" for p in problems))
+
+
+def campaign_link(campaign_id: int, label: str) -> None:
+    """A link to one campaign's page; the label is user text, so it is escaped."""
+    st.page_link(CAMPAIGN_PAGE, label=md_escape(label) or f"Campaign {campaign_id}",
+                 query_params={"id": str(int(campaign_id))})
+
+
+def campaign_table(frame: pd.DataFrame, *, height: int | str = "auto",
+                   key: str | None = None) -> None:
+    """Campaign rows with their id as a link to the campaign page (opens a new tab, which works
+    because the campaign page needs nothing but its URL)."""
+    shown = frame.copy()
+    column_config: dict[str, Any] = {c: field_label(c) for c in shown.columns if c != "id"}
+    if "id" in shown.columns:
+        shown["id"] = "campaign?id=" + shown["id"].astype(int).astype(str)
+        column_config["id"] = st.column_config.LinkColumn(
+            "Campaign", display_text=r"campaign\?id=(\d+)", width="small",
+            help="Open the campaign's page")
+    st.dataframe(shown, hide_index=True, column_config=column_config, height=height, key=key)
+
+
+def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV",
+                 key: str | None = None) -> None:
+    """The frame as a spreadsheet-safe CSV (formula-like cells neutralised)."""
+    st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv",
+                       icon=":material/download:", on_click="ignore", key=key)
+
+
+def show_chart(figure: Any, key: str) -> None:
+    st.plotly_chart(figure, config=_CHART_CONFIG, key=key)

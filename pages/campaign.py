@@ -1,0 +1,44 @@
+"""Campaign (/campaign?id=…): one piece, everything known about it, and its relatives."""
+
+import streamlit as st
+
+from competiscan.store import NotFoundError
+from competiscan.ui import campaign
+from competiscan.ui.resources import get_workbench
+from competiscan.ui.urlstate import read_params
+from competiscan.ui.widgets import user_errors
+
+wb = get_workbench()
+campaign_id, problem = campaign.parse_id(read_params())
+
+if campaign_id is None:
+    st.title("Campaign")
+    if problem:
+        st.error(problem)
+    st.info("Open a campaign from Search, Home or Live; its page address carries its id "
+            "(/campaign?id=123).")
+    st.page_link("pages/search.py", label="Search campaigns", icon=":material/search:")
+    st.stop()
+
+try:
+    row = wb.store.campaign(campaign_id)
+except NotFoundError:
+    st.title("Campaign not found")
+    st.error(f"There is no campaign {campaign_id}. It may have been removed by undoing its "
+             "upload, or the link is mistyped.")
+    st.page_link("pages/search.py", label="Search campaigns", icon=":material/search:")
+    st.stop()
+
+campaign.show_header(row)
+main, side = st.columns([3, 2], gap="large")
+with main:
+    campaign.show_offers(row)
+    campaign.show_enrichment(row)
+    with st.expander("Every stored field"):
+        campaign.show_fields(row)
+with side:
+    with user_errors(stop=False):
+        campaign.show_sightings(wb.store.sightings_of(campaign_id))
+        campaign.show_variants(wb.store.variants_of(campaign_id))
+    with user_errors(stop=False):
+        campaign.show_similar(campaign.similar(wb, row), campaign_id)

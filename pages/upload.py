@@ -1,0 +1,53 @@
+"""Upload: drop files, check the column mapping, import, read the report, undo an upload."""
+
+import streamlit as st
+
+from competiscan.ui import upload
+from competiscan.ui.labels import md_escape
+from competiscan.ui.resources import get_workbench
+
+wb = get_workbench()
+
+st.title("Upload campaigns")
+st.caption("CSV (any delimiter and encoding), JSON, JSON Lines, Excel (.xlsx) or Parquet. "
+           "Required: a company column and some text (title or content); everything else is "
+           "optional. The same piece uploaded twice is stored once and re-sighted.")
+
+# A new key after each import empties the drop zone, so the same files are not imported twice.
+generation = st.session_state.setdefault("upload_generation", 0)
+files = st.file_uploader("Drop one or more files", type=upload.ACCEPTED_TYPES,
+                         accept_multiple_files=True, key=f"upload_files:{generation}")
+
+jobs = []
+for preview in upload.previews(files or []):
+    with st.expander(f"{preview.name} — {preview.size / 1024:,.0f} KB", expanded=True):
+        if preview.error:
+            st.error(f"This file cannot be read: {md_escape(preview.error)}", icon="🚫")
+            continue
+        st.caption(f"{preview.rows:,} rows, {len(preview.columns)} columns. First rows:")
+        st.dataframe(preview.head, hide_index=True, key=f"head:{preview.file_id}")
+        st.markdown("**Column mapping** — detected from the headers; correct any that are "
+                    "wrong, or ignore a column.")
+        mapping = upload.mapping_editor(preview)
+        problems = upload.mapping_problems(mapping)
+        for problem in problems:
+            st.error(problem)
+        if not problems:
+            jobs.append((preview, mapping))
+
+if files:
+    label = f"Import {len(jobs)} file{'s' if len(jobs) != 1 else ''}"
+    if st.button(label, type="primary", disabled=not jobs, key="upload_import",
+                 icon=":material/upload:"):
+        st.session_state["upload_reports"] = upload.import_files(wb, jobs)
+        st.session_state["upload_generation"] = generation + 1
+        st.rerun()
+elif not st.session_state.get("upload_reports"):
+    st.info("Drag files onto the box above (or click Browse files). You will see a preview "
+            "and the detected column mapping before anything is imported.")
+
+for n, report in enumerate(st.session_state.get("upload_reports", [])):
+    upload.show_report(report, key=str(n))
+
+st.header("Upload history")
+upload.show_history(wb)

@@ -1,0 +1,107 @@
+"""The pure-Python parts of analytics, checked against hand-computed values (no store)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from competiscan.analytics import AnalyticsError, forecast_series, generosity_scores, robust_z
+from competiscan.analytics.periods import bucket_end, bucket_start, period_starts
+from competiscan.analytics.series import add_change, add_share, complete_grid, hop
+
+
+def test_buckets_are_iso_weeks_months_and_quarters():
+    assert bucket_start(date(2024, 1, 7), "week") == date(2024, 1, 1)      # Sunday -> Monday
+    assert bucket_start(date(2024, 1, 8), "week") == date(2024, 1, 8)
+    assert bucket_start(date(2021, 1, 1), "week") == date(2020, 12, 28)    # ISO week 53
+    assert bucket_start(date(2024, 8, 19), "quarter") == date(2024, 7, 1)
+    assert bucket_end(date(2024, 2, 1), "month") == date(2024, 2, 29)
+    assert bucket_end(date(2024, 10, 1), "quarter") == date(2024, 12, 31)
+    assert period_starts(date(2023, 11, 15), date(2024, 2, 3), "month") == [
+        date(2023, 11, 1), date(2023, 12, 1), date(2024, 1, 1), date(2024, 2, 1)]
+    with pytest.raises(AnalyticsError):
+        bucket_start(date(2024, 1, 1), "hour")
+
+
+def test_grid_hop_share_and_change():
+    periods = [date(2024, 1, 1), date(2024, 1, 8), date(2024, 1, 15)]
+    raw = pd.DataFrame({"key": ["a", "a", "b"], "period": [periods[0], periods[2], periods[1]],
+                        "count": [2, 4, 3]})
+    grid = complete_grid(raw, ["key"], periods, [("a",), ("b",)], ["count"])
+    assert grid["count"].tolist() == [2, 0, 4, 0, 3, 0]
+    windows = hop(grid, ["key"], ["count"], "week", window=2, step=1)
+    assert windows["period"].tolist() == [periods[0], periods[1]] * 2
+    assert windows["period_end"].tolist() == [date(2024, 1, 14), date(2024, 1, 21)] * 2
+    assert windows["count"].tolist() == [2, 4, 3, 3]
+    shared = add_share(windows.copy(), [], "count")
+    assert shared["share"].tolist() == pytest.approx([0.4, 4 / 7, 0.6, 3 / 7])
+    changed = add_change(shared, ["key"], "count")
+    assert changed["change"].tolist()[1::2] == [2, 0]
+    assert changed["change_pct"].tolist()[1] == 100.0
+    assert hop(grid, ["key"], ["count"], "week", window=4, step=1).empty
+    with pytest.raises(AnalyticsError):
+        hop(grid, ["key"], ["count"], "week", window=0, step=1)
+
+
+def test_robust_z_with_and_without_mad():
+    # median 3, |deviations| 2 1 0 1 2 -> MAD 1 -> scale 1.4826
+    assert robust_z(10, [1, 2, 3, 4, 5]) == pytest.approx((7 / 1.4826, 3, 1.4826))
+    # median 10 and MAD 0; mean |deviation| = 60/7, scale 1.2533 * 60/7
+    z, median, scale = robust_z(40, [10, 10, 10, 10, 10, 30, 50])
+    assert (median, scale) == (10, pytest.approx(1.2533 * 60 / 7))
+    assert z == pytest.approx(30 / (1.2533 * 60 / 7))
+    # a flat baseline: the scale floor of one piece
+    assert robust_z(3, [1, 1, 1, 1]) == (2.0, 1.0, 1.0)
+
+
+def test_naive_backtest_by_hand():
+    y = [10, 12, 14, 16, 18, 20, 22, 24, 26, 28]
+    fit = forecast_series(y, horizon=2, backtest_weeks=3, method="naive")
+    # origins 7, 8, 9: (24, 26) from 22, (26, 28) from 24, (28) from 26
+    assert (fit.backtest.origins, fit.backtest.points) == (3, 5)
+    assert fit.backtest.mae == pytest.approx((2 + 4 + 2 + 4 + 2) / 5)
+    assert fit.backtest.mape == pytest.approx(
+        100 * np.mean([2 / 24, 4 / 26, 2 / 26, 4 / 28, 2 / 28]))
+    assert fit.values.tolist() == [28, 28]
+
+
+def test_auto_prefers_the_trend_on_a_trend_and_naive_on_a_constant():
+    trend = forecast_series([10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 32], horizon=3,
+                            backtest_weeks=4)
+    assert trend.method == "holt"
+    assert trend.backtest.mae < trend.backtest.naive_mae
+    assert trend.values[0] > 32 and set(trend.params) == {"alpha", "beta", "phi"}
+    flat = forecast_series([5] * 10, horizon=4)
+    assert (flat.method, flat.values.tolist(), flat.backtest.mae) == ("naive", [5.0] * 4, 0.0)
+
+
+def test_seasonal_naive_repeats_last_season_and_short_series_fall_back():
+    season = np.tile([0, 0, 0, 10], 14)[:52]
+    y = np.concatenate([season, season])
+    fit = forecast_series(y, horizon=4, method="seasonal_naive")
+    assert fit.values.tolist() == y[52:56].tolist()
+    assert fit.backtest.mae == 0.0
+    short = forecast_series([3, 4], horizon=2, method="seasonal_naive")
+    assert (short.method, short.values.tolist()) == ("naive", [4.0, 4.0])
+    assert "needs more history" in short.note
+    with pytest.raises(AnalyticsError):
+        forecast_series([1, 2, 3], horizon=0)
+
+
+def test_generosity_scores_directions():
+    best = pd.DataFrame({
+        "company": ["A", "B", "C", "A", "B", "A", "B"],
+        "label": ["annual_fee_usd"] * 3 + ["apy_pct"] * 2 + ["cash_back_pct"] * 2,
+        "term": ["annual_fee_usd"] * 3 + ["apy_pct"] * 2 + ["cash_back_pct"] * 2,
+        "better": ["lower"] * 3 + ["higher"] * 4,
+        "best": [0.0, 95.0, 550.0, 4.0, 5.0, 2.0, 2.0],
+    })
+    scores, generosity = generosity_scores(best, ["A", "B", "C"])
+    fee = scores[scores["label"] == "annual_fee_usd"].set_index("company")["score"]
+    assert fee.to_dict() == pytest.approx({"A": 1.0, "B": 455 / 550, "C": 0.0})
+    assert "cash_back_pct" not in set(scores["label"])         # a tie ranks no one
+    assert generosity.to_dict() == pytest.approx({"A": 0.5, "B": (455 / 550 + 1) / 2,
+                                                  "C": 0.0})

@@ -1,0 +1,173 @@
+"""The `competiscan` command, run as a real subprocess; results checked through the library."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from competiscan.store import open_store
+
+CSV = ("company_name,title,subject_line,campaign_type,channel,launch_date,content,keywords\n"
+       'Chase,Freedom,,acquisition,email,2024-01-15,"Earn 5% cash back. No annual fee.",\n'
+       'Citi,Double Cash,,acquisition,display,2024-01-20,"Earn 2% cash back",\n')
+BAD_ROWS = CSV + ",no company,,,email,2024-01-01,x,\nAmex,bad date,,,email,2024-99-99,y,\n"
+
+
+@pytest.fixture
+def env(tmp_path):
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("COMPETISCAN_", "OPENAI_"))}
+    e["COMPETISCAN_DATABASE_URL"] = f"duckdb:///{tmp_path / 'cli.duckdb'}"
+    e["COMPETISCAN_SEARCH_URL"] = str(tmp_path / "index")
+    e["COMPETISCAN_INBOX"] = str(tmp_path / "inbox")
+    return e
+
+
+def run(env, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "competiscan.cli", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=120)
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_ingest_prints_json_report_and_stores(env, tmp_path):
+    path = write(tmp_path, "a.csv", BAD_ROWS)
+    proc = run(env, "ingest", str(path))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert {k: report[k] for k in ("inserted", "resighted", "duplicates", "rejected")} == \
+        {"inserted": 2, "resighted": 0, "duplicates": 0, "rejected": 2}
+    assert isinstance(report["batch_id"], int)
+    assert [(r["row"], r["column"]) for r in report["rejected_rows"]] == \
+        [(4, "company_name"), (5, "launch_date")]
+    store = open_store(env["COMPETISCAN_DATABASE_URL"])
+    assert store.count() == 2
+    store.close()
+
+
+def test_validate_exit_codes(env, tmp_path):
+    good = run(env, "validate", str(write(tmp_path, "good.csv", CSV)))
+    assert good.returncode == 0 and "valid" in good.stdout
+    bad = run(env, "validate", "--json", str(write(tmp_path, "bad.csv", BAD_ROWS)))
+    assert bad.returncode == 1
+    payload = json.loads(bad.stdout)
+    assert payload["status"] == "invalid" and payload["rejected"] == 2
+    # validate never writes
+    assert not Path(env["COMPETISCAN_DATABASE_URL"].removeprefix("duckdb:///")).exists()
+
+
+@pytest.mark.parametrize("name,content,needle", [
+    ("missing.csv", None, "no such file"),
+    ("empty.csv", "", "the file is empty"),
+    ("x.docx", "hello", "unsupported file type"),
+])
+def test_bad_input_one_line_no_traceback(env, tmp_path, name, content, needle):
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content)
+    proc = run(env, "ingest", str(path))
+    assert proc.returncode != 0
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert needle in proc.stderr + proc.stdout
+
+
+def test_convert_between_formats(env, tmp_path):
+    src = write(tmp_path, "a.csv", CSV)
+    for ext in ("json", "jsonl", "xlsx", "parquet"):
+        out = tmp_path / f"a.{ext}"
+        proc = run(env, "convert", str(src), str(out))
+        assert proc.returncode == 0, proc.stderr
+        again = run(env, "validate", "--json", str(out))
+        assert again.returncode == 0, again.stdout
+        assert json.loads(again.stdout)["rows_read"] == 2
+    bad = run(env, "convert", str(src), str(tmp_path / "a.pdf"))
+    assert bad.returncode == 2 and "unsupported file type" in bad.stderr
+
+
+def test_generate_then_validate(env, tmp_path):
+    out = tmp_path / "gen.csv"
+    proc = run(env, "generate", str(out), "--rows", "300", "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    check = run(env, "validate", "--json", str(out))
+    payload = json.loads(check.stdout)
+    assert payload["rows_read"] == 300 and payload["rejected"] == 0
+
+
+def test_batches_and_undo(env, tmp_path):
+    run(env, "ingest", str(write(tmp_path, "a.csv", CSV)))
+    listing = json.loads(run(env, "batches", "--json").stdout)
+    assert listing[0]["filename"] == "a.csv" and listing[0]["status"] == "committed"
+    undo = run(env, "undo", str(listing[0]["id"]), "--json")
+    assert json.loads(undo.stdout)["removed_campaigns"] == 2
+    again = run(env, "undo", str(listing[0]["id"]))
+    assert again.returncode == 2 and "already undone" in again.stderr
+    store = open_store(env["COMPETISCAN_DATABASE_URL"])
+    assert store.count() == 0
+    store.close()
+
+
+def test_doctor_reports_each_part(env):
+    proc = run(env, "doctor", "--json")
+    parts = {c["part"]: c["status"] for c in json.loads(proc.stdout)}
+    assert parts == {"settings": "ok", "store": "ok", "search": "ok", "openai": "off"}
+    assert proc.returncode == 0
+    env_bad = dict(env, COMPETISCAN_SEARCH_URL="http://127.0.0.1:9")
+    bad = run(env_bad, "doctor", "--json")
+    assert {c["part"]: c["status"] for c in json.loads(bad.stdout)}["search"] == "fail"
+    assert bad.returncode == 1
+
+
+def test_locked_duckdb_file_is_explained(env, tmp_path):
+    db = env["COMPETISCAN_DATABASE_URL"].removeprefix("duckdb:///")
+    holder = subprocess.Popen([sys.executable, "-c",
+                               f"import duckdb, time; c = duckdb.connect({db!r}); "
+                               "print('ready', flush=True); time.sleep(30)"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        proc = run(env, "ingest", str(write(tmp_path, "a.csv", CSV)))
+        assert proc.returncode == 2
+        assert "in use by another process" in proc.stderr
+        assert "inbox" in proc.stderr and "Traceback" not in proc.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_search_json_shape(env, tmp_path):
+    run(env, "ingest", str(write(tmp_path, "a.csv", CSV)))
+    proc = run(env, "search", '"cash back"', "--channel", "email", "--json")
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["total"] == 1
+    hit = payload["hits"][0]
+    assert set(hit) == {"id", "company", "channel", "campaign_type", "launch_date", "title",
+                        "snippet", "score"}
+    assert hit["company"] == "Chase" and "<mark>" in hit["snippet"]
+    assert payload["facets"]["channel"] == {"email": 1}
+    bad = run(env, "search", "x", "--from", "yesterday")
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_export_neutralises_formulas(env, tmp_path):
+    run(env, "ingest", str(write(tmp_path, "a.csv",
+                                 'company,title\nEvil,"=HYPERLINK(""http://x"")"\n')))
+    out = tmp_path / "out.csv"
+    proc = run(env, "export", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "'=HYPERLINK" in out.read_text(encoding="utf-8-sig")
+
+
+def test_reindex_reports_consistent_counts(env, tmp_path):
+    run(env, "ingest", str(write(tmp_path, "a.csv", CSV)))
+    payload = json.loads(run(env, "reindex", "--json").stdout)
+    assert payload["indexed"] == payload["store"] == payload["index"] == 2

@@ -1,0 +1,252 @@
+"""The query language: parsing into our tree, leniency, limits, word splits and helpers."""
+
+from __future__ import annotations
+
+import pytest
+
+from competiscan.search import QueryError
+from competiscan.search.query import (
+    MATCH_ALL,
+    MATCH_NONE,
+    MAX_NESTING,
+    MAX_QUERY_LENGTH,
+    MAX_QUERY_TERMS,
+    And,
+    FieldFilter,
+    Not,
+    Or,
+    Phrase,
+    Term,
+    expand_word_splits,
+    filter_key,
+    fuzzy_candidates,
+    fuzzy_distance,
+    has_text,
+    parse,
+    prepare,
+    tokenize,
+)
+
+
+def T(*words: str):
+    """Terms, or one term."""
+    terms = tuple(Term(w) for w in words)
+    return terms[0] if len(terms) == 1 else terms
+
+
+# --------------------------------------------------------------------------- words and phrases
+
+
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("rewards", Term("rewards")),
+        ("Travel Rewards", And(T("travel", "rewards"))),
+        ("travel AND rewards", And(T("travel", "rewards"))),
+        ('"0% APR"', Phrase(("0%", "apr"))),
+        ('"$200 bonus"', Phrase(("$200", "bonus"))),
+        ("5% cash back", And(T("5%", "cash", "back"))),
+        ('"19.24% variable APR"', Phrase(("19.24%", "variable", "apr"))),
+        ('"$4,000"', Term("$4,000")),
+        ('"rewards"', Term("rewards")),  # a one-word phrase is a word
+        ("e-mail", Phrase(("e", "mail"))),  # a word that splits into tokens is a phrase
+        ("rewards rewards", Term("rewards")),  # duplicates collapse
+    ],
+)
+def test_words_and_phrases(text, tree):
+    assert parse(text) == tree
+
+
+def test_tokens_keep_amounts_and_percentages_whole():
+    assert tokenize("Earn 5% cash back, a $200 bonus; 19.24%–29.24% APR on $4,000!") == [
+        "earn", "5%", "cash", "back", "a", "$200", "bonus", "19.24%", "29.24%", "apr", "on", "$4,000",
+    ]
+
+
+def test_tokens_drop_punctuation_emoji_and_overlong_words():
+    assert tokenize("🙂 -- ** / \\ ~ ^") == []
+    assert tokenize("x" * 39) == ["x" * 39]
+    assert tokenize("x" * 40) == []
+
+
+# --------------------------------------------------------------------------- operators
+
+
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("a OR b", Or(T("a", "b"))),
+        ("a b OR c", Or((And(T("a", "b")), Term("c")))),  # AND binds tighter than OR
+        ("a OR b c", Or((Term("a"), And(T("b", "c"))))),
+        ("(a OR b) c", And((Or(T("a", "b")), Term("c")))),
+        ("a or b", And(T("a", "or", "b"))),  # operators are upper case only
+        ("-business", Not(Term("business"))),
+        ("NOT business", Not(Term("business"))),
+        ('"bonus points" -business', And((Phrase(("bonus", "points")), Not(Term("business"))))),
+        ('-"annual fee"', Not(Phrase(("annual", "fee")))),
+        ("-(a b)", Not(And(T("a", "b")))),
+        ("NOT NOT a", Term("a")),
+        ("--a", Not(Term("a"))),  # several dashes are one negation
+        ("a OR -b", Or((Term("a"), Not(Term("b"))))),
+        ("((a))", Term("a")),
+    ],
+)
+def test_operators(text, tree):
+    assert parse(text) == tree
+
+
+# --------------------------------------------------------------------------- field filters
+
+
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("company:chase", FieldFilter("company", "chase")),
+        ('company:"Capital One"', FieldFilter("company", "capital one")),
+        ("Company:Capital-One", FieldFilter("company", "capital one")),
+        ("channel:direct_mail", FieldFilter("channel", "direct mail")),
+        ("type:acquisition", FieldFilter("campaign_type", "acquisition")),
+        ("industry:credit_cards", FieldFilter("industry", "credit cards")),
+        ("-channel:email", Not(FieldFilter("channel", "email"))),
+        (
+            'company:"capital one" rewrds',
+            And((FieldFilter("company", "capital one"), Term("rewrds"))),
+        ),
+        ("company:chase OR company:citi", Or((FieldFilter("company", "chase"), FieldFilter("company", "citi")))),
+    ],
+)
+def test_field_filters(text, tree):
+    assert parse(text) == tree
+
+
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("title:rewards", Phrase(("title", "rewards"))),  # not a filter field: plain words
+        ("https://chase.com/offers", Phrase(("https", "chase", "com", "offers"))),
+        ("company:", Term("company")),  # nothing to filter by
+        ('company: "capital one"', And((Term("company"), Phrase(("capital", "one"))))),  # detached
+        ('company:""', Term("company")),
+    ],
+)
+def test_things_that_look_like_filters_but_are_words(text, tree):
+    assert parse(text) == tree
+
+
+def test_filter_key_ignores_case_accents_and_punctuation():
+    assert filter_key("Capital One") == filter_key("capital-one") == filter_key("CAPITAL  ONE") == "capital one"
+    assert filter_key("Crédit Agricole") == "credit agricole"
+    assert filter_key("AT&T") == "at t"
+    assert filter_key("direct_mail") == "direct mail"
+
+
+# --------------------------------------------------------------------------- leniency
+
+
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("", MATCH_ALL),
+        ("   \t\n", MATCH_ALL),
+        ("-", MATCH_NONE),
+        ("()", MATCH_NONE),
+        ("🙂", MATCH_NONE),
+        ("/.*/ ~ ^ { } [ ] \\ :", MATCH_NONE),
+        ("AND", Term("and")),  # a lone operator is searched as a word
+        ("OR OR", Term("or")),
+        ("NOT", Term("not")),
+        ("a OR", And(T("a", "or"))),
+        ("OR a", And(T("or", "a"))),
+        ("a AND", And(T("a", "and"))),
+        ("a NOT", And(T("a", "not"))),
+        ('"unbalanced quote', Phrase(("unbalanced", "quote"))),
+        ("(a OR b", Or(T("a", "b"))),  # closed at the end
+        ("a) b", And(T("a", "b"))),  # a stray ")" is ignored
+        ("a () b", And(T("a", "b"))),
+        ("- a", Term("a")),  # a detached dash is punctuation
+        ("'; DROP TABLE campaigns;--", And(T("drop", "table", "campaigns"))),
+        ("a\x00b", And(T("a", "b"))),
+    ],
+)
+def test_lenient_parsing(text, tree):
+    assert parse(text) == tree
+
+
+def test_too_long_query_says_the_limit():
+    with pytest.raises(QueryError, match=r"10,240 characters long; the limit is 1,000"):
+        parse("a" * 10_240)
+    assert parse("a " * (MAX_QUERY_LENGTH // 2)) == Term("a")
+
+
+def test_too_many_words_says_the_limit():
+    text = " ".join(f"w{i}" for i in range(MAX_QUERY_TERMS + 1))
+    with pytest.raises(QueryError, match=rf"{MAX_QUERY_TERMS + 1} words, phrases and filters; the limit is {MAX_QUERY_TERMS}"):
+        parse(text)
+
+
+def test_deep_nesting_says_where():
+    text = "x " + "(" * (MAX_NESTING + 5) + "a"
+    with pytest.raises(QueryError, match=rf"nested more than {MAX_NESTING} levels deep \(at character {3 + MAX_NESTING}\)"):
+        parse(text)
+    assert parse("(" * MAX_NESTING + "a" + ")" * MAX_NESTING) == Term("a")
+
+
+# --------------------------------------------------------------------------- word splits
+
+
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("cashback", Or((Term("cashback"), Phrase(("cash", "back"))))),
+        ('"cash back"', Or((Phrase(("cash", "back")), Term("cashback")))),
+        ("cash back", Or((And(T("cash", "back")), Term("cashback")))),
+        (
+            '"5% cash back"',
+            Or((Phrase(("5%", "cash", "back")), Phrase(("5%", "cashback")))),
+        ),
+        (
+            '"5% cashback"',
+            Or((Phrase(("5%", "cashback")), Phrase(("5%", "cash", "back")))),
+        ),
+        ("e-mail", Or((Phrase(("e", "mail")), Term("email")))),
+        ("email", Or((Term("email"), Phrase(("e", "mail"))))),
+        ('"no annual fee"', Or((Phrase(("no", "annual", "fee")), Term("noannualfee")))),
+        ("balancetransfer", Or((Term("balancetransfer"), Phrase(("balance", "transfer"))))),
+        (
+            "balance transfer AND fee",
+            And((Or((And(T("balance", "transfer")), Term("balancetransfer"))), Term("fee"))),
+        ),
+        ("-cashback", Not(Or((Term("cashback"), Phrase(("cash", "back")))))),
+        ("rewards", Term("rewards")),
+        ("company:cashback", FieldFilter("company", "cashback")),  # filters are left alone
+    ],
+)
+def test_word_splits(text, tree):
+    assert prepare(text) == tree
+
+
+def test_expansion_keeps_match_all_and_match_none():
+    assert expand_word_splits(MATCH_ALL) == MATCH_ALL
+    assert expand_word_splits(MATCH_NONE) == MATCH_NONE
+
+
+# --------------------------------------------------------------------------- fuzzy helpers
+
+
+@pytest.mark.parametrize(
+    "word, distance",
+    [("apr", 0), ("fees", 1), ("rewrds", 1), ("rewardss", 2), ("insurnce", 2), ("5%", 0), ("$200", 0), ("4x4x", 0)],
+)
+def test_fuzzy_distance(word, distance):
+    assert fuzzy_distance(word) == distance
+
+
+def test_fuzzy_candidates_are_plain_words_only():
+    tree = prepare('rewrds "bonus points" -busines apr company:chase cashback')
+    assert fuzzy_candidates(tree) == {"rewrds", "busines", "cashback"}
+
+
+def test_has_text():
+    assert not has_text(MATCH_ALL)
+    assert not has_text(parse("company:chase -channel:email"))
+    assert has_text(parse("company:chase offer"))
