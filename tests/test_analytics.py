@@ -377,10 +377,11 @@ def test_forecast_uses_complete_weeks_and_backtests(store, ids):
     report = forecast_volume(store, ["Acme"], horizon=4, method="naive")
     assert report.through == date(2024, 3, 3)               # w9 is cut short on Wed 03-06
     (acme,) = report.forecasts
-    assert acme.history["count"].tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 6]
-    assert acme.forecast["period"].tolist() == [date(2024, 3, 4), date(2024, 3, 11),
-                                                date(2024, 3, 18), date(2024, 3, 25)]
-    assert acme.forecast["value"].tolist() == [6.0] * 4
+    assert report.history["count"].tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 6]
+    assert report.history["period"].tolist() == WEEK[:9]
+    assert report.forecast["period"].tolist() == [date(2024, 3, 4), date(2024, 3, 11),
+                                                  date(2024, 3, 18), date(2024, 3, 25)]
+    assert acme.values == report.forecast["value"].tolist() == [6.0] * 4
     # origins w4..w8, horizon 4: 4+4+3+2+1 = 14 points; the four forecasts of w8 (from
     # origins w5..w8, all saying 1) miss its 6 by 5, every other one is exact
     assert (acme.backtest.origins, acme.backtest.points) == (5, 14)
@@ -389,8 +390,12 @@ def test_forecast_uses_complete_weeks_and_backtests(store, ids):
     assert acme.backtest.naive_mae == acme.backtest.mae
     auto = forecast_volume(store, horizon=8)
     assert [f.company for f in auto.forecasts] == ["Acme", "Beta", "Cobalt"]
-    assert all(len(f.forecast) == 8 and f.backtest.mae is not None for f in auto.forecasts)
+    assert all(len(f.values) == 8 and f.backtest.mae is not None for f in auto.forecasts)
+    # Cobalt's history starts at its first piece, w1
+    assert auto.history.groupby("company")["period"].min().to_dict() == {
+        "Acme": WEEK[0], "Beta": WEEK[0], "Cobalt": WEEK[1]}
     frame = auto.to_frame()
+    assert len(frame) == 9 + 9 + 8 + 3 * 8
     assert set(frame["kind"]) == {"history", "forecast"}
 
 

@@ -65,7 +65,7 @@ def test_naive_backtest_by_hand():
     assert fit.backtest.mae == pytest.approx((2 + 4 + 2 + 4 + 2) / 5)
     assert fit.backtest.mape == pytest.approx(
         100 * np.mean([2 / 24, 4 / 26, 2 / 26, 4 / 28, 2 / 28]))
-    assert fit.values.tolist() == [28, 28]
+    assert fit.values == [28, 28]
 
 
 def test_auto_prefers_the_trend_on_a_trend_and_naive_on_a_constant():
@@ -75,17 +75,17 @@ def test_auto_prefers_the_trend_on_a_trend_and_naive_on_a_constant():
     assert trend.backtest.mae < trend.backtest.naive_mae
     assert trend.values[0] > 32 and set(trend.params) == {"alpha", "beta", "phi"}
     flat = forecast_series([5] * 10, horizon=4)
-    assert (flat.method, flat.values.tolist(), flat.backtest.mae) == ("naive", [5.0] * 4, 0.0)
+    assert (flat.method, flat.values, flat.backtest.mae) == ("naive", [5.0] * 4, 0.0)
 
 
 def test_seasonal_naive_repeats_last_season_and_short_series_fall_back():
     season = np.tile([0, 0, 0, 10], 14)[:52]
     y = np.concatenate([season, season])
     fit = forecast_series(y, horizon=4, method="seasonal_naive")
-    assert fit.values.tolist() == y[52:56].tolist()
+    assert fit.values == y[52:56].tolist()
     assert fit.backtest.mae == 0.0
     short = forecast_series([3, 4], horizon=2, method="seasonal_naive")
-    assert (short.method, short.values.tolist()) == ("naive", [4.0, 4.0])
+    assert (short.method, short.values) == ("naive", [4.0, 4.0])
     assert "needs more history" in short.note
     with pytest.raises(AnalyticsError):
         forecast_series([1, 2, 3], horizon=0)

@@ -41,7 +41,7 @@ class RecordingLocalEnricher(LocalEnricher):
         return super().enrich_many(records, workers)
 
 
-def make_records(count: int, start: int = 0) -> list[dict[str, Any]]:
+def make_records(count: int) -> list[dict[str, Any]]:
     return [
         {
             "content_hash": f"hash-{i}",
@@ -51,7 +51,7 @@ def make_records(count: int, start: int = 0) -> list[dict[str, Any]]:
             "channel": "email",
             "campaign_type": "acquisition" if i % 3 else None,
         }
-        for i in range(start, start + count)
+        for i in range(count)
     ]
 
 

@@ -323,6 +323,13 @@ def test_channels_have_their_shape(sample: pd.DataFrame) -> None:
         assert on_channel(sample, channel)["content"].str.len().median() < email_length, channel
 
 
+def test_text_is_clean(sample: pd.DataFrame) -> None:
+    for column in ("title", "subject_line", "content"):
+        text = sample[column].dropna()
+        assert (text.str.strip() == text).all(), column
+        assert not text.str.contains(r"\s{2,}|[?!.]\.|\{|\}", regex=True).any(), column
+
+
 def test_keywords_are_two_to_five(sample: pd.DataFrame) -> None:
     counts = sample["keywords"].str.split(",").map(len)
     assert counts.between(2, 5).all()

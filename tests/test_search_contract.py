@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import time
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Any, Iterator
@@ -541,9 +542,12 @@ def test_embedded_index_persists_across_opens(tmp_path):
 
 def test_embedded_sees_another_handles_writes(tmp_path):
     reader = open_index(str(tmp_path / "index"))
-    writer = open_index(str(tmp_path / "index"))
+    writer = open_index(str(tmp_path / "index"))  # as the CLI would, in its own process
+    assert reader.count() == 0
     writer.add(DOCS[:5])
-    reader._index.reload()  # tantivy notices other processes' commits within moments; do not wait
+    deadline = time.monotonic() + 10
+    while reader.count() != 5 and time.monotonic() < deadline:  # tantivy watches for commits
+        time.sleep(0.05)
     assert reader.count() == 5
 
 

@@ -152,13 +152,16 @@ def test_filter_key_ignores_case_accents_and_punctuation():
         ("()", MATCH_NONE),
         ("🙂", MATCH_NONE),
         ("/.*/ ~ ^ { } [ ] \\ :", MATCH_NONE),
-        ("AND", Term("and")),  # a lone operator is searched as a word
+        ("AND", Term("and")),  # a query of operators only searches them as words
         ("OR OR", Term("or")),
         ("NOT", Term("not")),
-        ("a OR", And(T("a", "or"))),
-        ("OR a", And(T("or", "a"))),
-        ("a AND", And(T("a", "and"))),
-        ("a NOT", And(T("a", "not"))),
+        ("a OR", Term("a")),  # an operator with nothing to join is dropped
+        ("OR a", Term("a")),
+        ("a AND", Term("a")),
+        ("a NOT", Term("a")),
+        ("a AND OR b", Or(T("a", "b"))),
+        ("(a OR) b", And(T("a", "b"))),
+        ('rewards) AND "', Term("rewards")),
         ('"unbalanced quote', Phrase(("unbalanced", "quote"))),
         ("(a OR b", Or(T("a", "b"))),  # closed at the end
         ("a) b", And(T("a", "b"))),  # a stray ")" is ignored

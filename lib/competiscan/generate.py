@@ -857,12 +857,13 @@ def _fill(templates: Sequence[str], chosen: np.ndarray, values: Mapping[str, pa.
         if rows.size == 0:
             continue
         template_ids = chosen[rows]
+        every_row = rows.size == len(chosen)
         columns: list[pa.Array] = []
         for k in range(len(names) + 1):
             literal = pa.array([parts[2 * k] if len(parts) > 2 * k else "" for parts in parsed], pa.string())
             columns.append(literal.take(template_ids))
             if k < len(names):
-                columns.append(values[names[k]].take(rows))
+                columns.append(values[names[k]] if every_row else values[names[k]].take(rows))
         filled.append(pc.binary_join_element_wise(*columns, ""))
         positions.append(rows)
     if not filled:
@@ -1037,8 +1038,11 @@ def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.G
                          for ch in CHANNELS for k in range(len(_KINDS))])
     subject = subjects.fill(channel * len(_KINDS) + kind, rng, v)
     content = _Choices([_CHANNEL_CONTENTS[ch] for ch in CHANNELS]).fill(channel, rng, v)
-    # Empty parts leave double spaces; a short form ending in "?" or "!" meets the layout's ".".
-    content = pc.replace_substring_regex(pc.replace_substring_regex(content, r"\s{2,}", " "), r"([?!.])\.", r"\1")
+    # An empty part (no terms, no greeting) leaves a double space, never more, since layouts
+    # have no two optional parts side by side; a short form ending in "?" meets the layout's ".".
+    # Literal replacements: a regex here would cost more than composing the text.
+    for double, single in (("  ", " "), ("?.", "?"), ("!.", "!")):
+        content = pc.replace_substring(content, double, single)
     content = pc.utf8_trim_whitespace(content)
 
     n_keywords = rng.integers(0, 4, n)
@@ -1089,6 +1093,7 @@ def _estimates(channel: np.ndarray, scale: np.ndarray, rng: np.random.Generator)
     """Estimated spend (USD) and volume (pieces or impressions) per piece; each ~30% missing."""
     model = np.array([_VOLUME_MODEL[ch] for ch in CHANNELS])[channel]
     median, sigma, low, high, cost_low, cost_high, per = model.T
+    # Big advertisers buy somewhat bigger drops and flights, not proportionally bigger ones.
     volume = np.round(np.clip(median * scale ** 0.3 * np.exp(sigma * rng.standard_normal(len(channel))), low, high))
     spend = np.round(volume / per * rng.uniform(cost_low, cost_high))
     u = rng.random(len(channel))
@@ -1139,12 +1144,13 @@ def _near_duplicates(pieces: pa.Table, n: int, n_days: int, rng: np.random.Gener
         old = _offer_number(content) if number else None
         if old is None:
             prefix = (_OFFER_PREFIXES if offer else _PLAIN_PREFIXES)[pick]
-            titles.append(title), subjects.append(subject), contents.append(prefix + content)
+            content = prefix + content
         else:
             new = _bumped(old)
-            titles.append(_replace_number(title, old, new))
-            subjects.append(_replace_number(subject, old, new))
-            contents.append(_replace_number(content, old, new))
+            title, subject, content = (_replace_number(text, old, new) for text in (title, subject, content))
+        titles.append(title)
+        subjects.append(subject)
+        contents.append(content)
     day = np.minimum(variants["_day"].to_numpy() + rng.integers(0, 46, n), n_days - 1)
     for name, column in (("title", pa.array(titles, pa.string())), ("subject_line", pa.array(subjects, pa.string())),
                          ("content", pa.array(contents, pa.string())), ("_day", pa.array(day))):

@@ -10,7 +10,7 @@ import pandas as pd
 from ..store import Store
 from ..store.analytics_sql import DIMENSIONS, AnalyticsError, AnalyticsFilter, AnalyticsQueries
 
-__all__ = ["Source", "queries_for", "make_filter", "resolve_dimension", "label", "UNKNOWN",
+__all__ = ["Source", "queries_for", "make_filter", "resolve_dimension", "labels", "UNKNOWN",
            "DIMENSION_ALIASES", "filter_values"]
 
 # A Store, or an object with the methods of AnalyticsQueries (the benchmark passes a pandas
@@ -67,10 +67,9 @@ def resolve_dimension(by: str) -> str:
     return column
 
 
-def label(value: Any) -> str:
-    """A group's display value; a missing one becomes :data:`UNKNOWN`."""
-    return UNKNOWN if value is None or (not isinstance(value, str) and pd.isna(value)) \
-        else str(value)
+def labels(values: pd.Series) -> pd.Series:
+    """Groups' display values: a missing one becomes :data:`UNKNOWN`."""
+    return values.astype(object).where(values.notna(), UNKNOWN)
 
 
 def filter_values(filters: AnalyticsFilter, column: str) -> tuple[str, ...]:

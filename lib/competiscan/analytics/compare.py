@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
-from .common import Source, label, queries_for
+from .common import Source, labels, queries_for
 from .offers import OFFER_TERMS, best_offers
 from .periods import bucket_end
 from .series import complete_grid, share_of_voice, volume_series
@@ -169,7 +169,7 @@ def positioning(source: Source, companies: Iterable[str], x: str = "share_of_voi
 def _mix(source: Source, column: str, companies: tuple[str, ...],
          filters: AnalyticsFilter) -> pd.DataFrame:
     raw = queries_for(source).counts(["company", column], None, filters)
-    raw[column] = raw[column].map(label)
+    raw[column] = labels(raw[column])
     values = sorted(set(raw[column]))
     index = pd.MultiIndex.from_product([list(companies), values], names=["company", column])
     mix = (raw.set_index(["company", column])["n"].reindex(index, fill_value=0)

@@ -22,6 +22,9 @@ picks the method with the smallest backtest MAE (simplest first on ties); as the
 on the same backtest, the winner's error is slightly optimistic, which is why every candidate's
 backtest is returned too.
 
+All companies are fitted at once: the smoothing recursions run over a (companies x parameter
+sets) array, one pass over the weeks serving every backtest origin.
+
 Only complete ISO weeks are used: a last week cut short by the end of the data (or by
 ``date_to``) is left out rather than read as a fall in volume.
 """
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,8 +43,8 @@ from .common import Source, queries_for
 from .periods import bucket_start
 from .series import volume_series
 
-__all__ = ["Backtest", "Forecast", "ForecastReport", "SeriesForecast", "forecast_volume",
-           "forecast_series",
+__all__ = ["Backtest", "Forecast", "ForecastReport", "forecast_volume", "forecast_series",
+           "forecast_matrix",
            "FORECAST_METHODS", "SEASON_WEEKS", "MIN_TRAIN_WEEKS", "ALPHAS", "BETAS", "PHIS"]
 
 FORECAST_METHODS: tuple[str, ...] = ("naive", "seasonal_naive", "ses", "holt")
@@ -63,17 +67,19 @@ class Backtest:
     naive_mae: float | None
 
 
+_NO_BACKTEST = Backtest(0, 0, None, None, None)
+
+
 @dataclass(frozen=True)
 class Forecast:
-    """One company's forecast: ``history`` (period, count) of the weeks it was fitted on,
-    ``forecast`` (period, period_end, value) of the next weeks, the chosen ``method`` with its
-    ``params``, its ``backtest``, and every candidate's backtest in ``candidates``."""
+    """The forecast of one series: the chosen ``method`` and its ``params``, the next
+    ``values``, the chosen method's ``backtest``, every candidate's backtest in
+    ``candidates``, and a ``note`` when a fallback was taken."""
 
     company: str
     method: str
     params: dict[str, float]
-    history: pd.DataFrame
-    forecast: pd.DataFrame
+    values: list[float]
     backtest: Backtest
     candidates: dict[str, Backtest] = field(default_factory=dict)
     note: str = ""
@@ -81,27 +87,29 @@ class Forecast:
 
 @dataclass(frozen=True)
 class ForecastReport:
-    """Forecasts of every company, fitted on complete weeks up to ``through`` (a Sunday)."""
+    """Forecasts of every company, fitted on complete weeks up to ``through`` (a Sunday).
+
+    ``history``: company, period, count (from each company's first piece); ``forecast``:
+    company, period, period_end, value.
+    """
 
     forecasts: list[Forecast]
+    history: pd.DataFrame
+    forecast: pd.DataFrame
     through: date | None
     horizon: int
     backtest_weeks: int
 
     def to_frame(self) -> pd.DataFrame:
         """One long frame for charts: company, period, value, kind (history or forecast)."""
-        parts = [pd.DataFrame({"company": f.company, "period": f.history["period"],
-                               "value": f.history["count"].astype(float), "kind": "history"})
-                 for f in self.forecasts]
-        parts += [pd.DataFrame({"company": f.company, "period": f.forecast["period"],
-                                "value": f.forecast["value"], "kind": "forecast"})
-                  for f in self.forecasts]
-        columns = ["company", "period", "value", "kind"]
-        return (pd.concat(parts, ignore_index=True)[columns] if parts
-                else pd.DataFrame(columns=columns))
+        history = self.history.rename(columns={"count": "value"}).assign(kind="history")
+        ahead = self.forecast.drop(columns="period_end").assign(kind="forecast")
+        frame = pd.concat([history, ahead], ignore_index=True)
+        frame["value"] = frame["value"].astype(float)
+        return frame[["company", "period", "value", "kind"]]
 
 
-# ---------------------------------------------------------------------------- smoothing
+# ---------------------------------------------------------------------------- the engine
 def _grid(method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alpha, beta, phi) of every candidate parameter set of a smoothing method."""
     if method == "ses":   # Holt with no trend
@@ -112,130 +120,156 @@ def _grid(method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True)
-class _Smoothed:
-    """States after each week for every parameter set, and the running one-step SSE."""
+class _Fit:
+    """A smoothing method fitted on the weeks before ``origin``, for every series."""
 
-    alpha: np.ndarray
-    beta: np.ndarray
-    phi: np.ndarray
-    level: np.ndarray      # (n, G): level after observing week t
-    trend: np.ndarray      # (n, G)
-    sse: np.ndarray        # (n, G): sum of squared one-step errors of weeks 1..t
+    index: np.ndarray      # (C,) chosen parameter set
+    level: np.ndarray      # (C,)
+    trend: np.ndarray      # (C,)
+    phi: np.ndarray        # (C,)
+
+    def forecast(self, steps: int) -> np.ndarray:
+        damping = np.cumsum(self.phi[:, None] ** np.arange(1, steps + 1), axis=1)
+        return np.maximum(self.level[:, None] + damping * self.trend[:, None], 0.0)
 
 
-def _smooth(y: np.ndarray, method: str) -> _Smoothed:
+def _smooth(y: np.ndarray, starts: np.ndarray, method: str,
+            origins: set[int]) -> dict[int, _Fit]:
+    """Fit ``method`` on every series up to each origin: the parameter set with the smallest
+    sum of squared one-step errors on the series' own weeks before the origin."""
     alpha, beta, phi = _grid(method)
-    n, g = len(y), len(alpha)
-    level, trend, sq = np.empty((n, g)), np.empty((n, g)), np.zeros((n, g))
-    lvl, trd = np.full(g, y[0]), np.zeros(g)
-    level[0], trend[0] = lvl, trd
-    # The recursion is causal, so the states after week t are those of a fit on weeks 0..t:
-    # one pass serves every backtest origin.
-    for t in range(1, n):
-        predicted = lvl + phi * trd
-        sq[t] = (y[t] - predicted) ** 2
-        new_level = alpha * y[t] + (1 - alpha) * predicted
-        trd = beta * (new_level - lvl) + (1 - beta) * phi * trd
-        lvl = new_level
-        level[t], trend[t] = lvl, trd
-    return _Smoothed(alpha, beta, phi, level, trend, np.cumsum(sq, axis=0))
+    n_series, n = y.shape
+    level = np.zeros((n_series, len(alpha)))
+    trend = np.zeros_like(level)
+    sse = np.zeros_like(level)
+    rows = np.arange(n_series)
+    fits: dict[int, _Fit] = {}
+    # The recursion is causal, so the state after week t is that of a fit on the weeks up to
+    # t: one pass over the weeks serves every origin.
+    for t in range(n):
+        observed = y[:, t][:, None]
+        active = (t > starts)[:, None]       # a series starts at its own first week
+        first = (t == starts)[:, None]
+        predicted = level + phi * trend
+        sse += np.where(active, (observed - predicted) ** 2, 0.0)
+        new_level = alpha * observed + (1 - alpha) * predicted
+        new_trend = beta * (new_level - level) + (1 - beta) * phi * trend
+        level = np.where(active, new_level, np.where(first, observed, level))
+        trend = np.where(active, new_trend, np.where(first, 0.0, trend))
+        if t + 1 in origins:
+            best = np.argmin(sse, axis=1)
+            fits[t + 1] = _Fit(best, level[rows, best], trend[rows, best], phi[best])
+    return fits
 
 
-def _smoothed_forecast(s: _Smoothed, origin: int, steps: int) -> tuple[np.ndarray, int]:
-    """Forecast ``steps`` weeks from a fit on weeks before ``origin``; (values, grid index)."""
-    best = int(np.argmin(s.sse[origin - 1]))
-    damping = np.cumsum(s.phi[best] ** np.arange(1, steps + 1))
-    values = s.level[origin - 1, best] + damping * s.trend[origin - 1, best]
-    return np.maximum(values, 0.0), best
+def _needs(method: str) -> int:
+    """Weeks of history a method needs before it can forecast."""
+    return {"naive": 1, "seasonal_naive": SEASON_WEEKS}.get(method, 2)
 
 
-def _forecast(y: np.ndarray, method: str, origin: int, steps: int,
-              smoothed: dict[str, _Smoothed]) -> np.ndarray:
-    if method == "naive":
-        return np.full(steps, y[origin - 1], dtype=float)
-    if method == "seasonal_naive":
-        return y[origin - SEASON_WEEKS + np.arange(steps) % SEASON_WEEKS].astype(float)
-    return _smoothed_forecast(smoothed[method], origin, steps)[0]
+def _forecasts(y: np.ndarray, origin: int, steps: int, fits: dict[str, dict[int, _Fit]]
+               ) -> dict[str, np.ndarray]:
+    """(C, steps) forecasts of every method from the weeks before ``origin``."""
+    out = {"naive": np.repeat(y[:, origin - 1:origin], steps, axis=1)}
+    if origin >= SEASON_WEEKS:
+        out["seasonal_naive"] = y[:, origin - SEASON_WEEKS + np.arange(steps) % SEASON_WEEKS]
+    for method, by_origin in fits.items():
+        out[method] = by_origin[origin].forecast(steps)
+    return out
 
 
-def _available(method: str, origin: int) -> bool:
-    needs = SEASON_WEEKS if method == "seasonal_naive" else 2 if method != "naive" else 1
-    return origin >= needs
+def _backtests(y: np.ndarray, starts: np.ndarray, horizon: int, weeks: int,
+               fits: dict[str, dict[int, _Fit]]) -> list[dict[str, Backtest]]:
+    """Each series' rolling-origin backtest of each method it has enough history for."""
+    n_series, n = y.shape
+    first_origin = np.maximum(n - weeks, starts + MIN_TRAIN_WEEKS)
+    errors = {m: np.zeros(n_series) for m in FORECAST_METHODS}
+    pct_errors = {m: np.zeros(n_series) for m in FORECAST_METHODS}
+    origins, points, positives, naive = (np.zeros(n_series) for _ in range(4))
+    for origin in range(int(first_origin.min()) if n_series else n, n):
+        steps = min(horizon, n - origin)
+        actual = y[:, origin:origin + steps]
+        tested = np.broadcast_to((origin >= first_origin)[:, None], actual.shape)
+        counted = tested & (actual > 0)
+        origins += tested[:, 0]
+        points += tested.sum(axis=1)
+        positives += counted.sum(axis=1)
+        naive += np.where(tested, np.abs(y[:, origin - 1:origin] - actual), 0).sum(axis=1)
+        for method, values in _forecasts(y, origin, steps, fits).items():
+            error = np.abs(values - actual)
+            errors[method] += np.where(tested, error, 0).sum(axis=1)
+            pct_errors[method] += np.where(counted, error / np.where(counted, actual, 1),
+                                           0).sum(axis=1)
+    out: list[dict[str, Backtest]] = []
+    for c in range(n_series):
+        tests: dict[str, Backtest] = {}
+        for method in FORECAST_METHODS:
+            # Every origin must have had the history the method needs, or its error would be
+            # measured on fewer (later) points than the others' and not be comparable.
+            if points[c] and first_origin[c] - starts[c] >= _needs(method):
+                tests[method] = Backtest(
+                    origins=int(origins[c]), points=int(points[c]),
+                    mae=float(errors[method][c] / points[c]),
+                    mape=(float(100.0 * pct_errors[method][c] / positives[c])
+                          if positives[c] else None),
+                    naive_mae=float(naive[c] / points[c]))
+        out.append(tests)
+    return out
 
 
-def _backtest(y: np.ndarray, method: str, horizon: int, weeks: int,
-              smoothed: dict[str, _Smoothed]) -> Backtest:
-    n = len(y)
-    origins = [o for o in range(max(n - weeks, MIN_TRAIN_WEEKS), n)]
-    if not origins or not all(_available(method, o) for o in origins):
-        return Backtest(0, 0, None, None, None)
-    errors, naive_errors, actuals = [], [], []
-    for o in origins:
-        steps = min(horizon, n - o)
-        actual = y[o:o + steps]
-        errors.append(np.abs(_forecast(y, method, o, steps, smoothed) - actual))
-        naive_errors.append(np.abs(y[o - 1] - actual))
-        actuals.append(actual)
-    err, naive, act = map(np.concatenate, (errors, naive_errors, actuals))
-    positive = act > 0
-    mape = float(100.0 * np.mean(err[positive] / act[positive])) if positive.any() else None
-    return Backtest(origins=len(origins), points=len(err), mae=float(err.mean()), mape=mape,
-                    naive_mae=float(naive.mean()))
-
-
-@dataclass(frozen=True)
-class SeriesForecast:
-    """The forecast of one series: the chosen method and params, the next values, the chosen
-    method's backtest, every candidate's backtest, and a note when a fallback was taken."""
-
-    method: str
-    params: dict[str, float]
-    values: np.ndarray
-    backtest: Backtest
-    candidates: dict[str, Backtest]
-    note: str = ""
-
-
-def forecast_series(y: np.ndarray | list[float], horizon: int = 8, backtest_weeks: int = 8,
-                    method: str = "auto") -> SeriesForecast:
-    """Forecast the ``horizon`` values after weekly series ``y`` (see the module docstring)."""
+def forecast_matrix(y: np.ndarray, starts: np.ndarray | Sequence[int], names: Sequence[str],
+                    horizon: int = 8, backtest_weeks: int = 8, method: str = "auto"
+                    ) -> list[Forecast]:
+    """Forecast the ``horizon`` weeks after each row of ``y`` (series x weeks, all ending on the
+    same week); row ``i`` starts at week ``starts[i]`` (earlier weeks are ignored)."""
     if method != "auto" and method not in FORECAST_METHODS:
         raise AnalyticsError(f"Unknown forecast method {method!r}: use auto or "
                              f"{', '.join(FORECAST_METHODS)}.")
     if not 1 <= horizon <= MAX_HORIZON:
         raise AnalyticsError(f"Forecast 1 to {MAX_HORIZON} weeks ahead (got {horizon}).")
     y = np.asarray(y, dtype=float)
-    n = len(y)
-    smoothed = {m: _smooth(y, m) for m in ("ses", "holt")} if n >= 2 else {}
-    candidates = {m: _backtest(y, m, horizon, backtest_weeks, smoothed)
-                  for m in FORECAST_METHODS if n >= 2}
-    note = ""
-    if method == "auto":
-        tested = [m for m in FORECAST_METHODS if m in candidates and candidates[m].mae is not None]
-        chosen = min(tested, key=lambda m: candidates[m].mae) if tested else "naive"
-        if not tested:
-            note = (f"too little history to back-test ({n} weeks; needs more than "
-                    f"{MIN_TRAIN_WEEKS}): naive forecast")
-    elif not _available(method, n):
-        chosen, note = "naive", f"{method} needs more history ({n} weeks): naive forecast"
-    else:
-        chosen = method
-    params: dict[str, float] = {}
-    if chosen in smoothed:
-        values, best = _smoothed_forecast(smoothed[chosen], n, horizon)
-        s = smoothed[chosen]
-        params = {"alpha": float(s.alpha[best])}
-        if chosen == "holt":
-            params |= {"beta": float(s.beta[best]), "phi": float(s.phi[best])}
-    else:
-        values = _forecast(y, chosen, n, horizon, smoothed)
-    return SeriesForecast(chosen, params, values,
-                          candidates.get(chosen, Backtest(0, 0, None, None, None)),
-                          candidates, note)
+    starts = np.asarray(starts, dtype=int)
+    n = y.shape[1]
+    origins = set(range(max(n - backtest_weeks, 1), n + 1))
+    fits = {m: _smooth(y, starts, m, origins) for m in ("ses", "holt")}
+    backtests = _backtests(y, starts, horizon, backtest_weeks, fits)
+    final = _forecasts(y, n, horizon, fits)
+    out = []
+    for c, name in enumerate(names):
+        history = n - starts[c]
+        candidates = backtests[c]
+        note = ""
+        if method == "auto":
+            chosen = (min(candidates, key=lambda m: candidates[m].mae) if candidates
+                      else "naive")
+            if not candidates:
+                note = (f"too little history to back-test ({history} weeks; needs more than "
+                        f"{MIN_TRAIN_WEEKS}): naive forecast")
+        elif history < _needs(method):
+            chosen, note = "naive", f"{method} needs more history ({history} weeks): naive forecast"
+        else:
+            chosen = method
+        params: dict[str, float] = {}
+        if chosen in fits:
+            index = int(fits[chosen][n].index[c])
+            alpha, beta, phi = (float(g[index]) for g in _grid(chosen))
+            params = {"alpha": alpha} | ({"beta": beta, "phi": phi} if chosen == "holt" else {})
+        out.append(Forecast(company=name, method=chosen, params=params,
+                            values=[float(v) for v in final[chosen][c]],
+                            backtest=candidates.get(chosen, _NO_BACKTEST),
+                            candidates=candidates, note=note))
+    return out
 
 
-def forecast_volume(source: Source, companies: tuple[str, ...] | list[str] = (),
-                    horizon: int = 8, backtest_weeks: int = 8, method: str = "auto",
+def forecast_series(y: np.ndarray | Sequence[float], horizon: int = 8, backtest_weeks: int = 8,
+                    method: str = "auto") -> Forecast:
+    """Forecast the ``horizon`` weeks after one weekly series (see the module docstring)."""
+    values = np.asarray(y, dtype=float)[None, :]
+    return forecast_matrix(values, [0], [""], horizon, backtest_weeks, method)[0]
+
+
+def forecast_volume(source: Source, companies: Sequence[str] = (), horizon: int = 8,
+                    backtest_weeks: int = 8, method: str = "auto",
                     filters: AnalyticsFilter | None = None) -> ForecastReport:
     """Forecast the next ``horizon`` weeks of each company's weekly volume.
 
@@ -248,27 +282,30 @@ def forecast_volume(source: Source, companies: tuple[str, ...] | list[str] = (),
     queries = queries_for(source)
     first, last, _seen = queries.span(filters)
     end = filters.date_to or last
+    empty = ForecastReport([], pd.DataFrame(columns=["company", "period", "count"]),
+                           pd.DataFrame(columns=["company", "period", "period_end", "value"]),
+                           None, horizon, backtest_weeks)
     if end is None or first is None:
-        return ForecastReport([], None, horizon, backtest_weeks)
+        return empty
     through = end if end.weekday() == 6 else bucket_start(end, "week") - timedelta(days=1)
     if through < (filters.date_from or first):
-        return ForecastReport([], None, horizon, backtest_weeks)
+        return replace(empty, through=through)
     series = volume_series(queries, "company", "week", replace(filters, date_to=through)).frame
-    forecasts = []
-    for company, rows in series.groupby("key", sort=True):
-        counts = rows["count"].to_numpy(dtype=float)
-        if not counts.any():
-            continue
-        rows = rows.iloc[int(np.argmax(counts > 0)):]
-        fit = forecast_series(rows["count"].to_numpy(dtype=float), horizon, backtest_weeks,
-                              method)
-        starts = [bucket_start(through, "week") + timedelta(weeks=k) for k in
-                  range(1, horizon + 1)]
-        forecasts.append(Forecast(
-            company=company, method=fit.method, params=fit.params,
-            history=rows[["period", "count"]].reset_index(drop=True),
-            forecast=pd.DataFrame({"period": starts,
-                                   "period_end": [s + timedelta(days=6) for s in starts],
-                                   "value": fit.values}),
-            backtest=fit.backtest, candidates=fit.candidates, note=fit.note))
-    return ForecastReport(forecasts, through, horizon, backtest_weeks)
+    wide = series.pivot(index="key", columns="period", values="count")
+    wide = wide[wide.to_numpy().sum(axis=1) > 0]
+    y = wide.to_numpy(dtype=float)
+    starts = np.argmax(y > 0, axis=1)
+    forecasts = forecast_matrix(y, starts, list(wide.index), horizon, backtest_weeks, method)
+    weeks = list(wide.columns)
+    keep = np.arange(y.shape[1])[None, :] >= starts[:, None]
+    history = pd.DataFrame({"company": np.repeat(wide.index.to_numpy(), y.shape[1])[keep.ravel()],
+                            "period": np.tile(np.asarray(weeks, dtype=object),
+                                              len(wide))[keep.ravel()],
+                            "count": y.ravel()[keep.ravel()].astype(int)})
+    ahead = [bucket_start(through, "week") + timedelta(weeks=k) for k in range(1, horizon + 1)]
+    forecast = pd.DataFrame({
+        "company": np.repeat([f.company for f in forecasts], horizon),
+        "period": ahead * len(forecasts),
+        "period_end": [d + timedelta(days=6) for d in ahead] * len(forecasts),
+        "value": [v for f in forecasts for v in f.values]})
+    return ForecastReport(forecasts, history, forecast, through, horizon, backtest_weeks)

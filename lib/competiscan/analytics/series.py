@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
-from .common import Source, filter_values, label, make_filter, queries_for, resolve_dimension
+from .common import Source, filter_values, labels, make_filter, queries_for, resolve_dimension
 from .periods import bucket_end, period_starts
 
 __all__ = ["VolumeSeries", "volume_series", "share_of_voice", "trends", "complete_grid",
@@ -52,13 +52,23 @@ class VolumeSeries:
         """The column that share and change are computed on."""
         return "weighted" if self.weight else "count"
 
-    def to_records(self) -> list[dict[str, Any]]:
-        """Rows as plain dicts with ISO date strings (what the CLI prints as JSON)."""
-        frame = self.frame.copy()
-        for column in ("period", "period_end"):
-            frame[column] = frame[column].map(date.isoformat)
-        frame = frame.astype(object).where(frame.notna(), None)
-        return frame.to_dict("records")
+    def to_records(self, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Rows as plain dicts (of ``columns``, default all) with ISO date strings and None
+        for NaN: what the CLI prints as JSON."""
+        columns = list(columns or self.frame.columns)
+        values = []
+        # Column by column: DataFrame.to_dict boxes every cell and is ~5x slower on the
+        # ten thousand rows of a weekly series of a hundred companies.
+        for column in columns:
+            series = self.frame[column]
+            if column in ("period", "period_end"):
+                iso = {d: d.isoformat() for d in series.unique()}
+                values.append([iso[d] for d in series])
+            elif series.dtype.kind == "f":
+                values.append([None if v != v else v for v in series.tolist()])
+            else:
+                values.append(series.tolist())
+        return [dict(zip(columns, row)) for row in zip(*values)]
 
 
 def complete_grid(frame: pd.DataFrame, group_cols: list[str], periods: Sequence[date],
@@ -139,8 +149,8 @@ def _series(source: Source, by: str, within: str | None, interval: str,
     scope_column = resolve_dimension(within) if within else None
     dims = [scope_column, column] if scope_column else [column]
     raw = queries_for(source).counts(dims, interval, filters, weight)
-    raw["key"] = raw[column].map(label)
-    raw["scope"] = raw[scope_column].map(label) if scope_column else ALL_SCOPE
+    raw["key"] = labels(raw[column])
+    raw["scope"] = labels(raw[scope_column]) if scope_column else ALL_SCOPE
     raw = raw.rename(columns={"n": "count"})
     value_cols = ["count", "weighted", "missing"] if weight else ["count"]
     if weight:
@@ -213,5 +223,4 @@ def trends(store: Source, by: str = "company", interval: str = "week",
         columns.insert(1, "period_end")
     if weight:
         columns += ["weighted", "missing"]
-    rows = series.to_records()
-    return [{c: row[c] for c in columns} for row in rows]
+    return series.to_records(columns)

@@ -159,10 +159,8 @@ CUES: tuple[tuple[str, str, float], ...] = (
     ("your application", SERVICING, 1.5), ("security incident", SERVICING, 3), ("deferred interest", SERVICING, 2),
 )
 
-_USD_RE = re.compile(r"\$\d[\d,]*(?:\.\d+)?")
-_PCT_RE = re.compile(r"\d[\d,]*(?:\.\d+)?\s?%")
-_NUM_RE = re.compile(r"\b\d[\d,]*(?:\.\d+)?\b")
-_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Words, and numbers with their "$", "%" or letter suffix ("2x") attached.
+_TOKEN_RE = re.compile(r"\$[\d,.]*\d|\d[\d,.]*(?:\s?%|[a-z]+)?|[a-z]+(?:'[a-z]+)?")
 _OFFER_TOKENS = frozenset({"pct", "usd"})
 
 
@@ -185,9 +183,15 @@ _OFFER_CUE_TYPES = frozenset({"acquisition", "promotional"})
 
 def _tokens(text: str) -> list[str]:
     """Lower-cased words; amounts become "usd", percentages "pct", other numbers "num"."""
-    low = text.lower().replace("’", "'")
-    low = _NUM_RE.sub(" num ", _PCT_RE.sub(" pct ", _USD_RE.sub(" usd ", low)))
-    return _WORD_RE.findall(low)
+    # Characters compare cheaply: words start above "9", amounts with "$", numbers with a digit.
+    return [
+        token if (first := token[0]) > "9"
+        else "usd" if first == "$"
+        else "pct" if token[-1] == "%"
+        else "num" if token[-1] <= "9"
+        else token
+        for token in _TOKEN_RE.findall(text.lower().replace("’", "'"))
+    ]
 
 
 def _find_cues(tokens: list[str]) -> set[int]:

@@ -16,7 +16,6 @@ cost; `fit` counts whatever it is given.
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import Counter
@@ -27,29 +26,28 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 __all__ = ["KeywordExtractor", "DOMAIN_PHRASES", "STOP_WORDS", "terms_of"]
 
-# Domain phrases: (gate substring, regex on lower-cased text, the single term it counts as).
-# The gate keeps the cost down: a phrase's regex only runs when its gate occurs in the text.
-DOMAIN_PHRASES: tuple[tuple[str, str, str], ...] = (
-    ("back", r"\bcash[\s-]?back\b", "cash_back"),
-    ("transfer", r"\bbalance transfers?\b", "balance_transfer"),
-    ("fee", r"\bannual fees?\b", "annual_fee"),
-    ("fee", r"\bforeign transaction fees?\b", "foreign_transaction_fee"),
-    ("apr", r"\bintro(?:ductory)? aprs?\b", "intro_apr"),
-    ("bonus", r"\bbonus points\b", "bonus_points"),
-    ("bonus", r"\bbonus miles\b", "bonus_miles"),
-    ("bonus", r"\bsign[\s-]?up bonus(?:es)?\b", "sign_up_bonus"),
-    ("welcome", r"\bwelcome (?:offer|bonus)\b", "welcome_offer"),
-    ("credit", r"\bcredit cards?\b", "credit_card"),
-    ("credit", r"\bcredit scores?\b", "credit_score"),
-    ("credit", r"\bstatement credits?\b", "statement_credit"),
-    ("deposit", r"\bdirect deposits?\b", "direct_deposit"),
-    ("gift", r"\bgift cards?\b", "gift_card"),
-    ("checking", r"\bchecking accounts?\b", "checking_account"),
-    ("savings", r"\bsavings accounts?\b", "savings_account"),
-    ("theft", r"\bidentity theft\b", "identity_theft"),
-    ("friday", r"\bblack friday\b", "black_friday"),
-    ("approved", r"\bpre-?approved\b", "pre_approved"),
-)
+# Domain phrases: the single term (shown with spaces) → the word sequences written for it.
+DOMAIN_PHRASES: dict[str, tuple[str, ...]] = {
+    "cash_back": ("cash back", "cashback", "cash-back"),
+    "balance_transfer": ("balance transfer", "balance transfers"),
+    "annual_fee": ("annual fee", "annual fees"),
+    "foreign_transaction_fee": ("foreign transaction fee", "foreign transaction fees"),
+    "intro_apr": ("intro apr", "introductory apr"),
+    "bonus_points": ("bonus points",),
+    "bonus_miles": ("bonus miles",),
+    "sign_up_bonus": ("sign up bonus", "sign-up bonus", "signup bonus"),
+    "welcome_offer": ("welcome offer", "welcome bonus"),
+    "credit_card": ("credit card", "credit cards"),
+    "credit_score": ("credit score", "credit scores"),
+    "statement_credit": ("statement credit", "statement credits"),
+    "direct_deposit": ("direct deposit", "direct deposits"),
+    "gift_card": ("gift card", "gift cards"),
+    "checking_account": ("checking account", "checking accounts"),
+    "savings_account": ("savings account", "savings accounts"),
+    "identity_theft": ("identity theft",),
+    "black_friday": ("black friday",),
+    "pre_approved": ("pre-approved", "preapproved", "pre approved"),
+}
 # Boilerplate that says nothing about the piece: opt-out lines, legal tails, calls to action,
 # and the pieces of contractions the tokenizer leaves behind.
 _BOILERPLATE = frozenset(
@@ -61,12 +59,22 @@ _BOILERPLATE = frozenset(
 )
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | _BOILERPLATE
 
-_PHRASES = [(gate, re.compile(pattern), term) for gate, pattern, term in DOMAIN_PHRASES]
+# First word → [(following words, term)], longest first.
+_PHRASE_INDEX: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+for _term, _forms in DOMAIN_PHRASES.items():
+    for _form in _forms:
+        _first, *_rest = _form.split()
+        _PHRASE_INDEX.setdefault(_first, []).append((tuple(_rest), _term))
+for _entries in _PHRASE_INDEX.values():
+    _entries.sort(key=lambda entry: -len(entry[0]))
+_PHRASE_FIRST_WORDS = frozenset(_PHRASE_INDEX)
+
 # Digits, punctuation and symbols end a run of words: they become this token, which is treated
-# like a stop word, so no bigram spans them.
+# like a stop word, so no bigram spans them. Hyphens stay inside words ("high-yield"); a lone
+# hyphen is a break too.
 _BREAK = "|"
-_BREAK_RE = re.compile(r"[^a-z_\s]+")
-_DROPPED = STOP_WORDS | {_BREAK}
+_BREAK_RE = re.compile(r"[^a-z_\s-]+")
+_DROPPED = STOP_WORDS | {_BREAK, "-", "--"}
 
 
 def terms_of(text: str) -> list[str]:
@@ -75,13 +83,28 @@ def terms_of(text: str) -> list[str]:
     A bigram is two non-stop words next to each other in the text (no stop word, number or
     punctuation between). A domain phrase is one unigram, written with "_" between its words.
     """
-    low = text.lower()
-    for gate, pattern, term in _PHRASES:
-        if gate in low:
-            low = pattern.sub(term, low)
-    kept = [word if word not in _DROPPED else "" for word in _BREAK_RE.sub(" | ", low).split()]
+    tokens = _BREAK_RE.sub(" | ", text.lower()).split()
+    if not _PHRASE_FIRST_WORDS.isdisjoint(tokens):
+        tokens = _join_phrases(tokens)
+    kept = [word if word not in _DROPPED else "" for word in tokens]
     unigrams = [word for word in kept if word]
     return unigrams + [f"{a} {b}" for a, b in zip(kept, kept[1:]) if a and b]
+
+
+def _join_phrases(tokens: list[str]) -> list[str]:
+    joined: list[str] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        token = tokens[i]
+        i += 1
+        for rest, term in _PHRASE_INDEX.get(token, ()):
+            if tuple(tokens[i : i + len(rest)]) == rest:
+                token = term
+                i += len(rest)
+                break
+        joined.append(token)
+    return joined
 
 
 class KeywordExtractor:
@@ -142,9 +165,8 @@ def _top_terms(terms: list[str], idf: dict[str, float], unseen_idf: float, k: in
     scored = [(count * idf.get(term, unseen_idf), term) for term, count in Counter(terms).items()]
     chosen: list[str] = []
     covered: set[str] = set()
-    # More candidates than k leave room for the ones skipped as already covered; nlargest is
-    # stable, so equal scores keep the order of first appearance in the text.
-    for _, term in heapq.nlargest(3 * k, scored, key=itemgetter(0)):
+    # sorted() is stable also in reverse, so equal scores keep the order of first appearance.
+    for _, term in sorted(scored, key=itemgetter(0), reverse=True):
         words = term.split(" ")
         if covered.issuperset(words):
             continue

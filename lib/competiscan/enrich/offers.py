@@ -135,16 +135,27 @@ _POINTS_RE = re.compile(
 # Points or miles below this are earn rates ("5 points per dollar"), never sign-up bonuses.
 _MIN_POINTS_BONUS = 500
 _BONUS_QUALIFIER = r"(?:cash|rewards?|online|sign-?up|welcome|new|account|checking|savings|one-time|referral|statement|extra)"
-_DOLLAR_BONUS_RE = re.compile(
-    # "$200 cash bonus", "$200 online cash rewards bonus", "$1,000 bonus"
-    r"\$" + _AMOUNT + r"\s+(?:" + _BONUS_QUALIFIER + r"\s+){0,3}bonus\b"
-    # "$60 Amazon Gift Card instantly upon approval", "$200 cash back after you spend $500"
-    r"|\$" + _AMOUNT + r"\s+(?:[a-z'’]+\s+){0,2}?(?:statement\s+credit|gift\s+card|reward\s+card|"
-    r"prepaid\s+card|cash\s+back)\b(?=[^.]{0,20}?\b(?:after|when|upon|once)\b)"
-    # "Get $300 when you open", "worth up to $150 when you sign up", "Up to $1,000 when you transfer"
-    r"|(?:\b(?:get|earn|receive|enjoy|score|worth|or|and)\s+(?:an?\s+)?(?:extra\s+)?(?:up\s+to\s+)?|\bup\s+to\s+)\$"
-    + _AMOUNT + r"(?=\s+(?:in\s+cash\s+)?(?:when|after|once|upon|for\s+(?:opening|signing|switching|joining))\b)"
+# A dollar amount is a bonus when what follows or precedes it says so. Each amount is found by
+# its "$" (a literal the regex engine jumps to), then its context is checked with anchored
+# patterns, instead of one regex whose leading word alternatives would be tried at every position.
+_DOLLARS_RE = re.compile(r"\$" + _AMOUNT)
+# "$200 cash bonus", "$200 online cash rewards bonus", "$1,000 bonus"
+_NAMED_BONUS_AFTER_RE = re.compile(r"\s+(?:" + _BONUS_QUALIFIER + r"\s+){0,3}bonus\b")
+# "$60 Amazon Gift Card instantly upon approval", "$200 cash back after you spend $500"
+_CREDIT_AFTER_RE = re.compile(
+    r"\s+(?:[a-z'’]+\s+){0,2}?(?:statement\s+credit|gift\s+card|reward\s+card|prepaid\s+card|cash\s+back)\b"
+    r"(?=[^.]{0,20}?\b(?:after|when|upon|once)\b)"
 )
+# "Get $300 when you open", "worth up to $150 when you sign up", "Up to $1,000 when you transfer"
+_OFFER_VERB_BEFORE_RE = re.compile(
+    r"(?:\b(?:get|earn|receive|enjoy|score|worth|or|and)\s+(?:an?\s+)?(?:extra\s+)?(?:up\s+to\s+)?"
+    r"|\bup\s+to\s+)$"
+)
+_CONDITION_AFTER_RE = re.compile(
+    r"\s+(?:in\s+cash\s+)?(?:when|after|once|upon|for\s+(?:opening|signing|switching|joining))\b"
+)
+# How far before an amount its verb is looked for ("receive an extra up to " is 24 characters).
+_VERB_WINDOW = 32
 _SPEND_RE = re.compile(
     r"\b(?:spend(?:ing)?|after|make|making|purchases\s+totaling)\s+(?:at\s+least\s+|a\s+minimum\s+of\s+)?\$"
     + _AMOUNT
@@ -279,9 +290,16 @@ def _extract_bonus(low: str, terms: OfferTerms) -> None:
                 unit = "miles" if m.group("unit") == "miles" else "points"
                 found.append((m.start("amount"), amount, unit, m.span()))
     if "$" in low:
-        for m in _DOLLAR_BONUS_RE.finditer(low):
-            raw = m.group(1) or m.group(2) or m.group(3)
-            found.append((m.start(), _number(raw), "dollars", m.span()))
+        for m in _DOLLARS_RE.finditer(low):
+            start, end = m.span()
+            amount = _number(m.group(1))
+            named = _NAMED_BONUS_AFTER_RE.match(low, end) or _CREDIT_AFTER_RE.match(low, end)
+            if named is not None:
+                found.append((start, amount, "dollars", (start, named.end())))
+            elif _CONDITION_AFTER_RE.match(low, end):
+                verb = _OFFER_VERB_BEFORE_RE.search(low, max(0, start - _VERB_WINDOW), start)
+                if verb is not None:
+                    found.append((verb.start(), amount, "dollars", (verb.start(), end)))
     if not found:
         return
     first_unit = min(found)[2]

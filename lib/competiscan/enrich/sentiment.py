@@ -126,56 +126,77 @@ DOMAIN_LEXICON: dict[str, float] = {
     "priceless": 2.0,
 }
 
-# Multi-word rules: (gates, regular expression on lower-cased text, valence). A rule is only
-# tried when one of its gate strings occurs in the text (a substring test is ~100x cheaper than
-# a regex scan), so every match must contain a gate. Rules run in this order and each takes its
-# matches out of the text, so an earlier rule wins over a later one on the same words.
+# Multi-word rules: (gate words, regular expression on lower-cased text, valence).
+# - A rule is only tried when one of its gate words is among the text's words (as VADER splits
+#   and strips them), so every match must contain a gate word.
+# - A match must start at the start of a word; that is checked on each match rather than with a
+#   leading \b, which would stop the regex engine from jumping straight to the first literal.
+# - Rules run in this order and each takes its matches out of the text, so an earlier rule wins
+#   over a later one on the same words.
 DOMAIN_PHRASES: tuple[tuple[tuple[str, ...], str, float], ...] = (
     # Absence of a cost is a benefit; VADER scores the "no" as negative.
-    (("fee",), r"\bno (?:annual |monthly |hidden |account |maintenance |overdraft |"
+    (("fee", "fees"), r"no (?:annual |monthly |hidden |account |maintenance |overdraft |"
      r"foreign transaction |balance transfer |late |intro )*fees?\b", 2.0),
-    (("$0",), r"\$0 (?:intro(?:ductory)? )?(?:annual fee|fees?|commissions?)", 2.0),
-    (("no ",), r"\bno (?:minimum(?: balance| deposit)?s?|contracts?|annual contract|credit check|"
+    (("fee", "fees", "commission", "commissions"),
+     r"\$0 (?:intro(?:ductory)? )?(?:annual fee|fees?|commissions?)", 2.0),
+    (("no",), r"no (?:minimum(?: balance| deposit)?s?|contracts?|annual contract|credit check|"
      r"data caps?|impact to your credit(?: score)?|catch|commitment|penalty|strings attached)\b", 1.5),
-    (("no interest",), r"\bno interest if paid in full", 1.5),
-    (("apr",), r"(?<![\d.])0 ?% (?:intro(?:ductory)? |promotional )?apr", 2.0),
-    (("back",), r"\bcash ?back", 1.5),
-    (("approved", "qualified"), r"\bpre-?(?:approved|qualified)", 2.0),
-    (("on us",), r"\bon us\b", 1.5),
-    (("miss you", "hate to see"), r"\bwe miss you|\bwe(?:'|’)d hate to see you (?:go|leave)", 1.0),
-    (("limited",), r"\blimited[- ]time", 0.5),
+    (("interest",), r"no interest if paid in full", 1.5),
+    (("apr",), r"0 ?% (?:intro(?:ductory)? |promotional )?apr", 2.0),
+    (("back", "cashback"), r"cash ?back", 1.5),
+    (("pre-approved", "pre-qualified", "preapproved", "prequalified"), r"pre-?(?:approved|qualified)", 2.0),
+    (("on",), r"on us\b", 1.5),
+    (("miss", "hate"), r"we miss you|we(?:'|’)d hate to see you (?:go|leave)", 1.0),
+    (("limited", "limited-time"), r"limited[- ]time", 0.5),
     (("off",), r"(?:\d ?%|\$\d+) off\b", 1.5),
     # Money on offer is the point of the piece: "Get $300 when you open a checking account".
-    (("$",), r"\b(?:get|earn|receive|enjoy)(?: an?)?(?: extra)?(?: up to)? \$\d", 1.5),
+    (("get", "earn", "receive", "enjoy"), r"(?:get|earn|receive|enjoy)(?: an?)?(?: extra)?(?: up to)? \$\d", 1.5),
     # Opt-out boilerplate of text messages; VADER reads the ALL-CAPS "STOP" as strongly negative.
-    (("stop",), r"\b(?:reply|text|txt|msg) stop\b", 0.0),
+    (("stop",), r"(?:reply|text|txt|msg) stop\b", 0.0),
     # Servicing and risk.
-    (("past due",), r"\bpast due", -2.5),
-    (("late",), r"\blate (?:fee|payment|charge)s?", -2.0),
-    (("overdraft",), r"\boverdraft (?:fee|charge)s?", -2.0),
-    (("penalty apr",), r"\bpenalty apr", -2.5),
-    (("fraud alert",), r"\bfraud alert", -2.5),
-    (("unusual", "suspicious", "unauthori"), r"\b(?:unusual|suspicious|unauthori[sz]ed) (?:activity|"
-     r"sign-?(?:on|in)|log-?ins?|transactions?|charges?|purchases?)", -2.0),
-    (("theft", "takeover"), r"\b(?:identity|account takeover) (?:theft|fraud)", -2.5),
-    (("breach", "incident"), r"\b(?:data (?:breach|security incident)|security incident)", -2.0),
-    (("able to",), r"\b(?:unable|not able) to (?:approve|process|complete|verify)", -2.0),
-    (("rais", "increas"), r"\b(?:rais(?:e|ing)|increas(?:e|ing)) (?:your |the )?"
+    (("due",), r"past due", -2.5),
+    (("late",), r"late (?:fee|payment|charge)s?", -2.0),
+    (("overdraft",), r"overdraft (?:fee|charge)s?", -2.0),
+    (("penalty",), r"penalty apr", -2.5),
+    (("alert",), r"fraud alert", -2.5),
+    (("unusual", "suspicious", "unauthorized", "unauthorised"), r"(?:unusual|suspicious|unauthori[sz]ed) "
+     r"(?:activity|sign-?(?:on|in)|log-?ins?|transactions?|charges?|purchases?)", -2.0),
+    (("identity", "takeover"), r"(?:identity|account takeover) (?:theft|fraud)", -2.5),
+    (("breach", "incident"), r"(?:data (?:breach|security incident)|security incident)", -2.0),
+    (("unable", "able"), r"(?:unable|not able) to (?:approve|process|complete|verify)", -2.0),
+    (("raise", "raising", "increase", "increasing"), r"(?:rais(?:e|ing)|increas(?:e|ing)) (?:your |the )?"
      r"(?:apr|rates?|prices?|premiums?|fees?|bills?)\b", -2.0),
-    (("increase", "go up", "goes up", "going up", "rise"), r"\b(?:aprs?|rates?|prices?|premiums?|fees?|bills?)"
+    (("increase", "go", "goes", "going", "rise"), r"(?:aprs?|rates?|prices?|premiums?|fees?|bills?)"
      r"(?: [a-z'’]+){0,6}? (?:will |is going to |are going to )?(?:increase|go(?:es)? up|going up|rise)\b", -2.0),
-    (("decreas",), r"\bdecreas(?:e|ed|ing) (?:your )?(?:credit limit|credit line|rate|apy)", -2.0),
-    (("decrease", "go down", "goes down", "drop", "fall"), r"\b(?:rates?|apy|credit limit|credit line)"
+    (("decrease", "decreased", "decreasing"), r"decreas(?:e|ed|ing) (?:your )?(?:credit limit|credit line|rate|apy)",
+     -2.0),
+    (("decrease", "go", "goes", "going", "drop", "fall"), r"(?:rates?|apy|credit limit|credit line)"
      r"(?: [a-z'’]+){0,6}? (?:will |is going to )?(?:decrease|go(?:es)? down|going down|drop|fall)\b", -2.0),
     # Losing rewards outweighs the positive word for them ("Your rewards are expiring").
-    (("expir",), r"\b(?:points|miles|rewards|credits?|stars|cash back|balance|certificates?|vouchers?)"
-     r"(?: [a-z'’$0-9.,]+){0,3}? (?:are |is |will |soon )*(?:expir(?:e|es|ed|ing)|about to expire)\b", -2.5),
-    (("lose", "waste"), r"\b(?:don(?:'|’)?t|do not) lose\b|\bgo to waste", -1.5),
-    (("closed", "suspended", "blocked"), r"\b(?:account|card) (?:will be |has been |is |was )?"
+    (("expire", "expires", "expired", "expiring"), r"(?:points|miles|rewards|credits?|stars|cash back|balance|"
+     r"certificates?|vouchers?)(?: [a-z'’$0-9.,]+){0,3}? (?:are |is |will |soon )*(?:expir(?:e|es|ed|ing)|"
+     r"about to expire)\b", -2.5),
+    (("lose", "waste"), r"(?:don(?:'|’)?t|do not) lose\b|go to waste", -1.5),
+    (("closed", "suspended", "blocked"), r"(?:account|card) (?:will be |has been |is |was )?"
      r"(?:closed|suspended|blocked)", -1.5),
-    (("lose it",), r"\buse it or lose it", -1.5),
-    (("inconvenience",), r"\bsorry for the inconvenience", -1.0),
-    (("involves risk",), r"\binvesting involves risk", 0.0),
+    (("lose",), r"use it or lose it", -1.5),
+    (("inconvenience",), r"sorry for the inconvenience", -1.0),
+    (("risk",), r"investing involves risk", 0.0),
+)
+
+# Instructional copy ("how to", "tips", "guide", webinars) describes its subject with words that
+# VADER reads as feelings ("help", "free", "better", "protect"); its tone is neutral.
+INSTRUCTIONAL_DAMPING = 0.5
+_INSTRUCTIONAL_GATES = frozenset(
+    {
+        "how", "what", "learn", "tip", "tips", "guide", "guides", "explain", "explained", "explains",
+        "explainer", "checklist", "step", "webinar", "seminar", "workshop", "know", "calculator", "here",
+    }
+)
+_INSTRUCTIONAL_RE = re.compile(
+    r"(?:how (?:to|do|does|much|can|it works)|what (?:is|are|does|affects)|"
+    r"learn (?:how|what|why|about|the)|tips?\b|guides?\b|explain(?:ed|s|er)?\b|checklist|"
+    r"step[- ]by[- ]step|webinar|seminar|workshop|did you know|here(?:'|’)s how|calculator)"
 )
 
 _PUNCTUATION = string.punctuation
@@ -184,18 +205,6 @@ _NEGATE = frozenset(NEGATE)
 # word, the (costly) idiom check cannot change anything and is skipped.
 _IDIOM_WORDS = frozenset(
     w for key in (*SPECIAL_CASES, *(k for k in BOOSTER_DICT if " " in k)) for w in key.split()
-)
-# Instructional copy ("how to", "tips", "guide", webinars) describes its subject with words that
-# VADER reads as feelings ("help", "free", "better", "protect"); its tone is neutral.
-INSTRUCTIONAL_DAMPING = 0.5
-_INSTRUCTIONAL_GATES = (
-    "how", "what", "learn", "tip", "guide", "explain", "checklist", "step", "webinar", "seminar",
-    "workshop", "did you know", "calculator",
-)
-_INSTRUCTIONAL_RE = re.compile(
-    r"\b(?:how (?:to|do|does|much|can|it works)|what (?:is|are|does|affects)|"
-    r"learn (?:how|what|why|about|the)|tips?\b|guides?\b|explain(?:ed|s|er)?\b|checklist|"
-    r"step[- ]by[- ]step|webinar|seminar|workshop|did you know|here(?:'|’)s how|calculator)"
 )
 # A removed phrase leaves this marker plus its rule number as one token, so its valence is
 # counted in the sentence it stood in. The control character cannot occur in lexicon words.
@@ -224,7 +233,11 @@ class SentimentScorer:
         self._phrases = [
             (re.compile(pattern), f" {_PHRASE_MARK}{number} ") for number, (_, pattern, _) in enumerate(phrases)
         ]
-        self._phrase_gates = [(gate, number) for number, (gates, _, _) in enumerate(phrases) for gate in gates]
+        self._rules_by_gate: dict[str, list[int]] = {}
+        for number, (gates, _, _) in enumerate(phrases):
+            for gate in gates:
+                self._rules_by_gate.setdefault(gate, []).append(number)
+        self._gate_words = frozenset(self._rules_by_gate)
         self._phrase_valences = {
             f"{_PHRASE_MARK}{number}": valence for number, (_, _, valence) in enumerate(phrases)
         }
@@ -234,13 +247,18 @@ class SentimentScorer:
         domain lexicon and phrases, damped by INSTRUCTIONAL_DAMPING in instructional copy."""
         if not text:
             return 0.0
-        low_tokens, case_tokens, low = self._tokens(text)
-        if not low_tokens:
+        words, case_tokens, low = self._tokens(text)
+        if not words:
             return 0.0
-        total = self._valence_sum(low_tokens, case_tokens)
-        if total != 0.0 and self._damp_instructional and _is_instructional(low):
+        total = self._valence_sum(words, case_tokens)
+        if (
+            total != 0.0
+            and self._damp_instructional
+            and not _INSTRUCTIONAL_GATES.isdisjoint(words)
+            and _search_at_word_start(_INSTRUCTIONAL_RE, low)
+        ):
             total *= INSTRUCTIONAL_DAMPING
-        return _normalize_with_emphasis(total, low_tokens)
+        return _normalize_with_emphasis(total, low)
 
     def label_and_score(self, text: str) -> tuple[str, float]:
         """(label, score) for `text`; see the module docstring for the thresholds."""
@@ -248,25 +266,28 @@ class SentimentScorer:
         return label_for(value), value
 
     def _tokens(self, text: str) -> tuple[list[str], list[str] | None, str]:
-        """Lower-cased tokens after emoji and phrase replacement, the same tokens with their
-        case (None when a phrase was replaced, which breaks the alignment), and the lower-cased
-        text before phrase replacement."""
+        """VADER's words of `text` (lower-cased, punctuation stripped) after phrase replacement;
+        the raw tokens with their case (None when a phrase was replaced, which breaks the
+        alignment); and the lower-cased text before phrase replacement."""
         if not text.isascii() and not self._emoji_chars.isdisjoint(text):
             text = _describe_emojis(text, self._emojis)
         original_low = low = text.lower()
-        active = {number for gate, number in self._phrase_gates if gate in low}
-        for number in sorted(active):
+        words = _vader_words(low.split())
+        gates = self._gate_words.intersection(words)
+        replaced = 0
+        for number in sorted({number for gate in gates for number in self._rules_by_gate[gate]}):
             pattern, mark = self._phrases[number]
-            low = pattern.sub(mark, low)
-        return low.split(), text.split() if low is original_low else None, original_low
+            low, count = _sub_at_word_start(pattern, mark, low)
+            replaced += count
+        if replaced:
+            return _vader_words(low.split()), None, original_low
+        return words, text.split(), original_low
 
-    def _valence_sum(self, low_tokens: list[str], case_tokens: list[str] | None) -> float:
-        """VADER's sum of word valences (after its "but" rule), plus removed phrases' valence."""
+    def _valence_sum(self, lower: list[str], case_tokens: list[str] | None) -> float:
+        """VADER's sum of word valences (after its "but" rule), plus removed phrases' valence.
+        `lower` are VADER's words, `case_tokens` the same tokens with their case."""
         lexicon = self.lexicon
         extra = 0.0
-        # VADER strips punctuation around a word unless that leaves two characters or fewer
-        # (emoticons such as ":)" stay whole).
-        lower = [t if len(w := t.strip(_PUNCTUATION)) <= 2 else w for t in low_tokens]
         n = len(lower)
         sentiments = [0.0] * n
         cap_diff: bool | None = None
@@ -288,16 +309,41 @@ class SentimentScorer:
         return sum(sentiments) + extra
 
 
-def _is_instructional(low: str) -> bool:
-    return any(gate in low for gate in _INSTRUCTIONAL_GATES) and _INSTRUCTIONAL_RE.search(low) is not None
+def _vader_words(tokens: list[str]) -> list[str]:
+    """VADER's words: each token with its surrounding punctuation stripped, unless that leaves
+    two characters or fewer (emoticons such as ":)" stay whole)."""
+    return [t if len(w := t.strip(_PUNCTUATION)) <= 2 else w for t in tokens]
 
 
-def _normalize_with_emphasis(total: float, tokens: list[str]) -> float:
-    """VADER's last step: "!" and "?" push the sum away from zero, then it is squashed into
-    [-1, 1]."""
+def _at_word_start(text: str, start: int) -> bool:
+    # "." counts as part of a word so that "1.0%" is not read as "0%".
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] == ".")
+
+
+def _sub_at_word_start(pattern: re.Pattern[str], replacement: str, text: str) -> tuple[str, int]:
+    """pattern.subn(replacement, text), for matches that start at the start of a word."""
+    count = 0
+
+    def replace(m: re.Match[str]) -> str:
+        nonlocal count
+        if _at_word_start(text, m.start()):
+            count += 1
+            return replacement
+        return m.group()
+
+    return pattern.sub(replace, text), count
+
+
+def _search_at_word_start(pattern: re.Pattern[str], text: str) -> bool:
+    return any(_at_word_start(text, m.start()) for m in pattern.finditer(text))
+
+
+def _normalize_with_emphasis(total: float, text: str) -> float:
+    """VADER's last step: "!" and "?" in `text` push the sum away from zero, then it is
+    squashed into [-1, 1]."""
     if total == 0.0:
         return 0.0
-    emphasis = _punctuation_emphasis(tokens)
+    emphasis = _punctuation_emphasis(text)
     return normalize(total + emphasis if total > 0 else total - emphasis)
 
 
@@ -465,10 +511,9 @@ def _least_check(valence: float, lower: list[str], lexicon: dict[str, float], i:
     return valence
 
 
-def _punctuation_emphasis(tokens: list[str]) -> float:
-    joined = "".join(tokens)
-    exclamations = min(joined.count("!"), 4) * 0.292
-    questions = joined.count("?")
+def _punctuation_emphasis(text: str) -> float:
+    exclamations = min(text.count("!"), 4) * 0.292
+    questions = text.count("?")
     if questions <= 1:
         return exclamations
     return exclamations + (questions * 0.18 if questions <= 3 else 0.96)

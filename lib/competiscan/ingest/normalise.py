@@ -5,16 +5,16 @@ All functions work on whole columns (pandas Series) so a million rows stay fast.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import numpy as np
 import pandas as pd
 
+from ..companies import normalise_company_key
 from ..model import CAMPAIGN_TYPES, CHANNELS
 
 __all__ = ["column_key", "detect_mapping", "FIELD_SYNONYMS", "MAPPABLE_FIELDS",
            "normalise_channel", "normalise_campaign_type", "normalise_industry",
-           "company_key", "parse_dates", "parse_numbers", "content_hashes", "variant_keys",
+           "company_key", "parse_dates", "parse_numbers", "identity_keys",
            "normalise_keywords"]
 
 
@@ -85,6 +85,8 @@ _CHANNEL_WORDS: dict[str, str] = {
     "native": "display", "displayad": "display", "online": "display",
     "search": "search", "paidsearch": "search", "sem": "search", "ppc": "search",
     "googleads": "search", "bing": "search", "searchad": "search", "sea": "search",
+    "searchads": "search", "displayads": "display", "videoad": "video", "videoads": "video",
+    "socialad": "social", "socialads": "social", "emailmarketing": "email",
     "video": "video", "youtube": "video", "tv": "video", "ctv": "video", "ott": "video",
     "connectedtv": "video", "onlinevideo": "video", "television": "video",
     "sms": "sms", "text": "sms", "textmessage": "sms", "mms": "sms", "sms/mms": "sms",
@@ -121,11 +123,17 @@ _INDUSTRY_WORDS: dict[str, str] = {
 }
 
 
+def map_unique(values: pd.Series, func) -> pd.Series:
+    """``values.map(func)`` computed once per distinct value: columns repeat a lot."""
+    lookup = {u: func(u) for u in pd.unique(values) if isinstance(u, str)}
+    return values.map(lookup).astype(object)
+
+
 def _map_words(values: pd.Series, table: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     """(normalised values, mask of non-empty values that were not recognised)."""
-    keys = values.map(lambda v: column_key(v) if isinstance(v, str) else None)
-    mapped = keys.map(lambda k: table.get(k) if k else None)
-    unknown = keys.notna() & (keys != "") & mapped.isna()
+    keys = map_unique(values, column_key)
+    mapped = map_unique(keys, lambda k: table.get(k))
+    unknown = (keys.notna() & (keys != "") & mapped.isna()).astype(bool)
     return mapped, unknown
 
 
@@ -135,7 +143,7 @@ def normalise_channel(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def normalise_campaign_type(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     mapped, unknown = _map_words(values, _TYPE_WORDS)
-    servicing = values.map(lambda v: column_key(v) in _NOT_A_TYPE if isinstance(v, str) else False)
+    servicing = map_unique(values, lambda v: column_key(v) in _NOT_A_TYPE).fillna(False)
     return mapped, unknown & ~servicing.astype(bool)
 
 
@@ -146,14 +154,12 @@ def normalise_industry(values: pd.Series) -> pd.Series:
             return None
         key = column_key(v)
         return _INDUSTRY_WORDS.get(key) or re.sub(r"[^0-9a-z]+", "_", v.lower()).strip("_")
-    return values.map(one)
+    return map_unique(values, one)
 
 
 def company_key(name: str) -> str:
-    """The alias key of a company name: 'The Chase Bank, Inc.' -> 'chasebank'."""
-    key = column_key(re.sub(r"^\s*the\s+", "", str(name), flags=re.I))
-    stripped = re.sub(r"(?:inc|incorporated|llc|ltd|corp|corporation|plc)$", "", key)
-    return stripped or key
+    """The alias key of a company name (one definition, shared with the catalogue)."""
+    return normalise_company_key(name)
 
 
 # ------------------------------------------------------------------------------ dates
@@ -164,6 +170,11 @@ _DATE_FORMATS_DAY_FIRST = ("%Y-%m-%d", "%Y/%m/%d", "%d/%m/%Y", "%d/%m/%y", "%d-%
                            "%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%b %d %Y",
                            "%d-%b-%Y", "%d-%b-%y", "%Y%m%d", "%d.%m.%Y")
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def _present(values: pd.Series) -> pd.Series:
+    """Cells holding something other than white space."""
+    return (values.notna() & (values.astype("str").str.strip() != "")).astype(bool)
 
 
 def _day_first(values: pd.Series) -> bool:
@@ -180,8 +191,8 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
     Formats: ISO (with or without time), US month-first, day-first when the column shows it,
     '15 Jan 2024', 'Jan 15, 2024', compact 20240115, and Excel serial numbers (xlsx only).
     """
-    text = values.astype(object).where(values.notna(), None)
-    present = text.map(lambda v: isinstance(v, str) and bool(v.strip()))
+    text = values.astype("str")
+    present = _present(values)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     if not present.any():
         return out, pd.Series(False, index=values.index)
@@ -212,8 +223,8 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """'$1,200', '1.5k', '2M', '3,000.50' -> floats; returns (numbers, mask of unparseable)."""
-    text = values.astype(object).where(values.notna(), None)
-    present = text.map(lambda v: isinstance(v, str) and bool(v.strip()))
+    text = values.astype("str")
+    present = _present(values)
     cleaned = text[present].str.replace(r"[$,\s]|usd", "", regex=True, case=False).str.lower()
     scale = cleaned.str[-1].map({"k": 1e3, "m": 1e6, "b": 1e9}).fillna(1.0)
     digits = cleaned.where(scale == 1.0, cleaned.str[:-1])
@@ -231,42 +242,58 @@ def normalise_keywords(values: pd.Series) -> pd.Series:
             return None
         words = [w.strip() for w in re.split(r"[,;|]", v) if w.strip()]
         return ", ".join(dict.fromkeys(words)) or None
-    return values.map(one)
+    return map_unique(values, one)
 
 
 # ------------------------------------------------------------------------------ identity
-# Plain Python loops over str methods beat pandas' regex string ops here by ~4x (measured).
-_MASK_NUMBERS = str.maketrans({**{d: "#" for d in "0123456789"}, ".": None, ",": None,
-                               "%": None, "$": None})
+# Identity ignores case and whitespace. It is computed by an in-memory DuckDB over Arrow
+# columns: ~10x faster than Python string loops at a million rows (measured), and the same
+# whichever store is configured.
+_WHITESPACE = ("chr(32)", "chr(10)", "chr(13)", "chr(9)", "chr(160)")
 
 
-def _norm(value: object) -> str:
-    return " ".join(value.lower().split()) if isinstance(value, str) else ""
+def _squeeze(expr: str) -> str:
+    for ch in _WHITESPACE:
+        expr = f"replace({expr}, {ch}, '')"
+    return f"lower({expr})"
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+_IDENTITY_SQL = f"""
+SELECT
+  md5({_squeeze("concat_ws(chr(31), k, ch, coalesce(t, ''), coalesce(s, ''), coalesce(c, ''))")})
+    AS content_hash,
+  md5(k || chr(31) || ch || chr(31) || translate({_squeeze("coalesce(nullif(c, ''), t, '')")},
+      '0123456789.,%$', '##########')) AS variant_key
+FROM pieces
+"""
 
 
-def content_hashes(company: pd.Series, channel: pd.Series, title: pd.Series,
-                   subject: pd.Series, content: pd.Series) -> list[str]:
-    """Identity of a piece: normalised company, channel, title, subject and content."""
-    keys = _company_keys(company)
-    return [_digest(f"{k}\x1f{ch if isinstance(ch, str) else ''}\x1f{_norm(t)}\x1f{_norm(s)}"
-                    f"\x1f{_norm(c)}")
-            for k, ch, t, s, c in zip(keys.tolist(), channel.tolist(), title.tolist(),
-                                      subject.tolist(), content.tolist())]
+def identity_keys(company: pd.Series, channel: pd.Series, title: pd.Series,
+                  subject: pd.Series, content: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(content_hash, variant_key) per row.
 
+    content_hash identifies a piece: company (by alias key), channel, title, subject, content.
+    variant_key groups pieces of one company and channel whose body differs only in numbers
+    (a bonus of 60,000 vs 75,000 points, another date): variants of one another.
+    """
+    import duckdb
+    import pyarrow as pa
 
-def variant_keys(company: pd.Series, channel: pd.Series, title: pd.Series,
-                 content: pd.Series) -> list[str]:
-    """Pieces of one company and channel whose body text differs only in numbers (a bonus of
-    60,000 vs 75,000 points, another date) are variants of one another."""
-    keys = _company_keys(company)
-    return [_digest(f"{k}\x1f{ch if isinstance(ch, str) else ''}\x1f"
-                    + _norm(c if isinstance(c, str) and c.strip() else t).translate(_MASK_NUMBERS))
-            for k, ch, t, c in zip(keys.tolist(), channel.tolist(), title.tolist(),
-                                   content.tolist())]
+    def arrow(values: pd.Series) -> pa.Array:
+        if values.dtype == "str":
+            return pa.array(values, type=pa.string(), from_pandas=True)
+        return pa.array(values.astype(object), type=pa.string(), from_pandas=True)
+
+    pieces = pa.table({  # noqa: F841 - queried by name below
+        "k": arrow(_company_keys(company).fillna("")), "ch": arrow(channel.fillna("")),
+        "t": arrow(title), "s": arrow(subject), "c": arrow(content)})
+    con = duckdb.connect()
+    try:
+        result = con.sql(_IDENTITY_SQL).fetchnumpy()
+    finally:
+        con.close()
+    return np.asarray(result["content_hash"], dtype=object), \
+        np.asarray(result["variant_key"], dtype=object)
 
 
 def _company_keys(company: pd.Series) -> pd.Series:

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from ..store import BatchWrite
-from .normalise import (company_key, content_hashes, detect_mapping, normalise_campaign_type,
-                        normalise_channel, normalise_industry, normalise_keywords, parse_dates,
-                        parse_numbers, variant_keys, MAPPABLE_FIELDS)
+from .normalise import (MAPPABLE_FIELDS, company_key, detect_mapping, identity_keys,
+                        normalise_campaign_type, normalise_channel, normalise_industry,
+                        normalise_keywords, parse_dates, parse_numbers)
 from .readers import RawTable, UnreadableFileError, read_table
 
 __all__ = ["RowIssue", "IngestReport", "Prepared", "prepare", "prepare_bytes",
@@ -150,10 +150,11 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     reject_mask = np.zeros(n, dtype=bool)
 
     def col(fld: str) -> pd.Series:
+        # Arrow-backed strings: pandas' .str methods then run in Arrow compute, not Python.
         if fld in column_of:
-            s = frame[column_of[fld]].astype(object)
-            return s.where(s.notna(), None).reset_index(drop=True)
-        return pd.Series([None] * n, dtype=object)
+            s = frame[column_of[fld]]
+            return (s if s.dtype == "str" else s.astype("str")).reset_index(drop=True)
+        return pd.Series([None] * n, dtype="str")
 
     def flag(mask: pd.Series | np.ndarray, fld: str, values: pd.Series, reason: str,
              reject: bool) -> None:
@@ -248,11 +249,9 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
         report.message = ("no row could be imported" if n else "the file has a header but no rows")
         return Prepared(report, None)
 
-    accepted["content_hash"] = content_hashes(accepted["company"], accepted["channel"],
-                                              accepted["title"], accepted["subject_line"],
-                                              accepted["content"])
-    accepted["variant_key"] = variant_keys(accepted["company"], accepted["channel"],
-                                           accepted["title"], accepted["content"])
+    accepted["content_hash"], accepted["variant_key"] = identity_keys(
+        accepted["company"], accepted["channel"], accepted["title"], accepted["subject_line"],
+        accepted["content"])
 
     # one sighting per distinct (piece, date); repeats of both are duplicates in the file
     sightings = (accepted[["content_hash", "launch_date"]].drop_duplicates()

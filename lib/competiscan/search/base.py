@@ -35,6 +35,7 @@ __all__ = [
     "validate_request",
     "plain_snippet",
     "sorted_facet",
+    "is_stated",
 ]
 
 
@@ -193,8 +194,19 @@ def validate_request(req: SearchRequest) -> None:
         if len(bounds) != 2:
             raise QueryError(f"The range for {name} must be a (min, max) pair.")
         for bound in bounds:
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+            if bound is not None and (
+                isinstance(bound, bool) or not isinstance(bound, (int, float)) or bound != bound
+            ):
                 raise QueryError(f"The range for {name} must hold numbers or None, not {bound!r}.")
+
+
+def is_stated(value: Any) -> bool:
+    """Whether a document value is there: not None, not empty, not NaN/NaT/``pandas.NA`` (what
+    "not stated" looks like when documents come from a DataFrame)."""
+    try:
+        return bool(value is not None and value == value and value != "")
+    except TypeError:  # pandas.NA refuses to be a truth value
+        return False
 
 
 def plain_snippet(*texts: str | None) -> str:

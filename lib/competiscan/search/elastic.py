@@ -37,6 +37,7 @@ from .base import (
     SearchRequest,
     SearchResult,
     SearchUnavailable,
+    is_stated,
     plain_snippet,
     sorted_facet,
     validate_request,
@@ -132,19 +133,18 @@ def to_source(doc: Mapping[str, Any]) -> dict[str, Any]:
         "id": int(doc["id"]),
         "launch_date": date(launch.year, launch.month, launch.day).isoformat(),
     }
-    if (ingested := doc.get("ingested_at")) is not None:
+    if is_stated(ingested := doc.get("ingested_at")):
         if ingested.tzinfo is not None:
             ingested = ingested.astimezone(timezone.utc).replace(tzinfo=None)
         source["ingested_at"] = ingested.isoformat()
     for name in (*TEXT_FIELDS, *FACET_FIELDS):
-        if value := doc.get(name):
+        if is_stated(value := doc.get(name)):
             source[name] = str(value)
     for name in FILTER_FIELDS.values():
-        if (value := doc.get(name)) is not None:
+        if is_stated(value := doc.get(name)):
             source[f"{name}_key"] = filter_key(str(value))
     for name in NUMERIC_OFFER_FIELDS:
-        value = doc.get(name)
-        if value is not None and value == value:  # NaN from pandas means "not stated"
+        if is_stated(value := doc.get(name)):
             source[name] = float(value)
     return source
 
@@ -315,8 +315,7 @@ def _redact(url: str) -> str:
     parts = urlsplit(url)
     if parts.password is None:
         return url
-    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
 class ElasticIndex(SearchIndex):

@@ -46,6 +46,7 @@ from .base import (
     SearchRequest,
     SearchResult,
     SearchUnavailable,
+    is_stated,
     plain_snippet,
     sorted_facet,
     validate_request,
@@ -77,7 +78,9 @@ _STORED_TEXT = ("title", "subject_line", "content")
 _SNIPPET_FIELDS = ("content", "title", "subject_line")  # in the order a snippet prefers them
 _DOC_STRINGS = TEXT_FIELDS + FACET_FIELDS
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
-_ID_BITS = 40  # ids below 2**40 keep sort_key = day * 2**40 + id inside an i64
+# sort_key = day * 2**40 + id: fits an i64; ids beyond 2**40 only lose the exact tie-break.
+_ID_BITS = 40
+_ID_MASK = (1 << _ID_BITS) - 1
 
 
 def build_analyzer() -> tantivy.TextAnalyzer:
@@ -307,7 +310,7 @@ class EmbeddedIndex(SearchIndex):
                 if time.monotonic() >= deadline:
                     raise SearchUnavailable(
                         f"The search index in {self.path} is being written by another process "
-                        f"(waited {LOCK_WAIT_SECONDS:.0f} s for its lock). Wait for the other "
+                        f"(waited {LOCK_WAIT_SECONDS:g} s for its lock). Wait for the other "
                         "Competiscan process (an upload or a CLI command) to finish, then retry."
                     ) from exc
                 time.sleep(0.1)
@@ -321,16 +324,15 @@ class EmbeddedIndex(SearchIndex):
         out: dict[str, Any] = {
             "id": doc_id,
             "launch_date": launch,
-            "sort_key": (launch.toordinal() << _ID_BITS) + doc_id,
+            "sort_key": (launch.toordinal() << _ID_BITS) + (doc_id & _ID_MASK),
         }
-        if (ingested := doc.get("ingested_at")) is not None:
+        if is_stated(ingested := doc.get("ingested_at")):
             out["ingested_at_us"] = _micros(ingested)
         for name in _DOC_STRINGS:
-            if value := doc.get(name):
+            if is_stated(value := doc.get(name)):
                 out[name] = str(value)
         for name in NUMERIC_OFFER_FIELDS:
-            value = doc.get(name)
-            if value is not None and value == value:  # NaN from pandas means "not stated"
+            if is_stated(value := doc.get(name)):
                 out[name] = float(value)
         return tantivy.Document.from_dict(out, self._schema)
 

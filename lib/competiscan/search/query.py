@@ -17,8 +17,9 @@ The language
     * field filters ``company:``, ``channel:``, ``type:``, ``industry:`` with a bare or quoted value
       (``company:"capital one"``); values are matched case- and punctuation-insensitively.
 
-Parsing is lenient: stray operators are searched as words, unbalanced quotes and parentheses are
-closed at the end, punctuation that is not part of a word is ignored. Only what cannot be
+Parsing is lenient: an operator with nothing to join is ignored (or searched as a word when the
+query has nothing else), unbalanced quotes and parentheses are closed at the end, punctuation that
+is not part of a word is ignored. Only what cannot be
 answered sensibly raises :class:`QueryError` (a query longer than :data:`MAX_QUERY_LENGTH`, too
 many words, parentheses nested too deep).
 
@@ -180,8 +181,9 @@ def filter_key(value: str) -> str:
     """Normalise a structured value for field filters: case, accents and punctuation ignored.
 
     ``"Capital One"``, ``"capital-one"`` and ``"CAPITAL  ONE"`` all give ``"capital one"``;
-    ``direct_mail`` and ``direct mail`` both give ``"direct mail"``. Backends index this key
-    next to the original value, so ``company:"capital one"`` finds "Capital One".
+    ``direct_mail`` and ``direct mail`` both give ``"direct mail"``. A filter typed in a query
+    matches the documents whose value has the same key, so ``company:"capital one"`` finds
+    "Capital One" in every backend.
     """
     folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
     return " ".join(re.findall(r"[a-z0-9]+", folded.lower()))
@@ -268,6 +270,9 @@ def _lex(text: str) -> list[_Token]:
 # --------------------------------------------------------------------------- parser
 
 
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+
+
 class _Parser:
     """Recursive descent over the tokens; every ``_parse_*`` returns a node or ``None`` (nothing
     searchable there, e.g. punctuation only)."""
@@ -278,6 +283,9 @@ class _Parser:
         self.tokens = tokens
         self.pos = 0
         self.depth = 0
+        # An operator with nothing to join ("a OR", "AND b") is dropped when the query has words
+        # to search; a query of operators only ("AND", "OR OR") searches them as words.
+        self.has_words = any(t.kind == "phrase" or (t.kind == "word" and t.text not in _OPERATORS) for t in tokens)
 
     # token helpers
     def _peek(self, offset: int = 0) -> _Token | None:
@@ -294,12 +302,7 @@ class _Parser:
 
     # grammar
     def parse_query(self) -> Node | None:
-        parts: list[Node | None] = []
-        while self._peek() is not None:
-            parts.append(self._parse_or())
-            if (tok := self._peek()) is not None and tok.kind == "rparen":
-                self.pos += 1  # a ")" without its "(" is ignored
-        return _and(parts)
+        return self._parse_or()
 
     def _parse_or(self) -> Node | None:
         alternatives = [self._parse_and()]
@@ -310,12 +313,22 @@ class _Parser:
 
     def _parse_and(self) -> Node | None:
         items: list[Node | None] = []
-        while (tok := self._peek()) is not None and tok.kind != "rparen":
+        while (tok := self._peek()) is not None:
+            if tok.kind == "rparen":
+                if self.depth:
+                    break  # closes the group being parsed
+                self.pos += 1  # a ")" without its "(" is ignored
+                continue
             operand_follows = self._starts_operand(self._peek(1))
             if self._is_op(tok, "OR") and items and operand_follows:
                 break
             if self._is_op(tok, "AND") and items and operand_follows:
                 self.pos += 1
+                continue
+            if self.has_words and tok.kind == "word" and tok.text in _OPERATORS and not (
+                tok.text == "NOT" and operand_follows
+            ):
+                self.pos += 1  # a stray operator
                 continue
             items.append(self._parse_unary())
         return _and(items)

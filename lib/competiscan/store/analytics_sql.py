@@ -108,8 +108,12 @@ class AnalyticsQueries:
         with self.store.engine.connect() as conn:
             result = conn.execute(stmt, params)
             columns = list(result.keys())
-            # The DBAPI cursor's plain tuples, column by column: building a frame from
-            # SQLAlchemy Row objects costs ~10x more, which shows on a few thousand groups.
+            if self.store.dialect_name == "duckdb":
+                # DuckDB hands over its result as columns: ~10x faster than Python tuples of
+                # dates, which is most of the time of a weekly series over 1M campaigns.
+                return result.cursor.df()
+            # Plain DBAPI tuples, column by column: a frame from SQLAlchemy Row objects
+            # costs ~10x more.
             data = list(zip(*result.cursor.fetchall())) or [[] for _ in columns]
             return pd.DataFrame(dict(zip(columns, data)), columns=columns)
 

@@ -22,8 +22,8 @@ from ..search import SearchRequest, SearchResult
 from ..workbench import Workbench
 
 __all__ = ["data_changed", "summary", "distinct", "newest", "search", "pending_alerts",
-           "volume", "sov", "sentiment", "offer_summary", "offer_changes", "current_offers",
-           "anomalies", "forecast", "comparison", "counts"]
+           "volume", "sov", "sentiment", "span", "counts", "offer_summary", "offer_changes",
+           "current_offers", "anomalies", "forecast", "comparison"]
 
 _SHORT = 60        # seconds: what the Home page and filters show
 _LONG = 600        # seconds: analyses (they change only when data is written)
@@ -88,6 +88,13 @@ def counts(_workbench: Workbench, dims: tuple[str, ...], filters: AnalyticsFilte
            ) -> pd.DataFrame:
     """Campaigns per group over the whole filtered range: *dims, n."""
     return AnalyticsQueries(_workbench.store).counts(list(dims), None, filters)
+
+
+@st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
+def span(_workbench: Workbench, filters: AnalyticsFilter
+         ) -> tuple[date | None, date | None, date | None]:
+    """First and last launch date, and last sighting, of the filtered campaigns."""
+    return AnalyticsQueries(_workbench.store).span(filters)
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)

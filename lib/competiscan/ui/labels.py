@@ -45,6 +45,8 @@ OFFER_LABELS: dict[str, tuple[str, str]] = {
 }
 
 _BONUS_UNITS = {"points": "points", "miles": "miles", "dollars": "$"}
+# Vocabulary values whose plain prettified form would read wrong.
+_SPECIAL = {"sms": "SMS", "share_of_voice": "Share of voice"}
 
 
 def field_label(name: str) -> str:
@@ -59,6 +61,8 @@ def pretty(value: Any) -> str:
     """``direct_mail`` -> ``Direct mail``: for our vocabulary values, not for user text."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
+    if str(value) in _SPECIAL:
+        return _SPECIAL[str(value)]
     text = str(value).replace("_", " ")
     return text[:1].upper() + text[1:]
 

@@ -22,10 +22,9 @@ from ..inbox import InboxResult, pending_files, scan_inbox
 from ..workbench import Workbench
 from .data import data_changed
 
-__all__ = ["Poll", "INTERVALS", "utcnow", "poll", "record", "refused_files", "waiting_files",
+__all__ = ["Poll", "utcnow", "poll", "record", "refused_files", "waiting_files",
            "inbox_batches"]
 
-INTERVALS: tuple[int, ...] = (5, 10, 30, 60)  # seconds between polls
 LOG_SIZE = 50
 
 

@@ -16,11 +16,12 @@ import streamlit as st
 
 from .. import alerts
 from ..export import EXPORT_COLUMNS, search_ids, to_csv_bytes, to_xlsx_bytes
-from ..model import CAMPAIGN_TYPES, CHANNELS, INDUSTRIES, SENTIMENT_LABELS
+from ..model import SENTIMENT_LABELS
 from ..search import SearchResult
 from ..search.base import FACET_FIELDS, MAX_WINDOW
 from ..workbench import Workbench
 from . import data
+from .filters import clear_filters, filter_panel, filter_values, filters_from_widgets
 from .labels import field_label, md_escape, offer_label, pretty
 from .state import OFFER_BOUNDS, PAGE_SIZES, SearchState
 from .widgets import campaign_link, user_errors
@@ -48,12 +49,9 @@ def _offer_key(term: str) -> str:
 def widget_values(state: SearchState) -> dict[str, Any]:
     """Widget key -> value for a state (what the widgets are seeded with)."""
     offers = dict(state.offers)
-    values: dict[str, Any] = {
-        "s_q": state.query, "s_company": list(state.companies),
-        "s_channel": list(state.channels), "s_type": list(state.campaign_types),
-        "s_industry": list(state.industries), "s_sentiment": list(state.sentiments),
-        "s_from": state.date_from, "s_to": state.date_to, "s_sort": state.sort,
-        "s_page": state.page, "s_n": state.per_page}
+    values = filter_values("s", state)
+    values.update({"s_q": state.query, "s_sentiment": list(state.sentiments),
+                   "s_sort": state.sort, "s_page": state.page, "s_n": state.per_page})
     values.update({_offer_key(term): offers.get(term) for term in OFFER_BOUNDS})
     return values
 
@@ -61,17 +59,11 @@ def widget_values(state: SearchState) -> dict[str, Any]:
 def state_from_widgets(previous: SearchState) -> SearchState:
     """The state the widgets now say. A new query or filter starts again at page 1."""
     ss = st.session_state
-    start, end = ss["s_from"], ss["s_to"]
-    if start and end and start > end:
-        start, end = end, start
     offers = tuple((term, float(ss[_offer_key(term)])) for term in OFFER_BOUNDS
                    if ss[_offer_key(term)] is not None)
-    state = SearchState(
-        query=ss["s_q"].strip(), companies=tuple(ss["s_company"]),
-        channels=tuple(ss["s_channel"]), campaign_types=tuple(ss["s_type"]),
-        industries=tuple(ss["s_industry"]), sentiments=tuple(ss["s_sentiment"]),
-        date_from=start, date_to=end, offers=offers, sort=ss["s_sort"],
-        page=int(ss["s_page"] or 1), per_page=int(ss["s_n"]))
+    state = SearchState(**filters_from_widgets("s"), query=ss["s_q"].strip(),
+                        sentiments=tuple(ss["s_sentiment"]), offers=offers, sort=ss["s_sort"],
+                        page=int(ss["s_page"] or 1), per_page=int(ss["s_n"]))
     if replace(state, page=1) != replace(previous, page=1):
         state = replace(state, page=1)
     return state
@@ -90,30 +82,12 @@ def query_box() -> None:
         st.markdown(SYNTAX_HELP)
 
 
-def _options(workbench: Workbench, column: str, vocabulary: tuple[str, ...],
-             chosen: tuple[str, ...]) -> list[str]:
-    """What a filter offers: the values stored, our vocabulary, and whatever the URL asked for
-    (so a link naming a company that is gone still shows the filter it applies)."""
-    return sorted(set(data.distinct(workbench, column)) | set(vocabulary) | set(chosen))
-
-
 def filter_widgets(workbench: Workbench, state: SearchState) -> None:
     """The filter panel (in the sidebar)."""
     st.header("Filters")
-    st.multiselect("Company", _options(workbench, "company", (), state.companies),
-                   key="s_company", placeholder="Any company")
-    st.multiselect("Channel", _options(workbench, "channel", CHANNELS, state.channels),
-                   key="s_channel", format_func=pretty, placeholder="Any channel")
-    st.multiselect("Campaign type", _options(workbench, "campaign_type", CAMPAIGN_TYPES,
-                                             state.campaign_types),
-                   key="s_type", format_func=pretty, placeholder="Any type")
-    st.multiselect("Industry", _options(workbench, "industry", INDUSTRIES, state.industries),
-                   key="s_industry", format_func=pretty, placeholder="Any industry")
+    filter_panel(workbench, "s", state)
     st.multiselect("Sentiment", sorted(set(SENTIMENT_LABELS) | set(state.sentiments)),
                    key="s_sentiment", format_func=pretty, placeholder="Any sentiment")
-    start, end = st.columns(2)
-    start.date_input("First seen from", value=None, key="s_from", format="YYYY-MM-DD")
-    end.date_input("to", value=None, key="s_to", format="YYYY-MM-DD")
     with st.expander("Offer terms", expanded=bool(state.offers)):
         st.caption("Only pieces that state the term and meet the bound.")
         for term, side in OFFER_BOUNDS.items():
@@ -125,12 +99,10 @@ def filter_widgets(workbench: Workbench, state: SearchState) -> None:
 
 
 def _clear_filters() -> None:
-    ss = st.session_state
-    for key in ("s_company", "s_channel", "s_type", "s_industry", "s_sentiment"):
-        ss[key] = []
-    ss["s_from"] = ss["s_to"] = None
+    clear_filters("s")
+    st.session_state["s_sentiment"] = []
     for term in OFFER_BOUNDS:
-        ss[_offer_key(term)] = None
+        st.session_state[_offer_key(term)] = None
 
 
 def page_count(result: SearchResult, per_page: int) -> int:

@@ -7,7 +7,7 @@ understood is dropped with a note in ``problems`` that the page shows; it never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping, Sequence
 
@@ -17,7 +17,7 @@ from ..search.base import MAX_WINDOW, NUMERIC_OFFER_FIELDS, SORTS
 
 __all__ = ["Params", "SearchState", "TrendsState", "CompetitorsState", "OFFER_BOUNDS",
            "PAGE_SIZES", "TREND_VIEWS", "TREND_INTERVALS", "TREND_DIMENSIONS", "WEIGHT_OPTIONS",
-           "COMPETITOR_MODES", "POSITION_MEASURES"]
+           "COMPETITOR_MODES", "POSITION_MEASURES", "LiveState", "LIVE_INTERVALS"]
 
 Params = Mapping[str, Sequence[str]]
 
@@ -35,6 +35,7 @@ TREND_DIMENSIONS: tuple[str, ...] = ("company", "channel", "campaign_type", "ind
 WEIGHT_OPTIONS: tuple[str, ...] = ("", "est_spend_usd", "est_volume")
 COMPETITOR_MODES: tuple[str, ...] = ("profile", "compare")
 POSITION_MEASURES: tuple[str, ...] = ("share_of_voice", "generosity", "volume", "sentiment")
+LIVE_INTERVALS: tuple[int, ...] = (5, 10, 30, 60)   # seconds between polls
 
 
 # ---------------------------------------------------------------------------- parsing helpers
@@ -314,6 +315,26 @@ class CompetitorsState(_Filters):
         return replace(self.analytics_filter(), companies=())
 
 
-def state_fields(state: Any) -> list[str]:
-    """Field names of a state dataclass except the parse notes (for widget seeding)."""
-    return [f.name for f in fields(state) if f.name != "problems"]
+# ---------------------------------------------------------------------------- Live
+@dataclass(frozen=True)
+class LiveState:
+    """The Live page in the URL: ``every`` (seconds between polls) and ``paused`` (1 or 0)."""
+
+    every: int = 10
+    paused: bool = False
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_params(cls, params: Params) -> "LiveState":
+        reader = _Reader(params)
+        every = reader.choice("every", tuple(str(s) for s in LIVE_INTERVALS), "10")
+        paused = reader.choice("paused", ("0", "1"), "0") == "1"
+        return cls(every=int(every), paused=paused, problems=tuple(reader.problems))
+
+    def to_params(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        if self.every != LiveState.every:
+            _put(out, "every", self.every)
+        if self.paused:
+            _put(out, "paused", "1")
+        return out

@@ -54,5 +54,5 @@ def share_url(url_path: str, params: Mapping[str, list[str]]) -> str:
 
 def show_share_link(url_path: str, params: Mapping[str, list[str]]) -> None:
     """A visible link to this exact view, with a copy button (st.code has one)."""
-    st.caption("Link to this view — anyone who opens it sees the same query, filters and page")
+    st.caption("Link to this view — whoever opens it sees exactly what you see now")
     st.code(share_url(url_path, params), language=None, wrap_lines=True)

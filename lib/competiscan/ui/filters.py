@@ -1,0 +1,74 @@
+"""The campaign filter panel shared by Search, Trends and Competitors (company, channel, type,
+industry, date range), with widget keys under a page prefix."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from ..model import CAMPAIGN_TYPES, CHANNELS, INDUSTRIES
+from ..workbench import Workbench
+from . import data
+from .labels import pretty
+
+__all__ = ["filter_values", "filters_from_widgets", "filter_panel", "clear_filters"]
+
+_MULTI = {"company": "companies", "channel": "channels", "type": "campaign_types",
+          "industry": "industries"}
+
+
+def filter_values(prefix: str, state: Any) -> dict[str, Any]:
+    """Widget key -> value of the filters of ``state`` (a state with the shared filters)."""
+    values: dict[str, Any] = {f"{prefix}_{name}": list(getattr(state, attr))
+                              for name, attr in _MULTI.items()}
+    values[f"{prefix}_from"] = state.date_from
+    values[f"{prefix}_to"] = state.date_to
+    return values
+
+
+def filters_from_widgets(prefix: str, companies: bool = True) -> dict[str, Any]:
+    """The shared filters as state fields, read from the widgets (dates put in order)."""
+    ss = st.session_state
+    start: date | None = ss[f"{prefix}_from"]
+    end: date | None = ss[f"{prefix}_to"]
+    if start and end and start > end:
+        start, end = end, start
+    out = {attr: tuple(ss[f"{prefix}_{name}"]) for name, attr in _MULTI.items()
+           if companies or name != "company"}
+    return {**out, "date_from": start, "date_to": end}
+
+
+def _options(workbench: Workbench, column: str, vocabulary: tuple[str, ...],
+             chosen: tuple[str, ...]) -> list[str]:
+    """What a filter offers: the values stored, our vocabulary, and whatever the URL asked for
+    (so a link naming a company that is gone still shows the filter it applies)."""
+    return sorted(set(data.distinct(workbench, column)) | set(vocabulary) | set(chosen))
+
+
+def filter_panel(workbench: Workbench, prefix: str, state: Any, *,
+                 companies: bool = True) -> None:
+    """Multiselects and a date range; ``companies=False`` leaves the company filter out (a
+    page that picks its companies elsewhere)."""
+    if companies:
+        st.multiselect("Company", _options(workbench, "company", (), state.companies),
+                       key=f"{prefix}_company", placeholder="Any company")
+    st.multiselect("Channel", _options(workbench, "channel", CHANNELS, state.channels),
+                   key=f"{prefix}_channel", format_func=pretty, placeholder="Any channel")
+    st.multiselect("Campaign type", _options(workbench, "campaign_type", CAMPAIGN_TYPES,
+                                             state.campaign_types),
+                   key=f"{prefix}_type", format_func=pretty, placeholder="Any type")
+    st.multiselect("Industry", _options(workbench, "industry", INDUSTRIES, state.industries),
+                   key=f"{prefix}_industry", format_func=pretty, placeholder="Any industry")
+    start, end = st.columns(2)
+    start.date_input("First seen from", value=None, key=f"{prefix}_from", format="YYYY-MM-DD")
+    end.date_input("to", value=None, key=f"{prefix}_to", format="YYYY-MM-DD")
+
+
+def clear_filters(prefix: str) -> None:
+    """Button callback: every shared filter back to "any"."""
+    for name in _MULTI:
+        if f"{prefix}_{name}" in st.session_state:
+            st.session_state[f"{prefix}_{name}"] = []
+    st.session_state[f"{prefix}_from"] = st.session_state[f"{prefix}_to"] = None

@@ -1,0 +1,100 @@
+"""Live: poll the inbox folder and the saved searches; show what arrived since the page opened."""
+
+import streamlit as st
+from streamlit_autorefresh import st_autorefresh
+
+from competiscan.ui import live
+from competiscan.ui.labels import md_escape
+from competiscan.ui.resources import get_workbench
+from competiscan.ui.state import LIVE_INTERVALS, LiveState
+from competiscan.ui.urlstate import read_params, seed_widgets, write_params
+from competiscan.ui.widgets import campaign_link, campaign_table, show_problems, user_errors
+
+wb = get_workbench()
+url_state = LiveState.from_params(read_params())
+seed_widgets("live", {"live_every": url_state.every, "live_paused": url_state.paused})
+# "Since the page opened" is per session: a new visitor starts a fresh view.
+opened_at = st.session_state.setdefault("live_opened_at", live.utcnow())
+log = st.session_state.setdefault("live_log", [])
+
+st.title("Live")
+controls = st.columns([2, 2, 3], vertical_alignment="bottom")
+controls[0].selectbox("Check every", LIVE_INTERVALS, key="live_every",
+                      format_func=lambda s: f"{s} seconds")
+controls[1].toggle("Pause", key="live_paused")
+if controls[2].button("Clear the list", icon=":material/clear_all:",
+                      help="Start counting arrivals from now"):
+    st.session_state["live_opened_at"] = opened_at = live.utcnow()
+    log.clear()
+state = LiveState(every=st.session_state["live_every"], paused=st.session_state["live_paused"])
+write_params("live", state.to_params())
+show_problems(url_state.problems)
+
+if state.paused:
+    st.caption("Paused: nothing is checked until you switch Pause off.")
+else:
+    st_autorefresh(interval=state.every * 1000, key="live_tick")
+
+with user_errors():
+    found = live.poll(wb)
+live.record(log, found)
+for result in found.ingested:
+    st.toast(f"{md_escape(result.filename)}: "
+             + ("imported" if result.status == "committed" else "refused"),
+             icon="📥" if result.status == "committed" else "🚫")
+for match in found.alerts:
+    st.toast(f"Saved search “{md_escape(match.name)}”: {match.total_new:,} new", icon="🔔",
+             duration="long")
+
+st.caption(f"Checked at {found.at:%H:%M:%S} UTC"
+           + (" (another window was checking at the same moment)" if found.busy else "")
+           + f" · showing what arrived since {opened_at:%Y-%m-%d %H:%M:%S} UTC.")
+
+arrived, side = st.columns([3, 2], gap="large")
+with arrived:
+    st.subheader("Arrived since you opened this page")
+    with user_errors(stop=False):
+        fresh = wb.store.newest(limit=200, since=opened_at)
+        if fresh.empty:
+            st.info("Nothing new yet. Upload files or drop them into the inbox folder: they "
+                    "appear here within one check.")
+        else:
+            st.caption(f"{len(fresh):,} campaign{'s' if len(fresh) != 1 else ''}"
+                       + (" (the newest 200)" if len(fresh) == 200 else ""))
+            campaign_table(fresh, key="live_fresh")
+
+with side:
+    st.subheader("Alerts")
+    alert_events = [e for e in log if e["what"] == "alert"]
+    if not alert_events:
+        st.caption("No new match of a saved search in this session. Save a search on the "
+                   "Search page to be alerted here.")
+    for event in alert_events:
+        with st.container(border=True):
+            st.markdown(f"🔔 **{md_escape(event['name'])}** — {md_escape(event['detail'])} "
+                        f"· {event['at']:%H:%M:%S} UTC")
+            for hit_id, title, company in event["hits"]:
+                campaign_link(hit_id, f"{title or '(untitled)'} — {company}")
+
+    st.subheader("Inbox")
+    st.caption("Files dropped into this folder are imported once and moved to done/ (or "
+               "refused/, with a .report.json saying why):")
+    st.code(str(wb.settings.inbox), language=None)
+    waiting = live.waiting_files(wb.settings.inbox)
+    if waiting:
+        st.caption("Waiting for the next check: " + ", ".join(md_escape(w) for w in waiting))
+    files = [e for e in log if e["what"] == "file"]
+    for event in files:
+        icon = "✅" if event["status"] == "committed" else "🚫"
+        st.markdown(f"{icon} **{md_escape(event['name'])}** — {md_escape(event['detail'])} · "
+                    f"{event['at']:%H:%M:%S} UTC")
+    with st.expander("Imported from the inbox"):
+        batches = live.inbox_batches(wb)
+        if batches.empty:
+            st.caption("Nothing yet.")
+        else:
+            st.dataframe(batches, hide_index=True, key="live_batches")
+    refused = live.refused_files(wb.settings.inbox)
+    if not refused.empty:
+        with st.expander(f"Refused files ({len(refused)})"):
+            st.dataframe(refused, hide_index=True, key="live_refused")
