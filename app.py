@@ -1,4 +1,9 @@
-"""Competiscan — Streamlit entry point and router. Run: streamlit run app.py"""
+"""Competiscan — Streamlit entry point and router. Run: streamlit run app.py
+
+The page scripts live in views/, not pages/: a folder named pages/ beside the entry script puts
+Streamlit in its legacy multipage mode until this router has run once in the process, so a
+shared link opened first after a restart (/search?q=...) would bypass the router.
+"""
 
 import streamlit as st
 
@@ -8,21 +13,21 @@ from competiscan.ui.widgets import user_errors
 st.set_page_config(page_title="Competiscan", page_icon="🔎", layout="wide")
 
 pages = {
-    "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
+    "": [st.Page("views/home.py", title="Home", icon=":material/home:", default=True)],
     "Analyse": [
-        st.Page("pages/search.py", title="Search", icon=":material/search:", url_path="search"),
-        st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:",
+        st.Page("views/search.py", title="Search", icon=":material/search:", url_path="search"),
+        st.Page("views/trends.py", title="Trends", icon=":material/trending_up:",
                 url_path="trends"),
-        st.Page("pages/competitors.py", title="Competitors", icon=":material/groups:",
+        st.Page("views/competitors.py", title="Competitors", icon=":material/groups:",
                 url_path="competitors"),
     ],
     "Collect": [
-        st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:",
+        st.Page("views/upload.py", title="Upload", icon=":material/upload_file:",
                 url_path="upload"),
-        st.Page("pages/live.py", title="Live", icon=":material/sensors:", url_path="live"),
+        st.Page("views/live.py", title="Live", icon=":material/sensors:", url_path="live"),
     ],
     # Reached from links only (/campaign?id=…): it has nothing to show without an id.
-    "Record": [st.Page("pages/campaign.py", title="Campaign", icon=":material/article:",
+    "Record": [st.Page("views/campaign.py", title="Campaign", icon=":material/article:",
                        url_path="campaign", visibility="hidden")],
 }
 page = st.navigation(pages)

@@ -232,7 +232,8 @@ def test_share_of_voice_within_industry(store, ids):
 
 # ------------------------------------------------------------------------------ offers
 def test_offer_summary_best_and_typical(store, ids):
-    summary = offer_summary(store, "month").set_index(["company", "period", "label"])
+    summary = offer_summary(store, "month", ids_per_period=5) \
+        .set_index(["company", "period", "label"])
     jan = summary.loc[("Acme", JAN, "intro_apr_months")]
     assert (jan["best"], jan["typical"], jan["n"], jan["best_n"]) == (18, 15, 3, 1)
     assert jan["best_ids"] == [ids["A5"]]

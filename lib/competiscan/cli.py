@@ -374,6 +374,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as exc:
         print(f"competiscan: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `competiscan ... | head` closed the pipe: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("competiscan: interrupted", file=sys.stderr)
         return 130

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .enrich.runner import EnrichmentUnavailable
 from .export import ExportError
 from .ingest import MappingError, UnreadableFileError
 from .search.base import QueryError, SearchUnavailable
@@ -10,6 +11,6 @@ from .store import StoreError
 __all__ = ["USER_ERRORS"]
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
-    StoreError, ExportError, UnreadableFileError, MappingError, QueryError, SearchUnavailable,
+    StoreError, EnrichmentUnavailable, ExportError, UnreadableFileError, MappingError, QueryError, SearchUnavailable,
     FileNotFoundError, PermissionError, IsADirectoryError,
 )

@@ -161,7 +161,7 @@ def positioning(source: Source, companies: Iterable[str], x: str = "share_of_voi
     _check_axes(x, y)
     chosen = _companies(companies, MIN_COMPARED, None)
     filters = replace(filters or AnalyticsFilter(), companies=chosen)
-    best = best_offers(source, filters, terms=tuple(GENEROSITY_TERMS))
+    best = best_offers(source, filters, terms=tuple(GENEROSITY_TERMS), ids=0)
     return Positioning(x=x, y=y, frame=_positioning_frame(source, chosen, filters, weight, best),
                        weight=weight)
 

@@ -41,8 +41,8 @@ assert set(OFFER_TERMS) == set(NUMERIC_OFFER_TERMS), "every numeric offer term n
 # date (last_seen, which a re-sighting moves).
 CURRENT_WINDOW_DAYS = 90
 
-_COLUMNS = ["company", "label", "term", "unit", "better", "best", "typical", "n", "best_n",
-            "best_ids"]
+_COLUMNS = ["company", "label", "term", "unit", "better", "best", "typical", "n"]
+_ID_COLUMNS = ["best_n", "best_ids"]
 
 
 def term_label(term: str, unit: str | None) -> str:
@@ -62,7 +62,8 @@ def _shape(stats: pd.DataFrame, terms: dict[str, str]) -> pd.DataFrame:
     return stats.reset_index(drop=True)
 
 
-def _check_terms(terms: dict[str, str]) -> dict[str, str]:
+def _check_terms(terms: Iterable[str]) -> dict[str, str]:
+    terms = list(dict.fromkeys(terms))
     unknown = [t for t in terms if t not in OFFER_TERMS]
     if unknown:
         raise AnalyticsError(f"Unknown offer term(s) {', '.join(unknown)}: use "
@@ -70,36 +71,61 @@ def _check_terms(terms: dict[str, str]) -> dict[str, str]:
     return {t: OFFER_TERMS[t] for t in terms}
 
 
+def _with_ids(source: Source, terms: dict[str, str], interval: str | None,
+              filters: AnalyticsFilter, rows: pd.DataFrame, limit: int,
+              seen_since: date | None = None) -> pd.DataFrame:
+    """``rows`` with best_n and best_ids: the pieces showing each row's best value."""
+    if rows.empty:
+        return rows.assign(best_n=pd.Series(dtype=int), best_ids=pd.Series(dtype=object))
+    keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
+    ids = queries_for(source).best_piece_ids(terms, interval, filters, rows,
+                                             seen_since=seen_since, limit=limit)
+    return rows.merge(ids, on=keys, how="left")
+
+
+def _period_ends(periods: pd.Series, interval: str) -> list[date]:
+    ends = {p: bucket_end(p, interval) for p in set(periods)}
+    return [ends[p] for p in periods]
+
+
 def offer_summary(source: Source, interval: str = "month",
                   filters: AnalyticsFilter | None = None, *,
-                  terms: Iterable[str] = tuple(OFFER_TERMS), ids_per_period: int = 5
+                  terms: Iterable[str] = tuple(OFFER_TERMS), ids_per_period: int = 0
                   ) -> pd.DataFrame:
     """Best and typical value of each offer term per company and period.
 
     Columns: company, period, period_end, label, term, unit, better (higher/lower), best,
-    typical (median over the pieces stating the term), n (those pieces), best_n (pieces showing
-    the best value) and best_ids (up to ``ids_per_period`` of them, most recently seen first).
-    A period where a company stated no term has no row: no piece is no evidence of no offer.
+    typical (median over the pieces stating the term), n (those pieces); with
+    ``ids_per_period`` > 0 also best_n (pieces showing the best value) and best_ids (up to
+    that many of them, most recently seen first). A period where a company stated no term
+    has no row: no piece is no evidence of no offer.
     """
-    chosen = _check_terms(dict.fromkeys(terms))
-    stats = queries_for(source).offer_stats(chosen, interval, filters or AnalyticsFilter(),
-                                            ids_per_group=ids_per_period)
-    stats["period_end"] = [bucket_end(p, interval) for p in stats["period"]]
-    return _shape(stats, chosen)[["company", "period", "period_end", *_COLUMNS[1:]]]
+    chosen = _check_terms(terms)
+    filters = filters or AnalyticsFilter()
+    stats = queries_for(source).offer_stats(chosen, interval, filters)
+    stats["period_end"] = _period_ends(stats["period"], interval)
+    columns = ["company", "period", "period_end", *_COLUMNS[1:]]
+    if ids_per_period > 0:
+        stats = _with_ids(source, chosen, interval, filters, stats, ids_per_period)
+        columns += _ID_COLUMNS
+    return _shape(stats, chosen)[columns]
 
 
 def offer_changes(source: Source, interval: str = "month",
                   filters: AnalyticsFilter | None = None, *,
-                  terms: Iterable[str] = tuple(OFFER_TERMS), ids_per_period: int = 5
+                  terms: Iterable[str] = tuple(OFFER_TERMS), ids_per_change: int = 5
                   ) -> pd.DataFrame:
     """When a company's best value of a term changed from one period to the next.
 
     Consecutive periods are the ones where the company stated the term (a silent period in
     between is skipped, not read as a withdrawn offer). Columns: company, label, term, unit,
     previous_period, previous_best, period, period_end, best, improved (True when the new best
-    is better for the customer), best_ids (pieces showing the new value).
+    is better for the customer), best_n and best_ids (up to ``ids_per_change`` of the pieces
+    showing the new value, most recently seen first).
     """
-    summary = offer_summary(source, interval, filters, terms=terms, ids_per_period=ids_per_period)
+    chosen = _check_terms(terms)
+    filters = filters or AnalyticsFilter()
+    summary = offer_summary(source, interval, filters, terms=chosen)
     summary = summary.sort_values(["company", "label", "period"], kind="stable")
     grouped = summary.groupby(["company", "label"], sort=False)
     summary["previous_period"] = grouped["period"].shift(1)
@@ -109,8 +135,9 @@ def offer_changes(source: Source, interval: str = "month",
     higher = changed["better"] == "higher"
     changed["improved"] = np.where(higher, changed["best"] > changed["previous_best"],
                                    changed["best"] < changed["previous_best"]).astype(bool)
+    changed = _with_ids(source, chosen, interval, filters, changed, ids_per_change)
     columns = ["company", "label", "term", "unit", "previous_period", "previous_best", "period",
-               "period_end", "best", "improved", "best_ids"]
+               "period_end", "best", "improved", *_ID_COLUMNS]
     return changed.sort_values(["period", "company", "label"], kind="stable")[columns] \
         .reset_index(drop=True)
 
@@ -120,13 +147,17 @@ def best_offers(source: Source, filters: AnalyticsFilter | None = None, *,
                 ids: int = 5) -> pd.DataFrame:
     """Each company's best value of each term over the whole filtered range (no periods).
 
-    ``seen_since`` keeps only pieces still seen in market on or after that date. Columns as
-    :func:`offer_summary` without the period ones.
+    ``seen_since`` keeps only pieces still seen in market on or after that date. Columns:
+    company, label, term, unit, better, best, typical, n and, unless ``ids`` is 0, best_n and
+    best_ids (up to ``ids`` pieces showing the best value, most recently seen first).
     """
-    chosen = _check_terms(dict.fromkeys(terms))
-    stats = queries_for(source).offer_stats(chosen, None, filters or AnalyticsFilter(),
-                                            seen_since=seen_since, ids_per_group=ids)
-    return _shape(stats, chosen)[_COLUMNS]
+    chosen = _check_terms(terms)
+    filters = filters or AnalyticsFilter()
+    stats = queries_for(source).offer_stats(chosen, None, filters, seen_since=seen_since)
+    if ids <= 0:
+        return _shape(stats, chosen)[_COLUMNS]
+    stats = _with_ids(source, chosen, None, filters, stats, ids, seen_since)
+    return _shape(stats, chosen)[_COLUMNS + _ID_COLUMNS]
 
 
 def offers(store: Source, companies: Iterable[str] = (), *, as_of: date | str | None = None,

@@ -26,7 +26,7 @@ from competiscan.enrich.offers import extract_offers
 from competiscan.enrich.sentiment import SentimentScorer
 from competiscan.model import ENRICHMENT_FIELDS, OFFER_FIELDS
 
-__all__ = ["LocalEnricher", "PARALLEL_MIN_RECORDS", "KEYWORD_FIT_SAMPLE"]
+__all__ = ["LocalEnricher", "PARALLEL_MIN_RECORDS", "KEYWORD_FIT_SAMPLE", "record_text"]
 
 # Below this many records a pool costs more to start and feed than it saves.
 PARALLEL_MIN_RECORDS = 20_000
@@ -70,7 +70,7 @@ class LocalEnricher:
         else:
             if extractor is None:
                 step = max(1, len(records) // KEYWORD_FIT_SAMPLE)
-                extractor = KeywordExtractor().fit(_record_text(r) for r in records[::step])
+                extractor = KeywordExtractor().fit(record_text(r) for r in records[::step])
             rows = _enrich_in_pool(records, extractor, workers)
         return [{**dict(zip(ENRICHMENT_FIELDS, row)), "enriched_by": self.version} for row in rows]
 
@@ -112,7 +112,7 @@ def _scorer() -> SentimentScorer:
 def _enrich_chunk(records: Sequence[Record], extractor: KeywordExtractor) -> list[_Row]:
     """Enrichment rows for `records`; an unfitted `extractor` ranks keywords against them."""
     scorer = _scorer()
-    texts = [_record_text(record) for record in records]
+    texts = [record_text(record) for record in records]
     keywords = extractor.extract(texts, KEYWORDS_PER_CAMPAIGN)
     rows: list[_Row] = []
     for record, text, record_keywords in zip(records, texts, keywords):
@@ -135,7 +135,7 @@ def _enrich_chunk(records: Sequence[Record], extractor: KeywordExtractor) -> lis
     return rows
 
 
-def _record_text(record: Record) -> str:
+def record_text(record: Record) -> str:
     """Title, subject line and body as one text, each part ending a sentence."""
     parts = []
     for field in ("title", "subject_line", "content"):

@@ -135,8 +135,7 @@ DOMAIN_LEXICON: dict[str, float] = {
 #   over a later one on the same words.
 DOMAIN_PHRASES: tuple[tuple[tuple[str, ...], str, float], ...] = (
     # Absence of a cost is a benefit; VADER scores the "no" as negative.
-    (("fee", "fees"), r"no (?:annual |monthly |hidden |account |maintenance |overdraft |"
-     r"foreign transaction |balance transfer |late |intro )*fees?\b", 2.0),
+    (("fee", "fees"), r"no (?:[a-z-]+ ){0,3}fees?\b", 2.0),
     (("fee", "fees", "commission", "commissions"),
      r"\$0 (?:intro(?:ductory)? )?(?:annual fee|fees?|commissions?)", 2.0),
     (("no",), r"no (?:minimum(?: balance| deposit)?s?|contracts?|annual contract|credit check|"
@@ -151,8 +150,9 @@ DOMAIN_PHRASES: tuple[tuple[tuple[str, ...], str, float], ...] = (
     (("off",), r"(?:\d ?%|\$\d+) off\b", 1.5),
     # Money on offer is the point of the piece: "Get $300 when you open a checking account".
     (("get", "earn", "receive", "enjoy"), r"(?:get|earn|receive|enjoy)(?: an?)?(?: extra)?(?: up to)? \$\d", 1.5),
-    # Opt-out boilerplate of text messages; VADER reads the ALL-CAPS "STOP" as strongly negative.
-    (("stop",), r"(?:reply|text|txt|msg) stop\b", 0.0),
+    # Boilerplate of text messages; VADER reads the ALL-CAPS "STOP" as strongly negative and
+    # "HELP for help" as positive.
+    (("stop", "help"), r"(?:reply|text|txt|msg) (?:stop|help)\b(?: for help)?", 0.0),
     # Servicing and risk.
     (("due",), r"past due", -2.5),
     (("late",), r"late (?:fee|payment|charge)s?", -2.0),

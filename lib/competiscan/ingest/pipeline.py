@@ -85,6 +85,7 @@ class IngestReport:
 class Prepared:
     report: IngestReport
     batch: BatchWrite | None   # None when nothing can be written
+    accepted: pd.DataFrame | None = None   # every accepted row, with its content_hash
 
 
 def prepare_bytes(data: bytes, filename: str, *, source: str,
@@ -279,4 +280,4 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
                        report=stored_report,
                        new_companies=[(name, key, _main_industry(pieces, name))
                                       for name, key in sorted(new_companies)])
-    return Prepared(report, batch)
+    return Prepared(report, batch, accepted)

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 import sqlalchemy as sa
 
-from ..model import OFFER_FIELD_TYPES
+from ..model import BONUS_UNITS, OFFER_FIELD_TYPES
 from .base import Store, StoreError
 
 __all__ = ["AnalyticsQueries", "AnalyticsFilter", "AnalyticsError", "DIMENSIONS", "INTERVALS",
@@ -106,16 +106,18 @@ class AnalyticsQueries:
         if expanding:
             stmt = stmt.bindparams(*expanding)
         with self.store.engine.connect() as conn:
-            result = conn.execute(stmt, params)
-            columns = list(result.keys())
-            if self.store.dialect_name == "duckdb":
-                # DuckDB hands over its result as columns: ~10x faster than Python tuples of
-                # dates, which is most of the time of a weekly series over 1M campaigns.
-                return result.cursor.df()
-            # Plain DBAPI tuples, column by column: a frame from SQLAlchemy Row objects
-            # costs ~10x more.
-            data = list(zip(*result.cursor.fetchall())) or [[] for _ in columns]
-            return pd.DataFrame(dict(zip(columns, data)), columns=columns)
+            return self._fetch(conn.execute(stmt, params))
+
+    def _fetch(self, result: sa.CursorResult) -> pd.DataFrame:
+        columns = list(result.keys())
+        if self.store.dialect_name == "duckdb":
+            # DuckDB hands over its result as columns: ~10x faster than Python tuples of
+            # dates, which is most of the time of a weekly series over 1M campaigns.
+            return result.cursor.df()
+        # Plain DBAPI tuples, column by column: a frame from SQLAlchemy Row objects costs
+        # ~10x more.
+        data = list(zip(*result.cursor.fetchall())) or [[] for _ in columns]
+        return pd.DataFrame(dict(zip(columns, data)), columns=columns)
 
     @staticmethod
     def _dims(dims: Sequence[str]) -> list[str]:
@@ -167,76 +169,138 @@ class AnalyticsQueries:
             f"SELECT {', '.join(select + ['count(*) AS n', 'avg(sentiment_score) AS mean_score'])} "
             f"FROM campaigns {where}{group}", params, expanding))
 
-    def offer_stats(self, terms: Mapping[str, str], interval: str | None,
-                    filters: AnalyticsFilter, *, seen_since: date | None = None,
-                    ids_per_group: int = 5) -> pd.DataFrame:
-        """Best and median value of each offer term per (company[, period]).
-
-        ``terms`` maps a numeric offer column to ``"max"`` or ``"min"`` (which end is best).
-        ``bonus_amount`` is compared only within one ``bonus_unit`` (points are not miles), so
-        its rows carry the unit; other terms have ``unit`` ''. ``seen_since`` keeps campaigns
-        still seen in market on or after that date (last_seen).
-
-        Columns: company, [period,] term, unit, best, typical (median over the pieces), n
-        (pieces stating the term), best_n (pieces showing the best value) and best_ids (up to
-        ``ids_per_group`` of those ids, most recently seen first, comma-separated).
-        """
+    @staticmethod
+    def _offer_measures(terms: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
+        """(term, unit, direction, FILTER clause) of each measure: one per term, and one per
+        bonus unit for ``bonus_amount`` (points are not miles; '' is an unstated unit)."""
         if not terms:
             raise AnalyticsError("Name at least one offer term.")
-        rows = []
+        measures = []
         for term, best in terms.items():
             _check(term, NUMERIC_OFFER_TERMS, "offer term")
             _check(best, ("max", "min"), "direction")
-            unit = "coalesce(c.bonus_unit, '')" if term == "bonus_amount" else "''"
-            sign = "1.0" if best == "max" else "-1.0"
-            rows.append(f"('{term}', {unit}, CAST(c.{term} AS DOUBLE PRECISION), {sign})")
-        where, params, expanding = self._where(filters, alias="c")
-        where = (where + " AND " if where else "WHERE ") + "v.value IS NOT NULL"
-        if seen_since is not None:
-            where += " AND c.last_seen >= :seen_since"
-            params["seen_since"] = seen_since
-        keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
-        period = f"{_period_sql(interval, 'c.launch_date')} AS period, " if interval else ""
-        key_list = ", ".join(keys)
-        params["k"] = int(ids_per_group)
-        # One scan unpivots every term (LATERAL VALUES) instead of one scan per term; the best
-        # pieces are found by joining back on the group's best score, so only they get sorted.
-        sql = f"""
-            WITH long AS (
-                SELECT c.id, c.company, {period}c.last_seen, v.term, v.unit, v.value,
-                       v.value * v.sign AS score
-                FROM campaigns c CROSS JOIN LATERAL (VALUES {', '.join(rows)})
-                     AS v(term, unit, value, sign)
-                {where}
-            ),
-            agg AS (
-                SELECT {key_list}, max(score) AS best_score,
-                       percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS typical,
-                       count(*) AS n
-                FROM long GROUP BY {key_list}
-            ),
-            top AS (
-                SELECT {key_list}, l.id,
-                       row_number() OVER (PARTITION BY {key_list}
-                                          ORDER BY l.last_seen DESC, l.id) AS rn,
-                       count(*) OVER (PARTITION BY {key_list}) AS best_n
-                FROM long l JOIN agg a USING ({key_list})
-                WHERE l.score = a.best_score
-            )
-            SELECT {key_list}, a.best_score, a.typical, a.n, t.best_n,
-                   string_agg(CAST(t.id AS VARCHAR), ',' ORDER BY t.rn) AS best_ids
-            FROM agg a JOIN top t USING ({key_list})
-            WHERE t.rn <= :k
-            GROUP BY {key_list}, a.best_score, a.typical, a.n, t.best_n
+            if term != "bonus_amount":
+                measures.append((term, "", best, ""))
+                continue
+            units = ", ".join(f"'{u}'" for u in BONUS_UNITS)
+            measures += [(term, u, best, f" FILTER (WHERE bonus_unit = '{u}')")
+                         for u in BONUS_UNITS]
+            measures.append((term, "", best, " FILTER (WHERE bonus_unit IS NULL OR "
+                                             f"bonus_unit NOT IN ({units}))"))
+        return measures
+
+    def offer_stats(self, terms: Mapping[str, str], interval: str | None,
+                    filters: AnalyticsFilter, *, seen_since: date | None = None
+                    ) -> pd.DataFrame:
+        """Best and median value of each offer term per (company[, period]).
+
+        ``terms`` maps a numeric offer column to ``"max"`` or ``"min"`` (which end is best).
+        ``bonus_amount`` is compared only within one ``bonus_unit``, so its rows carry the
+        unit; other terms have ``unit`` ''. ``seen_since`` keeps campaigns still seen in market
+        on or after that date (last_seen).
+
+        Columns: company, [period,] term, unit, best, typical (median over the pieces stating
+        the term), n (those pieces). A group without any piece stating a term has no row.
         """
-        frame = self._frame(sql, params, expanding)
-        sign = frame["term"].map({t: (1.0 if d == "max" else -1.0) for t, d in terms.items()})
-        frame.insert(len(keys), "best", frame.pop("best_score").astype(float) * sign)
-        frame["typical"] = frame["typical"].astype(float)
-        frame["n"] = frame["n"].astype(int)
+        measures = self._offer_measures(terms)
+        where, params, expanding = self._where(filters)
+        clauses = [where[len("WHERE "):]] if where else []
+        # Most pieces state no offer at all: leave them out before grouping.
+        clauses.append("(" + " OR ".join(f"{t} IS NOT NULL" for t in terms) + ")")
+        if seen_since is not None:
+            clauses.append("last_seen >= :seen_since")
+            params["seen_since"] = seen_since
+        keys = ["company", f"{_period_sql(interval)} AS period"] if interval else ["company"]
+        # One scan computes every measure side by side (FILTER picks a bonus unit's rows);
+        # unpivoting them into rows first would make the grouping ~3x slower.
+        aggregates = []
+        for i, (term, _unit, best, only) in enumerate(measures):
+            aggregates += [f"{best}({term}){only} AS m{i}_best",
+                           f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {term}){only} "
+                           f"AS m{i}_typical", f"count({term}){only} AS m{i}_n"]
+        wide = self._frame(
+            f"SELECT {', '.join(keys + aggregates)} FROM campaigns "
+            f"WHERE {' AND '.join(clauses)} GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}",
+            params, expanding)
+        key_cols = ["company", "period"] if interval else ["company"]
+        parts = []
+        for i, (term, unit, _best, _only) in enumerate(measures):
+            stated = wide[wide[f"m{i}_n"] > 0]
+            parts.append(pd.DataFrame({
+                **{k: stated[k].to_numpy() for k in key_cols}, "term": term, "unit": unit,
+                "best": stated[f"m{i}_best"].to_numpy(dtype=float),
+                "typical": stated[f"m{i}_typical"].to_numpy(dtype=float),
+                "n": stated[f"m{i}_n"].to_numpy(dtype=int)}))
+        frame = pd.concat(parts, ignore_index=True)
+        return _as_dates(frame).sort_values([*key_cols, "term", "unit"]).reset_index(drop=True)
+
+    def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
+                       filters: AnalyticsFilter, groups: pd.DataFrame, *,
+                       seen_since: date | None = None, limit: int = 5) -> pd.DataFrame:
+        """The pieces showing each group's best value, for the groups an answer shows.
+
+        ``groups`` has company, [period,] term, unit and best (as :meth:`offer_stats` gives
+        them); filters, interval and ``seen_since`` must be those the groups were computed
+        with. Columns: company, [period,] term, unit, best_n (pieces showing ``best``) and
+        best_ids (up to ``limit`` of them, most recently seen first).
+        """
+        key_cols = ["company", "period", "term", "unit"] if interval else \
+            ["company", "term", "unit"]
+        columns = [*key_cols, "best_n", "best_ids"]
+        if groups.empty:
+            return pd.DataFrame(columns=columns)
+        wanted = groups[[*key_cols, "best"]].reset_index(drop=True)
+        types = {"company": "TEXT", "period": "DATE", "term": "TEXT", "unit": "TEXT",
+                 "best": "DOUBLE PRECISION"}
+        where, params, expanding = self._where(filters, alias="c")
+        clauses = [where[len("WHERE "):]] if where else []
+        if seen_since is not None:
+            clauses.append("c.last_seen >= :seen_since")
+            params["seen_since"] = seen_since
+        period = f"{_period_sql(interval, 'c.launch_date')}" if interval else ""
+        branches = []
+        for term in sorted(set(wanted["term"])):
+            _check(term, NUMERIC_OFFER_TERMS, "offer term")
+            on = [f"w.term = '{term}'", "w.company = c.company", f"w.best = c.{term}"]
+            if interval:
+                on.append(f"w.period = {period}")
+            if term == "bonus_amount":
+                # PostgreSQL's staging reads an empty unit back as NULL.
+                on.append("coalesce(w.unit, '') = coalesce(c.bonus_unit, '')")
+            branches.append(
+                f"SELECT {', '.join(f'w.{k}' for k in key_cols)}, c.id, c.last_seen "
+                f"FROM campaigns c JOIN wanted_offers w ON {' AND '.join(on)}"
+                + (f" WHERE {' AND '.join(clauses)}" if clauses else ""))
+        key_list = ", ".join(key_cols)
+        params["k"] = int(limit)
+        sql = f"""
+            WITH hits AS ({' UNION ALL '.join(branches)}),
+            ranked AS (
+                SELECT {key_list}, id,
+                       row_number() OVER (PARTITION BY {key_list}
+                                          ORDER BY last_seen DESC, id) AS rn,
+                       count(*) OVER (PARTITION BY {key_list}) AS best_n
+                FROM hits
+            )
+            SELECT {key_list}, best_n,
+                   string_agg(CAST(id AS VARCHAR), ',' ORDER BY rn) AS best_ids
+            FROM ranked WHERE rn <= :k GROUP BY {key_list}, best_n
+        """
+        stmt = sa.text(sql)
+        if expanding:
+            stmt = stmt.bindparams(*expanding)
+        # The groups travel as a staged table (the store's bulk path), not as thousands of
+        # bind parameters.
+        with self.store.engine.begin() as conn:
+            self.store._stage(conn, "wanted_offers", wanted, types)
+            try:
+                frame = self._fetch(conn.execute(stmt, params))
+            finally:
+                self.store._unstage(conn, "wanted_offers")
+        frame["unit"] = frame["unit"].fillna("")
         frame["best_n"] = frame["best_n"].astype(int)
-        frame["best_ids"] = frame["best_ids"].map(lambda s: [int(i) for i in s.split(",")])
-        return _as_dates(frame).sort_values(keys).reset_index(drop=True)
+        frame["best_ids"] = [[int(i) for i in ids.split(",")] for ids in frame["best_ids"]]
+        return _as_dates(frame)[columns]
 
     def piece_ids(self, selections: Sequence[AnalyticsFilter], limit: int = 20
                   ) -> list[list[int]]:

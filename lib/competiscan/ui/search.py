@@ -116,7 +116,7 @@ def show_hits(result: SearchResult, state: SearchState) -> None:
                 f"showing {first:,}–{first + len(result.hits) - 1:,}")
     for hit in result.hits:
         with st.container(border=True):
-            campaign_link(hit.id, hit.title or "(untitled)")
+            campaign_link(hit.id, hit.title or "(untitled)", bold=True)
             meta = [hit.company, pretty(hit.channel), pretty(hit.campaign_type),
                     pretty(hit.industry), f"first seen {hit.launch_date:%Y-%m-%d}"]
             st.caption(" · ".join(md_escape(m) for m in meta))
@@ -160,9 +160,9 @@ def show_facets(result: SearchResult) -> None:
         frame = pd.DataFrame({field_label(fld): names, "Campaigns": list(counts.values())})
         st.dataframe(frame, hide_index=True, key=f"facet_{fld}",
                      height=min(38 + 35 * len(frame), 250),
-                     column_config={"Campaigns": st.column_config.ProgressColumn(
-                         "Campaigns", format="%d", min_value=0,
-                         max_value=max(counts.values()))})
+                     column_config={field_label(fld): st.column_config.TextColumn(width=130),
+                                    "Campaigns": st.column_config.NumberColumn(format="%d",
+                                                                               width=75)})
     if not shown:
         st.caption("No breakdown for this search.")
 
@@ -176,21 +176,21 @@ def export_bytes(workbench: Workbench, state: SearchState, kind: str) -> bytes:
 
 def export_buttons(workbench: Workbench, state: SearchState, total: int) -> None:
     too_many = total > MAX_WINDOW
+
     # The bytes are made only when a button is clicked: a page view must not pay for an export.
     def maker(kind: str) -> Callable[[], bytes]:
         return lambda: export_bytes(workbench, state, kind)
 
-    left, right = st.columns(2)
-    left.download_button(f"Export {min(total, MAX_WINDOW):,} to CSV", maker("csv"),
-                         file_name="competiscan-search.csv", mime="text/csv",
-                         disabled=not total or too_many, key="s_export_csv",
-                         icon=":material/download:", on_click="ignore", width="stretch")
-    right.download_button("Export to Excel", maker("xlsx"),
-                          file_name="competiscan-search.xlsx",
-                          mime="application/vnd.openxmlformats-officedocument."
-                               "spreadsheetml.sheet",
-                          disabled=not total or too_many, key="s_export_xlsx",
-                          icon=":material/table_view:", on_click="ignore", width="stretch")
+    shown = f"{min(total, MAX_WINDOW):,}"
+    st.download_button(f"Export all {shown} as CSV", maker("csv"),
+                       file_name="competiscan-search.csv", mime="text/csv",
+                       disabled=not total or too_many, key="s_export_csv",
+                       icon=":material/download:", on_click="ignore", width="stretch")
+    st.download_button(f"Export all {shown} as Excel", maker("xlsx"),
+                       file_name="competiscan-search.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       disabled=not total or too_many, key="s_export_xlsx",
+                       icon=":material/table_view:", on_click="ignore", width="stretch")
     if too_many:
         st.caption(f"Exports hold up to {MAX_WINDOW:,} campaigns; add filters to narrow this "
                    f"search ({total:,} matches).")
@@ -219,7 +219,7 @@ def saved_search_links(workbench: Workbench) -> None:
         link, delete = st.columns([5, 1], vertical_alignment="center")
         with link:
             params = SearchState.from_request(alerts.request_from_saved(row)).to_params()
-            st.page_link("pages/search.py", label=md_escape(row["name"]),
+            st.page_link("views/search.py", label=md_escape(row["name"]),
                          icon=":material/bookmark:", query_params=params)
         delete.button("Delete", key=f"s_delete_{row['id']}", on_click=_delete_saved,
                       args=(workbench, int(row["id"])), type="tertiary",

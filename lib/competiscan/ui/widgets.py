@@ -10,16 +10,16 @@ import streamlit as st
 
 from ..errors import USER_ERRORS
 from ..export import to_csv_bytes
-from .labels import field_label, md_escape
+from .labels import field_label, md_escape, pretty
 
 __all__ = ["PAGES", "user_errors", "campaign_link", "campaign_table", "download_csv",
            "show_chart", "show_problems", "CAMPAIGN_PAGE"]
 
 # url_path -> page file; app.py registers the same files, page_link needs the file path.
 PAGES: dict[str, str] = {
-    "": "pages/home.py", "upload": "pages/upload.py", "search": "pages/search.py",
-    "trends": "pages/trends.py", "competitors": "pages/competitors.py",
-    "live": "pages/live.py", "campaign": "pages/campaign.py",
+    "": "views/home.py", "upload": "views/upload.py", "search": "views/search.py",
+    "trends": "views/trends.py", "competitors": "views/competitors.py",
+    "live": "views/live.py", "campaign": "views/campaign.py",
 }
 CAMPAIGN_PAGE = PAGES["campaign"]
 
@@ -48,24 +48,33 @@ def show_problems(problems: tuple[str, ...]) -> None:
                    + "\n".join(f"- {md_escape(p)}" for p in problems))
 
 
-def campaign_link(campaign_id: int, label: str) -> None:
+def campaign_link(campaign_id: int, label: str, *, bold: bool = False) -> None:
     """A link to one campaign's page; the label is user text, so it is escaped."""
-    st.page_link(CAMPAIGN_PAGE, label=md_escape(label) or f"Campaign {campaign_id}",
+    text = md_escape(label) or f"Campaign {campaign_id}"
+    st.page_link(CAMPAIGN_PAGE, label=f"**{text}**" if bold else text,
                  query_params={"id": str(int(campaign_id))})
 
 
 def campaign_table(frame: pd.DataFrame, *, height: int | str = "auto",
                    key: str | None = None) -> None:
-    """Campaign rows with their id as a link to the campaign page (opens a new tab, which works
-    because the campaign page needs nothing but its URL)."""
+    """Campaign rows, title first, with their id as a link to the campaign page (it opens a
+    new tab, which works because the campaign page needs nothing but its URL)."""
     shown = frame.copy()
+    for column in ("channel", "campaign_type", "industry", "sentiment_label"):
+        if column in shown.columns:
+            shown[column] = [pretty(v) for v in shown[column]]
     column_config: dict[str, Any] = {c: field_label(c) for c in shown.columns if c != "id"}
+    if "title" in shown.columns:
+        column_config["title"] = st.column_config.TextColumn("Title", width="large")
     if "id" in shown.columns:
         shown["id"] = "campaign?id=" + shown["id"].astype(int).astype(str)
         column_config["id"] = st.column_config.LinkColumn(
-            "Campaign", display_text=r"campaign\?id=(\d+)", width="small",
-            help="Open the campaign's page")
-    st.dataframe(shown, hide_index=True, column_config=column_config, height=height, key=key)
+            "Open", display_text=r"campaign\?id=(\d+)", width="small",
+            help="Open the campaign's page (new tab)")
+    order = [c for c in ("title", "company", "id") if c in shown.columns]
+    order += [c for c in shown.columns if c not in order]
+    st.dataframe(shown, hide_index=True, column_config=column_config, column_order=order,
+                 height=height, key=key)
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV",

@@ -23,7 +23,7 @@ show_problems(url_state.problems)
 
 if not data.summary(wb)["campaigns"]:
     st.info("The store is empty: upload campaign files first.")
-    st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
+    st.page_link("views/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 
 with user_errors():

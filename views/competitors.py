@@ -19,7 +19,7 @@ seed_widgets("competitors", competitors.widget_values(url_state))
 st.title("Competitors")
 if not data.summary(wb)["campaigns"]:
     st.info("The store is empty: upload campaign files first.")
-    st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
+    st.page_link("views/upload.py", label="Go to Upload", icon=":material/upload_file:")
     st.stop()
 
 competitors.controls(wb, url_state)

@@ -18,11 +18,11 @@ st.caption("Competitors' marketing, searchable and comparable.")
 
 links = st.columns(5)
 for col, (page, label, icon, what) in zip(links, [
-        ("pages/search.py", "Search", ":material/search:", "Find pieces and offers"),
-        ("pages/trends.py", "Trends", ":material/trending_up:", "Volume, share of voice"),
-        ("pages/competitors.py", "Competitors", ":material/groups:", "Profiles, comparisons"),
-        ("pages/upload.py", "Upload", ":material/upload_file:", "Add campaign files"),
-        ("pages/live.py", "Live", ":material/sensors:", "What is arriving now")]):
+        ("views/search.py", "Search", ":material/search:", "Find pieces and offers"),
+        ("views/trends.py", "Trends", ":material/trending_up:", "Volume, share of voice"),
+        ("views/competitors.py", "Competitors", ":material/groups:", "Profiles, comparisons"),
+        ("views/upload.py", "Upload", ":material/upload_file:", "Add campaign files"),
+        ("views/live.py", "Live", ":material/sensors:", "What is arriving now")]):
     with col.container(border=True):
         st.page_link(page, label=label, icon=icon)
         st.caption(what)
@@ -67,7 +67,7 @@ with side:
             with st.container(border=True):
                 params = SearchState.from_request(
                     alerts.request_from_saved(by_id[match.search_id])).to_params()
-                st.page_link("pages/search.py", query_params=params, icon=":material/bookmark:",
+                st.page_link("views/search.py", query_params=params, icon=":material/bookmark:",
                              label=f"{md_escape(match.name)} — {match.total_new:,} new")
                 for hit in match.hits[:3]:
                     campaign_link(hit.id, f"{hit.title or '(untitled)'} — {hit.company}")

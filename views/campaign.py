@@ -17,7 +17,7 @@ if campaign_id is None:
         st.error(problem)
     st.info("Open a campaign from Search, Home or Live; its page address carries its id "
             "(/campaign?id=123).")
-    st.page_link("pages/search.py", label="Search campaigns", icon=":material/search:")
+    st.page_link("views/search.py", label="Search campaigns", icon=":material/search:")
     st.stop()
 
 try:
@@ -26,7 +26,7 @@ except NotFoundError:
     st.title("Campaign not found")
     st.error(f"There is no campaign {campaign_id}. It may have been removed by undoing its "
              "upload, or the link is mistyped.")
-    st.page_link("pages/search.py", label="Search campaigns", icon=":material/search:")
+    st.page_link("views/search.py", label="Search campaigns", icon=":material/search:")
     st.stop()
 
 campaign.show_header(row)

@@ -43,7 +43,7 @@ with results:
                     "some filters in the sidebar.")
         else:
             st.info("The store is empty: upload campaign files first.")
-            st.page_link("pages/upload.py", label="Go to Upload", icon=":material/upload_file:")
+            st.page_link("views/upload.py", label="Go to Upload", icon=":material/upload_file:")
     else:
         search.show_hits(result, state)
         search.pager(result, state)

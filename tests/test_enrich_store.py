@@ -1,0 +1,122 @@
+"""Enrichment over the store (local and OpenAI through a local server), on both backends."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import replace
+
+import pytest
+
+from openai_server import OpenAIServer, status
+from competiscan.enrich.runner import (EnrichmentUnavailable, enrich_file, enrich_store,
+                                       start_enrichment_job)
+from competiscan.workbench import Workbench
+
+CSV = ("company_name,title,channel,launch_date,content\n"
+       'Chase,Freedom,email,2024-01-15,"0% intro APR for 15 months. No annual fee."\n'
+       'Citi,Double Cash,display,2024-01-20,"Earn 2% cash back on every purchase"\n'
+       'Ally,Savings,email,2024-01-21,"Earn 4.20% APY with no minimums"\n'
+       'Chase,Payment due,sms,2024-01-22,"Your payment is past due"\n')
+
+
+@pytest.fixture
+def server():
+    with OpenAIServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def wb(settings, server):
+    s = replace(settings, openai_api_key="test-key", openai_base_url=server.base_url,
+                openai_model="test-model")
+    workbench = Workbench(s)
+    workbench.ingest_bytes(CSV.encode(), "a.csv")
+    yield workbench
+    workbench.close()
+
+
+def provenance(wb) -> dict[str, str]:
+    frame = wb.store.export_frame(["title", "enriched_by"])
+    return dict(zip(frame["title"], frame["enriched_by"]))
+
+
+def test_local_enrichment_at_ingest_says_so(wb):
+    assert set(provenance(wb).values()) == {"local-rules-1"}
+    ally = wb.store.export_frame(["title", "apy_pct"]).set_index("title").loc["Savings"]
+    assert ally["apy_pct"] == 4.2
+
+
+def test_openai_run_enriches_caches_and_never_sends_twice(wb, server):
+    report = enrich_store(wb, provider="openai", limits={"batch_size": 2})
+    assert report["by_model"] == 4 and report["requests"] == 2
+    assert set(provenance(wb).values()) == {"openai:test-model:v1"}
+    assert wb.store.summary()["pending_index"] == 0
+    # pending only: nothing left for this model and prompt
+    again = enrich_store(wb, provider="openai")
+    assert again["enriched"] == 0 and len(server.requests) == 2
+    # everything again: all from the cache, zero requests
+    everything = enrich_store(wb, provider="openai", only_pending=False)
+    assert everything["cache_hits"] == 4 and len(server.requests) == 2
+    # re-ingesting the same file sends nothing either
+    wb.ingest_bytes(CSV.encode(), "again.csv")
+    assert enrich_store(wb, provider="openai")["enriched"] == 0
+    assert len(server.requests) == 2
+
+
+def test_a_new_prompt_version_re_enriches_only_when_asked(wb, server):
+    enrich_store(wb, provider="openai")
+    sent = len(server.requests)
+    enrich_store(wb, provider="openai", limits={"prompt_version": "v2"})
+    assert len(server.requests) > sent
+    assert set(provenance(wb).values()) == {"openai:test-model:v2"}
+
+
+def test_server_errors_fall_back_to_local_and_say_so(wb, server):
+    server.script(*[status(500)] * 20)
+    report = enrich_store(wb, provider="openai", limits={"max_retries": 1})
+    assert report["fallback"] == 4 and report["by_model"] == 0
+    assert set(provenance(wb).values()) == {"local-rules-1"}
+    assert wb.store.get_many([("x", "y", "z")]) == {}
+
+
+def test_budget_stops_cleanly(wb, server):
+    report = enrich_store(wb, provider="openai", limits={"batch_size": 1, "budget_requests": 1})
+    assert report["budget_exhausted"] and "budget" in report["message"]
+    assert len(server.requests) == 1
+    values = provenance(wb).values()
+    assert sum(v.startswith("openai:") for v in values) == 1
+    assert all(v for v in values)
+
+
+def test_background_job_reports_progress(wb):
+    job_id = start_enrichment_job(wb, provider="openai")
+    deadline = time.time() + 30
+    while wb.store.job(job_id)["status"] == "running" and time.time() < deadline:
+        time.sleep(0.05)
+    job = wb.store.job(job_id)
+    assert job["status"] == "done" and job["done"] == job["total"] == 4
+    assert "4 by the model" in job["message"]
+
+
+def test_openai_without_key_is_a_clear_error(settings):
+    workbench = Workbench(settings)
+    with pytest.raises(EnrichmentUnavailable, match="OPENAI_API_KEY"):
+        enrich_store(workbench, provider="openai")
+    workbench.close()
+
+
+def test_enrich_file_writes_one_object_per_record(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text(CSV + 'Citi,Double Cash,display,2024-02-20,"Earn 2% cash back on every purchase"\n'
+                   ",no company,email,2024-01-01,x\n")
+    out = tmp_path / "out.jsonl"
+    stats = enrich_file(src, out)
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert stats["records"] == len(lines) == 5 and stats["rejected"] == 1
+    first = lines[0]
+    for key in ("sentiment_label", "sentiment_score", "campaign_type_predicted", "keywords",
+                "intro_apr_pct", "intro_apr_months", "annual_fee_usd", "apy_pct"):
+        assert key in first
+    assert first["intro_apr_months"] == 15 and first["annual_fee_usd"] == 0
+    assert lines[4]["launch_date"] == "2024-02-20" and lines[4]["cash_back_pct"] == 2
