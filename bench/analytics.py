@@ -37,7 +37,7 @@ import sqlalchemy as sa
 from competiscan import analytics as A
 from competiscan.generate import generate_campaigns, write_campaigns
 from competiscan.ingest import prepare_bytes
-from competiscan.model import OFFER_FIELD_TYPES
+from competiscan.model import BONUS_UNITS, OFFER_FIELD_TYPES
 from competiscan.store import Store, open_store
 from competiscan.store.analytics_sql import AnalyticsFilter
 
@@ -123,39 +123,50 @@ class PandasQueries:
         g = t.groupby(keys, dropna=False, sort=False)["sentiment_score"]
         return pd.DataFrame({"n": g.size(), "mean_score": g.mean()}).reset_index()
 
-    def offer_stats(self, terms: Mapping[str, str], interval: str | None,
-                    filters: AnalyticsFilter, *, seen_since: date | None = None,
-                    ids_per_group: int = 5) -> pd.DataFrame:
+    def _offer_rows(self, terms: Mapping[str, str], interval: str | None,
+                    filters: AnalyticsFilter, seen_since: date | None) -> pd.DataFrame:
+        """One row per (piece, stated term): the long form of the offer columns."""
         t = self._filtered(filters)
         if seen_since is not None:
             t = t[t["last_seen"] >= pd.Timestamp(seen_since)]
         if interval:
             t = t.assign(period=self._period(t, interval))
-        keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
+        keep = ["id", "company", "last_seen", *(["period"] if interval else [])]
         parts = []
-        for term, best in terms.items():
+        for term in terms:
             rows = t[t[term].notna()]
-            unit = rows["bonus_unit"].fillna("") if term == "bonus_amount" else ""
-            value = rows[term].astype(float)
-            parts.append(rows[[k for k in keys if k in rows.columns] + ["id", "last_seen"]]
-                         .assign(term=term, unit=unit, value=value,
-                                 score=value if best == "max" else -value))
-        long = pd.concat(parts, ignore_index=True)
+            unit = (rows["bonus_unit"].where(rows["bonus_unit"].isin(BONUS_UNITS), "")
+                    .astype(object) if term == "bonus_amount" else "")
+            parts.append(rows[keep].assign(term=term, unit=unit,
+                                           value=rows[term].astype(float)))
+        return pd.concat(parts, ignore_index=True)
+
+    def offer_stats(self, terms: Mapping[str, str], interval: str | None,
+                    filters: AnalyticsFilter, *, seen_since: date | None = None
+                    ) -> pd.DataFrame:
+        keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
+        long = self._offer_rows(terms, interval, filters, seen_since)
+        long["score"] = long["value"] * long["term"].map(
+            {k: 1.0 if d == "max" else -1.0 for k, d in terms.items()})
         g = long.groupby(keys, sort=False)
-        agg = pd.DataFrame({"best_score": g["score"].max(), "typical": g["value"].median(),
-                            "n": g.size()}).reset_index()
-        top = long.merge(agg[[*keys, "best_score"]], on=keys)
-        top = top[top["score"] == top["best_score"]].sort_values(
-            [*keys, "last_seen", "id"], ascending=[True] * len(keys) + [False, True])
-        best_ids = top.groupby(keys, sort=False).agg(
-            best_n=("id", "size"),
-            best_ids=("id", lambda s: [int(i) for i in s.iloc[:ids_per_group]]))
-        frame = agg.merge(best_ids.reset_index(), on=keys)
-        sign = frame["term"].map({k: 1.0 if d == "max" else -1.0 for k, d in terms.items()})
-        frame.insert(len(keys), "best", frame.pop("best_score") * sign)
-        frame["n"] = frame["n"].astype(int)
-        frame["best_n"] = frame["best_n"].astype(int)
+        frame = pd.DataFrame({"best": g["score"].max(), "typical": g["value"].median(),
+                              "n": g.size()}).reset_index()
+        frame["best"] *= frame["term"].map({k: 1.0 if d == "max" else -1.0
+                                            for k, d in terms.items()})
         return frame.sort_values(keys).reset_index(drop=True)
+
+    def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
+                       filters: AnalyticsFilter, groups: pd.DataFrame, *,
+                       seen_since: date | None = None, limit: int = 5) -> pd.DataFrame:
+        keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
+        long = self._offer_rows(terms, interval, filters, seen_since)
+        hits = long.merge(groups[[*keys, "best"]], on=keys)
+        hits = hits[hits["value"] == hits["best"]].sort_values(
+            [*keys, "last_seen", "id"], ascending=[True] * len(keys) + [False, True])
+        g = hits.groupby(keys, sort=False)["id"]
+        return pd.DataFrame({"best_n": g.size(),
+                             "best_ids": g.agg(lambda s: [int(i) for i in s.iloc[:limit]])}) \
+            .reset_index()
 
     def piece_ids(self, selections: Sequence[AnalyticsFilter], limit: int = 20
                   ) -> list[list[int]]:

@@ -30,16 +30,23 @@ def benchmark_records(n: int, seed: int = 7, min_chars: int = 300) -> list[dict[
     characters of title, subject and body."""
     frame = generate_campaigns(n, seed=seed)[list(_RECORD_FIELDS)].astype(object)
     records = frame.where(frame.notna(), None).to_dict("records")
-    bodies = [record["content"] or "" for record in records]
+    bodies = [record["content"] for record in records if record["content"]]
     for i, record in enumerate(records):
         length = sum(len(record[field] or "") for field in ("title", "subject_line", "content"))
-        following = i + 1
-        while length < min_chars:
-            extra = bodies[following % len(bodies)]
+        following = i
+        while length < min_chars and bodies:
+            following += 1
+            # Whole sentences of the next bodies, up to the length asked for.
+            extra = _cut_at_sentence(bodies[following % len(bodies)], min_chars - length)
             record["content"] = f"{record['content'] or ''} {extra}".strip()
             length += len(extra) + 1
-            following += 1
     return records
+
+
+def _cut_at_sentence(text: str, length: int) -> str:
+    """`text` up to the first sentence end at or after `length` characters."""
+    end = text.find(". ", length)
+    return text if end < 0 else text[: end + 1]
 
 
 def measure_local_rate(n: int, seed: int = 7, min_chars: int = 300) -> dict[str, Any]:

@@ -381,7 +381,7 @@ def test_campaign_type_of_empty_or_odd_input(args: tuple[Any, ...]) -> None:
 
 CORPUS = [
     "Earn cash back on every purchase with no annual fee.",
-    "Transfer a balance and pay 0% intro APR. Balance transfer fee applies.",
+    "Pay 0% intro APR on a balance transfer. Balance transfer fee applies.",
     "Our travel card earns bonus miles on flights and hotels.",
     "Tips to improve your credit score and pay down debt.",
     "Proud sponsor of the city marathon.",
@@ -409,7 +409,7 @@ def test_keywords_unfitted_use_the_batch() -> None:
     assert len(keywords) == len(CORPUS) and all(len(k) <= 3 for k in keywords)
     assert "cash back" in keywords[0]
     assert "balance transfer" in keywords[1]
-    assert "marathon" in " ".join(keywords[4])
+    assert "sponsor" in keywords[4]
 
 
 def test_keywords_fitted_rank_rare_words_first() -> None:

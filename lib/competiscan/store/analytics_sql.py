@@ -265,8 +265,11 @@ class AnalyticsQueries:
             if interval:
                 on.append(f"w.period = {period}")
             if term == "bonus_amount":
-                # PostgreSQL's staging reads an empty unit back as NULL.
-                on.append("coalesce(w.unit, '') = coalesce(c.bonus_unit, '')")
+                # The unit groups of offer_stats: a known unit, or '' for any other. The
+                # coalesce is for PostgreSQL's staging, which reads an empty unit as NULL.
+                units = ", ".join(f"'{u}'" for u in BONUS_UNITS)
+                on.append(f"coalesce(w.unit, '') = CASE WHEN c.bonus_unit IN ({units}) "
+                          "THEN c.bonus_unit ELSE '' END")
             branches.append(
                 f"SELECT {', '.join(f'w.{k}' for k in key_cols)}, c.id, c.last_seen "
                 f"FROM campaigns c JOIN wanted_offers w ON {' AND '.join(on)}"
