@@ -47,7 +47,7 @@ _TEXT_COLUMNS = ("title", "subject_line", "content", "keywords")
 
 @dataclass(frozen=True)
 class Case:
-    """One search of the mix: a label and the request (without paging)."""
+    """One search of the mix: a label and the request (first page of 20 hits)."""
 
     label: str
     request: SearchRequest

@@ -67,6 +67,16 @@ ADVERSARIAL_REQUESTS: list[SearchRequest] = [
     SearchRequest(offer_ranges={"cash_back_pct": ("1", None)}),
     SearchRequest(offer_ranges={"cash_back_pct": (True, None)}),
     SearchRequest(offer_ranges={"cash_back_pct": (1,)}),
+    SearchRequest(offer_ranges={"cash_back_pct": 3}),
+    SearchRequest(offer_ranges={"cash_back_pct": (float("nan"), None)}),
+    SearchRequest(limit="20"),
+    SearchRequest(offset=1.5),
+    SearchRequest(date_from="2024-01-01"),
+    SearchRequest(ingested_after=date(2024, 1, 1)),
+    SearchRequest(query=None),
+    SearchRequest(query=b"rewards"),
+    SearchRequest(companies="Chase"),
+    SearchRequest(channels=None),
 ]
 
 DOCS = [

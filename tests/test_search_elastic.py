@@ -27,7 +27,7 @@ from competiscan.search.elastic import (
     parse_search_response,
     to_source,
 )
-from competiscan.search.query import TOKEN_PATTERN, tokenize
+from competiscan.search.query import AMOUNT_MARK_PATTERN, tokenize
 
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, connections are refused
 
@@ -65,15 +65,16 @@ def keys(obj: Any) -> set[str]:
 def test_mapping_mirrors_the_embedded_analysis():
     mapping = build_mapping()
     analysis = mapping["settings"]["analysis"]
-    assert analysis["tokenizer"]["competiscan_tokens"] == {
-        "type": "pattern",
-        "pattern": TOKEN_PATTERN,
-        "group": 0,
-        "flags": "UNICODE_CHARACTER_CLASS",
+    assert analysis["char_filter"]["competiscan_amounts"] == {
+        "type": "pattern_replace",
+        "pattern": AMOUNT_MARK_PATTERN,
+        "replacement": "j",
     }
+    assert analysis["tokenizer"]["competiscan_words"] == {"type": "pattern", "pattern": r"[^\p{IsAlphabetic}\p{N}]+"}
     assert analysis["analyzer"][ANALYZER_NAME] == {
         "type": "custom",
-        "tokenizer": "competiscan_tokens",
+        "char_filter": ["competiscan_amounts"],
+        "tokenizer": "competiscan_words",
         "filter": ["competiscan_length", "lowercase", "asciifolding", "competiscan_stemmer"],
     }
     assert analysis["filter"]["competiscan_length"] == {"type": "length", "max": 39}

@@ -22,6 +22,7 @@ from competiscan.search.query import (
     fuzzy_candidates,
     fuzzy_distance,
     has_text,
+    mark_amounts,
     parse,
     prepare,
     tokenize,
@@ -60,6 +61,19 @@ def test_words_and_phrases(text, tree):
 def test_tokens_keep_amounts_and_percentages_whole():
     assert tokenize("Earn 5% cash back, a $200 bonus; 19.24%–29.24% APR on $4,000!") == [
         "earn", "5%", "cash", "back", "a", "$200", "bonus", "19.24%", "29.24%", "apr", "on", "$4,000",
+    ]
+
+
+def test_amount_marks_keep_every_offset():
+    text = "Earn $4,000 at 19.24%–29.24% APR, 5% back. US$ 100 % off, v1.2, $ 5"
+    marked = mark_amounts(text)
+    assert marked == "Earn j4j000 at 19j24j–29j24j APR, 5j back. US$ 100 % off, v1j2, $ 5"
+    assert len(marked.encode()) == len(text.encode())
+
+
+def test_tokens_split_on_everything_but_letters_and_digits():
+    assert tokenize("direct_mail e-mail Q4 5G 1.5x #NoAnnualFee café") == [
+        "direct", "mail", "e", "mail", "q4", "5g", "1.5x", "noannualfee", "café",
     ]
 
 

@@ -120,29 +120,37 @@ class Workbench:
     # ------------------------------------------------------------------ search projection
     def sync_index(self, deleted: list[int] | None = None,
                    progress: Callable[[int], None] | None = None) -> SyncResult:
-        """Bring the index up to the store: drop deleted ids, add everything pending."""
+        """Bring the index up to the store: drop deleted ids, add everything pending.
+
+        All pending documents go to the index in one ``add`` (one commit: bulk speed); they are
+        marked indexed only after it returned, so a failure leaves them pending.
+        """
         from .search.documents import frame_to_docs
-        done = 0
-        try:
-            index = self.index
-            if deleted:
-                index.delete(deleted)
+        sent: list[int] = []
+
+        def pending_docs():
             after = 0
             while True:
                 frame = self.store.pending_index_docs(after_id=after)
                 if frame.empty:
-                    break
-                index.add(frame_to_docs(frame))
+                    return
                 ids = frame["id"].astype(int).tolist()
-                self.store.mark_indexed(ids)
                 after = ids[-1]
-                done += len(ids)
+                yield from frame_to_docs(frame)
+                sent.extend(ids)
                 if progress:
-                    progress(done)
+                    progress(len(sent))
+
+        try:
+            index = self.index
+            if deleted:
+                index.delete(deleted)
+            index.add(pending_docs())
+            self.store.mark_indexed(sent)
         except Exception as exc:  # any index failure leaves the store intact and pending
             log.warning("search index update failed: %s", exc)
-            return SyncResult(indexed=done, deleted=len(deleted or []), error=str(exc))
-        return SyncResult(indexed=done, deleted=len(deleted or []))
+            return SyncResult(indexed=0, deleted=len(deleted or []), error=str(exc))
+        return SyncResult(indexed=len(sent), deleted=len(deleted or []))
 
     def reindex(self, progress: Callable[[int], None] | None = None) -> SyncResult:
         """Rebuild the index from the store (the store is the truth)."""

@@ -172,11 +172,28 @@ def validate_request(req: SearchRequest) -> None:
     """Check the parts of a request that do not come from query text.
 
     Raises:
-        QueryError: an unknown sort, a limit or offset out of range, an offer range on a field
-            that is not a numeric offer term, or a bound that is not a number.
+        QueryError: an unknown sort, a value of the wrong type, a limit or offset out of range,
+            an offer range on a field that is not a numeric offer term, or a bound that is not a
+            number.
     """
     if req.sort not in SORTS:
         raise QueryError(f"Unknown sort {req.sort!r}; use one of: {', '.join(SORTS)}.")
+    if not isinstance(req.query, str):
+        raise QueryError(f"The query must be text, not {type(req.query).__name__}.")
+    for name in ("limit", "offset"):
+        value = getattr(req, name)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise QueryError(f"{name} must be a whole number, not {value!r}.")
+    for name in ("companies", "channels", "campaign_types", "industries", "sentiments"):
+        value = getattr(req, name)
+        if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list, set, frozenset)):
+            raise QueryError(f"{name} must be a tuple of values, not {value!r}.")
+    for name in ("date_from", "date_to"):
+        value = getattr(req, name)
+        if value is not None and not isinstance(value, date):
+            raise QueryError(f"{name} must be a date, not {value!r}.")
+    if req.ingested_after is not None and not isinstance(req.ingested_after, datetime):
+        raise QueryError(f"ingested_after must be a date and time, not {req.ingested_after!r}.")
     if not 0 <= req.limit <= MAX_LIMIT:
         raise QueryError(f"limit must be between 0 and {MAX_LIMIT:,}, not {req.limit}.")
     if req.offset < 0:
@@ -191,7 +208,7 @@ def validate_request(req: SearchRequest) -> None:
             raise QueryError(
                 f"{name!r} is not a numeric offer term; use one of: {', '.join(NUMERIC_OFFER_FIELDS)}."
             )
-        if len(bounds) != 2:
+        if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
             raise QueryError(f"The range for {name} must be a (min, max) pair.")
         for bound in bounds:
             if bound is not None and (

@@ -6,9 +6,10 @@ server. Query text is compiled from our own syntax tree (:mod:`.query`) into ``m
 ``match_phrase``, ``term`` and ``bool`` objects: user text only ever appears as a value in
 those, never in a ``query_string``.
 
-Analysis mirrors the embedded index: a ``pattern`` tokenizer on the same
-:data:`~competiscan.search.query.TOKEN_PATTERN` (amounts and percentages stay whole), then the
-same length limit, lower-casing, accent folding and the Snowball English stemmer (the one
+Analysis mirrors the embedded index: a ``pattern_replace`` char filter marks amounts exactly as
+:func:`~competiscan.search.query.mark_amounts` does (so ``0%`` and ``$200`` stay whole tokens),
+a ``pattern`` tokenizer keeps runs of letters and digits like tantivy's simple tokenizer, then
+the same length limit, lower-casing, accent folding and the Snowball English stemmer (the one
 tantivy uses). Typo tolerance works the same way too: words the index has no exact match for
 are found first with one ``_msearch`` of small probes, and only those are searched fuzzily.
 """
@@ -44,8 +45,9 @@ from .base import (
 )
 from .query import (
     FILTER_FIELDS,
+    AMOUNT_MARK,
+    AMOUNT_MARK_PATTERN,
     MAX_TOKEN_BYTES,
-    TOKEN_PATTERN,
     And,
     FieldFilter,
     Node,
@@ -100,13 +102,17 @@ def build_mapping() -> dict[str, Any]:
             # the embedded index. Campaign libraries are far below one shard's comfortable size.
             "number_of_shards": 1,
             "analysis": {
-                "tokenizer": {
-                    "competiscan_tokens": {
-                        "type": "pattern",
-                        "pattern": TOKEN_PATTERN,
-                        "group": 0,  # emit the matches (the default, -1, splits on them)
-                        "flags": "UNICODE_CHARACTER_CLASS",  # \w and \d as in Python and Rust
+                "char_filter": {
+                    "competiscan_amounts": {
+                        "type": "pattern_replace",
+                        "pattern": AMOUNT_MARK_PATTERN,
+                        "replacement": AMOUNT_MARK,
                     }
+                },
+                "tokenizer": {
+                    # Split on whatever is not a letter or digit: the complement of Rust's
+                    # char::is_alphanumeric, which tantivy's simple tokenizer keeps.
+                    "competiscan_words": {"type": "pattern", "pattern": r"[^\p{IsAlphabetic}\p{N}]+"}
                 },
                 "filter": {
                     # tantivy drops tokens of MAX_TOKEN_BYTES bytes or more; "max" is inclusive.
@@ -116,7 +122,8 @@ def build_mapping() -> dict[str, Any]:
                 "analyzer": {
                     ANALYZER_NAME: {
                         "type": "custom",
-                        "tokenizer": "competiscan_tokens",
+                        "char_filter": ["competiscan_amounts"],
+                        "tokenizer": "competiscan_words",
                         "filter": ["competiscan_length", "lowercase", "asciifolding", "competiscan_stemmer"],
                     }
                 },

@@ -2,9 +2,13 @@
 
 Layout of the index (one tantivy document per campaign):
     * ``id`` — stored, indexed and fast: upserts delete by this term, hits read it back;
-    * ``title``, ``subject_line``, ``content``, ``keywords`` — text analysed by
-      :func:`build_analyzer` (amounts and percentages kept whole, lower-cased, accents folded,
-      English stemming); all but ``keywords`` are stored for hits and snippets;
+    * ``title``, ``subject_line``, ``content``, ``keywords`` — text with amounts marked
+      (:func:`~competiscan.search.query.mark_amounts`, so ``0%`` and ``$200`` stay whole
+      tokens) analysed by :func:`build_analyzer`: runs of letters and digits, lower-cased,
+      accents folded, English stemming. tantivy's regex tokenizer would keep amounts whole by
+      itself but halves the indexing rate; marking costs 2 µs a document;
+    * ``title_text``, ``subject_line_text``, ``content_text`` — the text as written (stored
+      bytes) for hits and snippets, since the indexed fields hold the marked text;
     * ``company``, ``channel``, ``campaign_type``, ``industry``, ``sentiment_label`` — raw
       (untokenised) fast fields: exact filters, facet counts (terms aggregations), and
       ``company:"capital one"`` filters typed in the query (matched through the term
@@ -53,7 +57,6 @@ from .base import (
 )
 from .query import (
     MAX_TOKEN_BYTES,
-    TOKEN_PATTERN,
     And,
     FieldFilter,
     Node,
@@ -64,6 +67,7 @@ from .query import (
     filter_key,
     fuzzy_distance,
     has_text,
+    mark_amounts,
     prepare,
 )
 
@@ -75,8 +79,9 @@ WRITER_HEAP_BYTES = 256_000_000
 LOCK_WAIT_SECONDS = 5.0
 
 _STORED_TEXT = ("title", "subject_line", "content")
+# The index is a projection of the store, so an unusable one is thrown away and rebuilt.
+_REBUILD = "If it was built by another Competiscan version, delete the folder, then run `competiscan reindex`."
 _SNIPPET_FIELDS = ("content", "title", "subject_line")  # in the order a snippet prefers them
-_DOC_STRINGS = TEXT_FIELDS + FACET_FIELDS
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # sort_key = day * 2**40 + id: fits an i64; ids beyond 2**40 only lose the exact tie-break.
 _ID_BITS = 40
@@ -86,7 +91,7 @@ _ID_MASK = (1 << _ID_BITS) - 1
 def build_analyzer() -> tantivy.TextAnalyzer:
     """The text analyzer of the text fields and of query words (mirrored by Elasticsearch)."""
     return (
-        TextAnalyzerBuilder(Tokenizer.regex(TOKEN_PATTERN))
+        TextAnalyzerBuilder(Tokenizer.simple())
         .filter(Filter.remove_long(MAX_TOKEN_BYTES))
         .filter(Filter.lowercase())
         .filter(Filter.ascii_fold())
@@ -100,7 +105,9 @@ def build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("id", stored=True, indexed=True, fast=True)
     for name in TEXT_FIELDS:
-        sb.add_text_field(name, stored=name in _STORED_TEXT, tokenizer_name=ANALYZER_NAME)
+        sb.add_text_field(name, tokenizer_name=ANALYZER_NAME)
+    for name in _STORED_TEXT:
+        sb.add_bytes_field(f"{name}_text", stored=True)
     for name in FACET_FIELDS:
         sb.add_text_field(
             name, stored=name != "sentiment_label", fast=True, tokenizer_name="raw", index_option="basic"
@@ -202,7 +209,7 @@ class _Compiler:
         return Query.term_set_query(self.schema, node.field, values) if values else Query.empty_query()
 
     def _words(self, text: str, distance: int) -> Query | None:
-        tokens = self.analyzer.analyze(text)
+        tokens = self.analyzer.analyze(mark_amounts(text))
         if not tokens:
             return None
         per_field: list[Query] = []
@@ -226,26 +233,23 @@ def _all_but(query: Query) -> Query:
 
 def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:
     """Escaped snippet of ``text`` with our own ``<mark>`` tags; ``None`` when nothing is
-    highlighted.
+    highlighted. ``snippet`` was made from the marked text, whose UTF-8 bytes sit exactly where
+    the original's do, so its byte offsets apply to ``text``.
 
-    Built from the fragment's place in the text and its highlight ranges (UTF-8 byte offsets)
-    rather than ``to_html()``, which emits ``<b>`` and leaves quotes unescaped. tantivy ends a
-    fragment at its last token, cutting "fee." to "fee": a text short enough is shown whole,
-    and a longer fragment runs on to the next space.
+    Built from the fragment's place in the text and its highlight ranges rather than
+    ``to_html()``, which emits ``<b>`` and leaves quotes unescaped. tantivy ends a fragment at
+    its last token, cutting "fee." to "fee": a text short enough is shown whole, and a longer
+    fragment runs on to the next space.
     """
     ranges = sorted((r.start, r.end) for r in snippet.highlighted())
     if not ranges:
         return None
     raw = text.encode("utf-8")
     place = snippet.fragment_range()
-    fragment = snippet.fragment().encode("utf-8")
-    if raw[place.start : place.end] == fragment:
-        start, end = (0, len(raw)) if len(text) <= SNIPPET_CHARS else (place.start, place.end)
-        while end < len(raw) and raw[end : end + 1] not in b" \t\r\n":
-            end += 1
-        shown, shift = raw[start:end], place.start - start
-    else:  # not where we expected it: show the fragment alone
-        shown, shift = fragment, 0
+    start, end = (0, len(raw)) if len(text) <= SNIPPET_CHARS else (place.start, place.end)
+    while end < len(raw) and raw[end : end + 1] not in b" \t\r\n":
+        end += 1
+    shown, shift = raw[start:end], place.start - start
     parts: list[str] = []
     pos = 0
     for low, high in ranges:
@@ -272,14 +276,11 @@ class EmbeddedIndex(SearchIndex):
             if Index.exists(str(self.path)) and not Index.is_compatible(str(self.path)):
                 raise SearchUnavailable(
                     f"The search index in {self.path} was written by another tantivy version. "
-                    "Delete that folder and rebuild the index from the store."
+                    f"{_REBUILD}"
                 )
             self._index = Index(self._schema, str(self.path), reuse=True)
         except (OSError, ValueError) as exc:
-            raise SearchUnavailable(
-                f"Cannot open the search index in {self.path}: {exc}. If it was built by an "
-                "older Competiscan, delete the folder and rebuild the index from the store."
-            ) from exc
+            raise SearchUnavailable(f"Cannot open the search index in {self.path} ({exc}). {_REBUILD}") from exc
         self._index.register_tokenizer(ANALYZER_NAME, self._analyzer)
 
     # ------------------------------------------------------------------ writing
@@ -326,13 +327,19 @@ class EmbeddedIndex(SearchIndex):
             "launch_date": launch,
             "sort_key": (launch.toordinal() << _ID_BITS) + (doc_id & _ID_MASK),
         }
-        if is_stated(ingested := doc.get("ingested_at")):
+        # "is not None" first: most values are None or plainly there, and is_stated is a call.
+        if (ingested := doc.get("ingested_at")) is not None and is_stated(ingested):
             out["ingested_at_us"] = _micros(ingested)
-        for name in _DOC_STRINGS:
-            if is_stated(value := doc.get(name)):
+        for name in TEXT_FIELDS:
+            if (value := doc.get(name)) is not None and is_stated(value):
+                out[name] = mark_amounts(str(value))
+                if name in _STORED_TEXT:
+                    out[f"{name}_text"] = str(value).encode("utf-8")
+        for name in FACET_FIELDS:
+            if (value := doc.get(name)) is not None and is_stated(value):
                 out[name] = str(value)
         for name in NUMERIC_OFFER_FIELDS:
-            if is_stated(value := doc.get(name)):
+            if (value := doc.get(name)) is not None and is_stated(value):
                 out[name] = float(value)
         return tantivy.Document.from_dict(out, self._schema)
 
@@ -423,7 +430,10 @@ class EmbeddedIndex(SearchIndex):
             total = result.count
         page = result.hits[: req.limit]
         docs = [searcher.doc(address) for _, address in page]
-        snippets = self._snippets(req, node, compiler, searcher, text_query, docs)
+        texts = [
+            {name: (doc.get_first(f"{name}_text") or b"").decode("utf-8") for name in _STORED_TEXT} for doc in docs
+        ]
+        snippets = self._snippets(req, node, compiler, searcher, text_query, texts)
         hits = [
             Hit(
                 id=int(doc.get_first("id")),
@@ -433,10 +443,10 @@ class EmbeddedIndex(SearchIndex):
                 campaign_type=doc.get_first("campaign_type"),
                 industry=doc.get_first("industry"),
                 launch_date=doc.get_first("launch_date").date(),
-                title=doc.get_first("title") or "",
+                title=text["title"],
                 snippet=snippet,
             )
-            for (key, _), doc, snippet in zip(page, docs, snippets)
+            for (key, _), doc, text, snippet in zip(page, docs, texts, snippets)
         ]
         return SearchResult(total=total, hits=hits, facets=facets)
 
@@ -488,40 +498,39 @@ class EmbeddedIndex(SearchIndex):
         compiler: _Compiler,
         searcher: tantivy.Searcher,
         text_query: Query,
-        docs: list[tantivy.Document],
+        texts: list[dict[str, str]],
     ) -> list[str]:
         """Per hit: the first of content, title, subject with a highlighted match, else the start
-        of the content (or title), escaped."""
-        plain = [plain_snippet(d.get_first("content"), d.get_first("title")) for d in docs]
-        if not (req.highlight and docs and has_text(node)):
+        of the content (or title), escaped. ``texts`` are the hits' texts as written."""
+        plain = [plain_snippet(t["content"], t["title"]) for t in texts]
+        if not (req.highlight and texts and has_text(node)):
             return plain
-        query = self._snippet_query(compiler, text_query, docs)
+        query = self._snippet_query(compiler, text_query, texts)
         generators: dict[str, SnippetGenerator] = {}
         out: list[str] = []
-        for doc, fallback in zip(docs, plain):
+        for text, fallback in zip(texts, plain):
             snippet = None
             for name in _SNIPPET_FIELDS:
-                text = " ".join(doc.get_all(name))
-                if not text:
+                if not text[name]:
                     continue
                 if name not in generators:
                     generators[name] = SnippetGenerator.create(searcher, query, self._schema, name)
                     generators[name].set_max_num_chars(SNIPPET_CHARS)
-                if snippet := _snippet_html(generators[name].snippet_from_doc(doc), text):
+                marked = tantivy.Document(**{name: mark_amounts(text[name])})
+                if snippet := _snippet_html(generators[name].snippet_from_doc(marked), text[name]):
                     break
             out.append(snippet or fallback)
         return out
 
-    def _snippet_query(self, compiler: _Compiler, text_query: Query, docs: list[tantivy.Document]) -> Query:
+    def _snippet_query(self, compiler: _Compiler, text_query: Query, texts: list[dict[str, str]]) -> Query:
         """The text query plus, for fuzzily matched words, the words they matched in these hits:
         tantivy's snippets do not highlight fuzzy matches by themselves."""
         if not compiler.fuzzy:
             return text_query
         found: set[str] = set()
-        for doc in docs:
-            tokens = {t for name in _STORED_TEXT for v in doc.get_all(name) for t in self._analyzer.analyze(v)}
+        for text in texts:
+            tokens = {t for value in text.values() for t in self._analyzer.analyze(mark_amounts(value))}
             for word, distance in compiler.fuzzy:
                 found.update(t for t in tokens if _osa_distance(t, word, distance) <= distance)
         extra = [Query.term_query(self._schema, f, t) for t in sorted(found) for f in _STORED_TEXT]
         return Query.boolean_query([(Occur.Should, q) for q in [text_query, *extra]])
-
