@@ -135,7 +135,7 @@ def enrich_file(path: Path, out: Path, provider: str = "local",
                              industries={c.name: c.industry for c in KNOWN_COMPANIES})
     if prepared.accepted is None:
         raise EnrichmentUnavailable(f"{path.name}: {prepared.report.message}")
-    rows = prepared.accepted
+    rows = prepared.accepted.to_pandas()
     pieces = rows.drop_duplicates("content_hash").reset_index(drop=True)
     local = LocalEnricher()
     stats: dict[str, Any] = {"provider": provider}

@@ -12,9 +12,11 @@ from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..store import BatchWrite
-from .normalise import (MAPPABLE_FIELDS, company_key, detect_mapping, identity_keys,
+from .identity import deduplicate
+from .normalise import (MAPPABLE_FIELDS, company_key, company_keys_of, detect_mapping,
                         normalise_campaign_type, normalise_channel, normalise_industry,
                         normalise_keywords, parse_dates, parse_numbers)
 from .readers import RawTable, UnreadableFileError, read_table
@@ -85,7 +87,7 @@ class IngestReport:
 class Prepared:
     report: IngestReport
     batch: BatchWrite | None   # None when nothing can be written
-    accepted: pd.DataFrame | None = None   # every accepted row, with its content_hash
+    accepted: pa.Table | None = None   # every accepted row, with its content_hash
 
 
 def prepare_bytes(data: bytes, filename: str, *, source: str,
@@ -115,8 +117,8 @@ def _short(value: object, limit: int = 80) -> str | None:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _main_industry(pieces: pd.DataFrame, company: str) -> str | None:
-    values = pieces.loc[pieces["company"] == company, "industry"].dropna()
+def _main_industry(rows: pd.DataFrame, company: str) -> str | None:
+    values = rows.loc[rows["company"] == company, "industry"].dropna()
     return str(values.mode().iloc[0]) if not values.empty else None
 
 
@@ -240,7 +242,8 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     out["keywords"] = normalise_keywords(col("keywords"))
     out["source"] = filename
 
-    accepted = out[~reject_mask].reset_index(drop=True)
+    # filtering copies every column: skip it in the common case of no rejected row
+    accepted = out[~reject_mask].reset_index(drop=True) if reject_mask.any() else out
     rows_read = n + len(raw.issues)
     report = IngestReport(filename=filename, status="committed", file_format=raw.file_format,
                           rows_read=rows_read, rejected=rejected, warnings=warnings,
@@ -250,22 +253,11 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
         report.message = ("no row could be imported" if n else "the file has a header but no rows")
         return Prepared(report, None)
 
-    accepted["content_hash"], accepted["variant_key"] = identity_keys(
-        accepted["company"], accepted["channel"], accepted["title"], accepted["subject_line"],
-        accepted["content"])
-
-    # one sighting per distinct (piece, date); repeats of both are duplicates in the file
-    sightings = (accepted[["content_hash", "launch_date"]].drop_duplicates()
-                 .rename(columns={"launch_date": "seen_on"}))
-    report.duplicates = len(accepted) - len(sightings)
-    spans = accepted.groupby("content_hash", sort=False).agg(
-        first=("launch_date", "min"), last=("last_seen", "max"))
-    pieces = accepted.drop_duplicates("content_hash").set_index("content_hash")
-    pieces["launch_date"] = spans["first"]
-    pieces["last_seen"] = spans["last"]
-    pieces = pieces.reset_index()
+    dedup = deduplicate(accepted, company_keys_of(accepted["company"]))
+    report.duplicates = dedup.duplicates
+    pieces = dedup.pieces
     if enrich is not None:
-        pieces = enrich(pieces)
+        pieces = pa.Table.from_pandas(enrich(pieces.to_pandas()), preserve_index=False)
 
     stored_report = {
         "mapping": mapping, "row_label": raw.row_label,
@@ -276,8 +268,8 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     }
     batch = BatchWrite(filename=filename, source=source, file_format=raw.file_format,
                        rows_read=rows_read, duplicates=report.duplicates,
-                       rejected=report.rejected_count, pieces=pieces, sightings=sightings,
-                       report=stored_report,
-                       new_companies=[(name, key, _main_industry(pieces, name))
+                       rejected=report.rejected_count, pieces=pieces,
+                       sightings=dedup.sightings, report=stored_report,
+                       new_companies=[(name, key, _main_industry(accepted, name))
                                       for name, key in sorted(new_companies)])
-    return Prepared(report, batch, accepted)
+    return Prepared(report, batch, dedup.rows)

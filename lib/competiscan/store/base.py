@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Iterable, Iterator, Sequence
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 
 from ..model import OFFER_FIELDS
@@ -61,8 +63,8 @@ class BatchWrite:
     rows_read: int
     duplicates: int
     rejected: int
-    pieces: pd.DataFrame
-    sightings: pd.DataFrame
+    pieces: pd.DataFrame | pa.Table
+    sightings: pd.DataFrame | pa.Table
     report: dict[str, Any] = field(default_factory=dict)
     # companies first seen in this file: (canonical name, alias key, industry)
     new_companies: list[tuple[str, str, str | None]] = field(default_factory=list)
@@ -96,7 +98,7 @@ class Store(ABC):
 
     # ---------------------------------------------------------------- backend hooks
     @abstractmethod
-    def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame,
+    def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame | pa.Table,
                types: dict[str, str]) -> None:
         """Make ``frame`` queryable as table ``name`` inside the current transaction."""
 
@@ -186,19 +188,20 @@ class Store(ABC):
     # ---------------------------------------------------------------- ingestion writes
     def write_batch(self, batch: BatchWrite) -> BatchResult:
         """Write one upload atomically: every accepted row of it, or nothing."""
-        pieces = batch.pieces.reset_index(drop=True).copy()
-        pieces["seq"] = range(1, len(pieces) + 1)
-        cols = [c for c in pieces.columns if c in S.CAMPAIGN_COLUMNS
+        pieces = as_arrow(batch.pieces)
+        pieces = pieces.append_column("seq", pa.array(np.arange(1, pieces.num_rows + 1)))
+        cols = [c for c in pieces.column_names if c in S.CAMPAIGN_COLUMNS
                 and c not in ("id", "batch_id", "ingested_at", "indexed")]
         types = {c: _sql_type(c) for c in cols} | {"seq": "BIGINT"}
+        sightings = as_arrow(batch.sightings).select(["content_hash", "seen_on"])
         now = utcnow()
         with self._write() as conn:
             batch_id = int(conn.execute(sa.text(
                 "SELECT coalesce(max(id), 0) + 1 FROM upload_batches")).fetchall()[0][0])
             base_id = int(conn.execute(sa.text(
                 "SELECT coalesce(max(id), 0) FROM campaigns")).fetchall()[0][0])
-            self._stage(conn, "incoming", pieces[cols + ["seq"]], types)
-            self._stage(conn, "incoming_sightings", batch.sightings[["content_hash", "seen_on"]],
+            self._stage(conn, "incoming", pieces.select(cols + ["seq"]), types)
+            self._stage(conn, "incoming_sightings", sightings,
                         {"content_hash": "TEXT", "seen_on": "DATE"})
             try:
                 known = int(conn.execute(sa.text(
@@ -229,15 +232,15 @@ class Store(ABC):
                 self._unstage(conn, "incoming")
                 self._unstage(conn, "incoming_sightings")
             self._register_companies(conn, batch.new_companies)
-            inserted = len(pieces) - known
-            resighted = len(batch.sightings) - inserted
+            inserted = pieces.num_rows - known
+            resighted = sightings.num_rows - inserted
             report = dict(batch.report)
             conn.execute(S.upload_batches.insert().values(
                 id=batch_id, created_at=now, source=batch.source, filename=batch.filename,
                 file_format=batch.file_format, rows_read=batch.rows_read, inserted=inserted,
                 resighted=resighted, duplicates=batch.duplicates, rejected=batch.rejected,
                 status="committed", report=json.dumps(report, default=str)))
-        new_ids = (base_id + 1, base_id + len(pieces)) if inserted else None
+        new_ids = (base_id + 1, base_id + pieces.num_rows) if inserted else None
         return BatchResult(batch_id=batch_id, inserted=inserted, resighted=resighted,
                            new_ids=new_ids)
 
@@ -545,6 +548,12 @@ def _sql_type(column: str) -> str:
     if column in OFFER_FIELDS:
         return "DOUBLE PRECISION"
     return "TEXT"
+
+
+def as_arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:
+    if isinstance(frame, pa.Table):
+        return frame
+    return pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
 
 
 def _checked_columns(columns: Sequence[str]) -> list[str]:

@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-from .base import Store, StoreLockedError, StoreUnavailableError
+from .base import Store, StoreLockedError, StoreUnavailableError, as_arrow
 
 __all__ = ["DuckDBStore"]
 
@@ -44,10 +44,9 @@ class DuckDBStore(Store):
             raise StoreUnavailableError(f"Cannot open DuckDB file {database}: {message}") from None
         super().__init__(url, engine)
 
-    def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame,
+    def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame | pa.Table,
                types: dict[str, str]) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
-        _raw(conn).register(name, table)
+        _raw(conn).register(name, as_arrow(frame))
 
     def _unstage(self, conn: sa.Connection, name: str) -> None:
         _raw(conn).unregister(name)

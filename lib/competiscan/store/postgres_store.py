@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
-import csv
 import io
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
-from .base import Store, StoreUnavailableError
+from .base import Store, StoreUnavailableError, as_arrow
 
 __all__ = ["PostgresStore"]
 
 # Any key would do; it only has to be the same for every Competiscan writer.
 _WRITER_LOCK_KEY = 0x436F6D70  # "Comp"
+
+
+def _for_copy(column: pa.ChunkedArray, sql_type: str) -> pa.ChunkedArray:
+    """Shape a column for COPY: whole numbers for INTEGER (CSV would say 15.0), dates for DATE."""
+    if sql_type in ("INTEGER", "BIGINT") and pa.types.is_floating(column.type):
+        return pc.cast(pc.round(column), pa.int64())
+    if sql_type == "DATE" and pa.types.is_timestamp(column.type):
+        return pc.cast(column, pa.date32())
+    return column
 
 
 class PostgresStore(Store):
@@ -35,22 +46,18 @@ class PostgresStore(Store):
         # Batch and campaign ids are max()+1 within the transaction: one writer at a time.
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _WRITER_LOCK_KEY})
 
-    def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame,
+    def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame | pa.Table,
                types: dict[str, str]) -> None:
-        columns = list(frame.columns)
-        integer = [c for c in columns if types.get(c) in ("INTEGER", "BIGINT")]
-        if integer:
-            # CSV would write 15.0 for a float column holding whole numbers, which an
-            # INTEGER column refuses.
-            frame = frame.copy()
-            for column in integer:
-                frame[column] = pd.to_numeric(frame[column]).round().astype("Int64")
+        table = as_arrow(frame)
+        columns = table.column_names
         ddl = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in columns)
         conn.execute(sa.text(f"CREATE TEMP TABLE {name} ({ddl}) ON COMMIT DROP"))
-        buffer = io.StringIO()
-        # CSV: an unquoted empty field is NULL, a quoted one an empty string.
-        frame.to_csv(buffer, index=False, header=False, quoting=csv.QUOTE_MINIMAL,
-                     date_format="%Y-%m-%d")
+        table = pa.table({c: _for_copy(table[c], types.get(c, "TEXT")) for c in columns})
+        buffer = io.BytesIO()
+        # Arrow's CSV writer: a null is an unquoted empty field (NULL to COPY), an empty string
+        # a quoted one.
+        pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False,
+                                                          quoting_style="needed"))
         raw = conn.connection.driver_connection
         with raw.cursor() as cur:
             with cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN "
