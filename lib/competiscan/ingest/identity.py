@@ -27,29 +27,27 @@ def _squeeze(expr: str) -> str:
     return f"lower({expr})"
 
 
-_KEYED_SQL = f"""
-CREATE TEMP TABLE keyed AS
-SELECT *,
+_KEYS_SQL = f"""
+SELECT rn, launch_date, last_seen,
   md5({_squeeze("concat_ws(chr(31), company_key, coalesce(channel, ''), coalesce(title, ''), "
                 "coalesce(subject_line, ''), coalesce(content, ''))")}) AS content_hash,
   -- pieces of one company and channel whose body differs only in numbers are variants
   md5(company_key || chr(31) || coalesce(channel, '') || chr(31) ||
       translate({_squeeze("coalesce(nullif(content, ''), title, '')")},
                 '0123456789.,%$', '##########')) AS variant_key
-FROM accepted
+FROM accepted ORDER BY rn
 """
 
-_PIECES_SQL = """
-SELECT * EXCLUDE (rn, company_key, first_seen, last_seen_all, launch_date, last_seen),
-       first_seen AS launch_date, last_seen_all AS last_seen
-FROM (
-  SELECT *,
+# Only the narrow key columns go through SQL; the text columns are gathered once with Arrow's
+# take, so the long strings are never copied into DuckDB and back.
+_FIRSTS_SQL = """
+SELECT rn, content_hash, variant_key, first_seen, last_seen_all FROM (
+  SELECT rn, content_hash, variant_key,
     min(launch_date) OVER w AS first_seen,
     max(last_seen) OVER w AS last_seen_all,
     row_number() OVER (PARTITION BY content_hash ORDER BY launch_date, rn) AS nth
-  FROM keyed WINDOW w AS (PARTITION BY content_hash)
-) WHERE nth = 1
-ORDER BY rn
+  FROM keys WINDOW w AS (PARTITION BY content_hash)
+) WHERE nth = 1 ORDER BY rn
 """
 
 
@@ -64,19 +62,27 @@ class Deduplicated:
 def deduplicate(accepted: pd.DataFrame, company_keys: pd.Series) -> Deduplicated:
     """Key and collapse ``accepted`` (launch_date/last_seen as datetime64)."""
     table = pa.Table.from_pandas(accepted, preserve_index=False)
-    table = table.append_column("company_key", pa.array(company_keys, type=pa.string(),
-                                                        from_pandas=True))
-    table = table.append_column("rn", pa.array(np.arange(len(accepted), dtype=np.int64)))
+    inputs = pa.table({  # noqa: F841 - queried by name below
+        "rn": pa.array(np.arange(table.num_rows, dtype=np.int64)),
+        "company_key": pa.array(company_keys, type=pa.string(), from_pandas=True),
+        **{c: table[c] for c in ("channel", "title", "subject_line", "content",
+                                 "launch_date", "last_seen")}})
     con = duckdb.connect()
     try:
-        con.register("accepted", table)
-        con.execute(_KEYED_SQL)
-        pieces = con.sql(_PIECES_SQL).to_arrow_table().drop_columns(["nth"])
-        sightings = con.sql("SELECT DISTINCT content_hash, launch_date AS seen_on FROM keyed"
+        con.register("accepted", inputs)
+        keys = con.sql(_KEYS_SQL).to_arrow_table()
+        con.register("keys", keys)
+        firsts = con.sql(_FIRSTS_SQL).to_arrow_table()
+        sightings = con.sql("SELECT DISTINCT content_hash, launch_date AS seen_on FROM keys"
                             ).to_arrow_table()
-        rows = con.sql("SELECT * EXCLUDE (company_key) FROM keyed ORDER BY rn"
-                       ).to_arrow_table().drop_columns(["rn"])
     finally:
         con.close()
+    pieces = table.drop_columns(["launch_date", "last_seen"]).take(firsts["rn"])
+    pieces = (pieces.append_column("content_hash", firsts["content_hash"])
+              .append_column("variant_key", firsts["variant_key"])
+              .append_column("launch_date", firsts["first_seen"])
+              .append_column("last_seen", firsts["last_seen_all"]))
+    rows = (table.append_column("content_hash", keys["content_hash"])
+            .append_column("variant_key", keys["variant_key"]))
     return Deduplicated(rows=rows, pieces=pieces, sightings=sightings,
-                        duplicates=len(accepted) - sightings.num_rows)
+                        duplicates=table.num_rows - sightings.num_rows)

@@ -117,11 +117,6 @@ def _short(value: object, limit: int = 80) -> str | None:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _main_industry(rows: pd.DataFrame, company: str) -> str | None:
-    values = rows.loc[rows["company"] == company, "industry"].dropna()
-    return str(values.mode().iloc[0]) if not values.empty else None
-
-
 def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str],
             industries: dict[str, str], mapping: dict[str, str] | None = None,
             enrich: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
@@ -259,6 +254,11 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     if enrich is not None:
         pieces = pa.Table.from_pandas(enrich(pieces.to_pandas()), preserve_index=False)
 
+    # each new company's most common industry (ascending counts: the largest is set last)
+    industry_of: dict[str, str] = {}
+    if new_companies:
+        counts = accepted.groupby(["company", "industry"], observed=True).size().sort_values()
+        industry_of = {company: industry for (company, industry), _n in counts.items()}
     stored_report = {
         "mapping": mapping, "row_label": raw.row_label,
         "rejected_rows": [asdict(i) for i in rejected[:REPORT_ISSUE_CAP]],
@@ -270,6 +270,6 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
                        rows_read=rows_read, duplicates=report.duplicates,
                        rejected=report.rejected_count, pieces=pieces,
                        sightings=dedup.sightings, report=stored_report,
-                       new_companies=[(name, key, _main_industry(accepted, name))
+                       new_companies=[(name, key, industry_of.get(name))
                                       for name, key in sorted(new_companies)])
     return Prepared(report, batch, dedup.rows)
