@@ -207,7 +207,8 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     flag(bad_type, "campaign_type", col("campaign_type"),
          "unknown campaign type; it will be predicted", reject=False)
     out["campaign_type"] = ctype
-    out["campaign_type_source"] = ctype.map(lambda v: "source" if isinstance(v, str) else None)
+    out["campaign_type_source"] = pd.Series(np.where(ctype.notna(), "source", None),
+                                            dtype=object)
 
     industry = normalise_industry(col("industry"))
     out["industry"] = industry.where(industry.notna(), out["company"].map(industries))
