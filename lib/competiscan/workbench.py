@@ -24,6 +24,8 @@ __all__ = ["Workbench", "SyncResult"]
 
 log = logging.getLogger(__name__)
 
+KEYWORD_CORPUS_SAMPLE = 5_000
+
 
 @dataclass(frozen=True)
 class SyncResult:
@@ -63,9 +65,14 @@ class Workbench:
 
     @property
     def local_enricher(self):  # -> competiscan.enrich.LocalEnricher
+        """The local enricher; its keyword weights come from the stored corpus once there is
+        one (a small upload's keywords are then distinctive against the whole store)."""
         if self._local_enricher is None:
             from .enrich import LocalEnricher
-            self._local_enricher = LocalEnricher()
+            from .enrich.keywords import KeywordExtractor
+            sample = self.store.text_sample(KEYWORD_CORPUS_SAMPLE)
+            extractor = KeywordExtractor().fit(sample) if len(sample) >= 500 else None
+            self._local_enricher = LocalEnricher(keywords=extractor)
         return self._local_enricher
 
     def close(self) -> None:

@@ -361,6 +361,14 @@ class Store(ABC):
         return [r[col] for r in self._rows(
             f"SELECT DISTINCT {col} FROM campaigns WHERE {col} IS NOT NULL ORDER BY {col}")]
 
+    def text_sample(self, limit: int = 5_000) -> list[str]:
+        """Texts of the most recently stored campaigns (a corpus sample for keyword weights)."""
+        rows = self._rows(
+            "SELECT title, subject_line, content FROM campaigns ORDER BY id DESC LIMIT :n",
+            n=limit)
+        return [" ".join(v for v in (r["title"], r["subject_line"], r["content"]) if v)
+                for r in rows]
+
     def export_frame(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         cols = ", ".join(_checked_columns(columns)) if columns else "*"
         return self._frame(f"SELECT {cols} FROM campaigns ORDER BY id")
