@@ -7,9 +7,6 @@ shared link opened first after a restart (/search?q=...) would bypass the router
 
 import streamlit as st
 
-from competiscan.ui.resources import get_workbench
-from competiscan.ui.widgets import user_errors
-
 st.set_page_config(page_title="Competiscan", page_icon="🔎", layout="wide")
 
 pages = {
@@ -30,9 +27,4 @@ pages = {
     "Record": [st.Page("views/campaign.py", title="Campaign", icon=":material/article:",
                        url_path="campaign", visibility="hidden")],
 }
-page = st.navigation(pages)
-# A store that cannot be opened (locked by another process, unreachable server) is a message
-# on every page, not a traceback.
-with user_errors():
-    get_workbench()
-page.run()
+st.navigation(pages).run()

@@ -4,11 +4,11 @@ import streamlit as st
 
 from competiscan.store import NotFoundError
 from competiscan.ui import campaign
-from competiscan.ui.resources import get_workbench
+from competiscan.ui.resources import open_workbench
 from competiscan.ui.urlstate import read_params
 from competiscan.ui.widgets import user_errors
 
-wb = get_workbench()
+wb = open_workbench()
 campaign_id, problem = campaign.parse_id(read_params())
 
 if campaign_id is None:
@@ -29,7 +29,8 @@ except NotFoundError:
     st.page_link("views/search.py", label="Search campaigns", icon=":material/search:")
     st.stop()
 
-campaign.show_header(row)
+sightings = wb.store.sightings_of(campaign_id)
+campaign.show_header(row, len(sightings))
 main, side = st.columns([3, 2], gap="large")
 with main:
     campaign.show_offers(row)
@@ -38,7 +39,7 @@ with main:
         campaign.show_fields(row)
 with side:
     with user_errors(stop=False):
-        campaign.show_sightings(wb.store.sightings_of(campaign_id))
+        campaign.show_sightings(sightings)
         campaign.show_variants(wb.store.variants_of(campaign_id))
     with user_errors(stop=False):
         campaign.show_similar(campaign.similar(wb, row), campaign_id)

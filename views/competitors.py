@@ -7,12 +7,12 @@ import streamlit as st
 
 from competiscan.analytics.compare import MAX_COMPARED, MIN_COMPARED
 from competiscan.ui import competitors, data
-from competiscan.ui.resources import get_workbench
+from competiscan.ui.resources import open_workbench
 from competiscan.ui.state import CompetitorsState
 from competiscan.ui.urlstate import read_params, seed_widgets, show_share_link, write_params
 from competiscan.ui.widgets import show_problems, user_errors
 
-wb = get_workbench()
+wb = open_workbench()
 url_state = CompetitorsState.from_params(read_params())
 seed_widgets("competitors", competitors.widget_values(url_state))
 
@@ -41,5 +41,4 @@ with user_errors():
 # Read after the comparison drew the positioning axes, so the link carries them too.
 state = competitors.state_from_widgets()
 write_params("competitors", state.to_params())
-with st.expander("Link to this view"):
-    show_share_link("competitors", state.to_params())
+show_share_link("competitors", state.to_params())

@@ -5,13 +5,9 @@ import streamlit as st
 from competiscan import alerts
 from competiscan.ui import data
 from competiscan.ui.labels import md_escape
-from competiscan.ui.resources import get_workbench
+from competiscan.ui.resources import open_workbench
 from competiscan.ui.state import SearchState
 from competiscan.ui.widgets import campaign_link, campaign_table, user_errors
-
-wb = get_workbench()
-with user_errors():
-    summary = data.summary(wb)
 
 st.title("Competiscan")
 st.caption("Competitors' marketing, searchable and comparable.")
@@ -27,6 +23,10 @@ for col, (page, label, icon, what) in zip(links, [
         st.page_link(page, label=label, icon=icon)
         st.caption(what)
 
+# Opened after the header so the first paint does not wait for the store.
+wb = open_workbench()
+with user_errors():
+    summary = data.summary(wb)
 if not summary["campaigns"]:
     st.info("The store is empty. Upload campaign files (CSV, JSON, JSON Lines, XLSX or "
             "Parquet) on the Upload page, or drop them into the inbox folder shown on Live.")
@@ -63,7 +63,8 @@ with side:
             st.caption(f"No new match for your {len(saved)} saved search"
                        f"{'es' if len(saved) != 1 else ''} since they were last checked on Live.")
         by_id = {row["id"]: row for row in saved}
-        for match in matches:
+        # the alert check is cached: a search deleted since then has nothing to link to
+        for match in (m for m in matches if m.search_id in by_id):
             with st.container(border=True):
                 params = SearchState.from_request(
                     alerts.request_from_saved(by_id[match.search_id])).to_params()

@@ -5,12 +5,12 @@ from streamlit_autorefresh import st_autorefresh
 
 from competiscan.ui import live
 from competiscan.ui.labels import md_escape
-from competiscan.ui.resources import get_workbench
+from competiscan.ui.resources import open_workbench
 from competiscan.ui.state import LIVE_INTERVALS, LiveState
 from competiscan.ui.urlstate import read_params, seed_widgets, write_params
 from competiscan.ui.widgets import campaign_link, campaign_table, show_problems, user_errors
 
-wb = get_workbench()
+wb = open_workbench()
 url_state = LiveState.from_params(read_params())
 seed_widgets("live", {"live_every": url_state.every, "live_paused": url_state.paused})
 # "Since the page opened" is per session: a new visitor starts a fresh view.
@@ -41,10 +41,11 @@ live.record(log, found)
 for result in found.ingested:
     st.toast(f"{md_escape(result.filename)}: "
              + ("imported" if result.status == "committed" else "refused"),
-             icon="📥" if result.status == "committed" else "🚫")
+             icon=":material/move_to_inbox:" if result.status == "committed"
+             else ":material/block:")
 for match in found.alerts:
-    st.toast(f"Saved search “{md_escape(match.name)}”: {match.total_new:,} new", icon="🔔",
-             duration="long")
+    st.toast(f"Saved search “{md_escape(match.name)}”: {match.total_new:,} new",
+             icon=":material/notifications:", duration="long")
 
 st.caption(f"Checked at {found.at:%H:%M:%S} UTC"
            + (" (another window was checking at the same moment)" if found.busy else "")
@@ -71,8 +72,8 @@ with side:
                    "Search page to be alerted here.")
     for event in alert_events:
         with st.container(border=True):
-            st.markdown(f"🔔 **{md_escape(event['name'])}** — {md_escape(event['detail'])} "
-                        f"· {event['at']:%H:%M:%S} UTC")
+            st.markdown(f":material/notifications: **{md_escape(event['name'])}** — "
+                        f"{md_escape(event['detail'])} · {event['at']:%H:%M:%S} UTC")
             for hit_id, title, company in event["hits"]:
                 campaign_link(hit_id, f"{title or '(untitled)'} — {company}")
 
@@ -85,7 +86,8 @@ with side:
         st.caption("Waiting for the next check: " + ", ".join(md_escape(w) for w in waiting))
     files = [e for e in log if e["what"] == "file"]
     for event in files:
-        icon = "✅" if event["status"] == "committed" else "🚫"
+        icon = (":material/check_circle:" if event["status"] == "committed"
+                else ":material/block:")
         st.markdown(f"{icon} **{md_escape(event['name'])}** — {md_escape(event['detail'])} · "
                     f"{event['at']:%H:%M:%S} UTC")
     with st.expander("Imported from the inbox"):

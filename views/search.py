@@ -9,12 +9,12 @@ from dataclasses import replace
 import streamlit as st
 
 from competiscan.ui import data, search
-from competiscan.ui.resources import get_workbench
+from competiscan.ui.resources import open_workbench
 from competiscan.ui.state import SearchState
 from competiscan.ui.urlstate import read_params, seed_widgets, show_share_link, write_params
 from competiscan.ui.widgets import show_problems, user_errors
 
-wb = get_workbench()
+wb = open_workbench()
 url_state = SearchState.from_params(read_params())
 seed_widgets("search", search.widget_values(url_state))
 

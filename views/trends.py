@@ -6,12 +6,12 @@ The view, its options and the filters live in the URL, so the address is a link 
 import streamlit as st
 
 from competiscan.ui import data, trends
-from competiscan.ui.resources import get_workbench
+from competiscan.ui.resources import open_workbench
 from competiscan.ui.state import TrendsState
 from competiscan.ui.urlstate import read_params, seed_widgets, show_share_link, write_params
 from competiscan.ui.widgets import show_problems, user_errors
 
-wb = get_workbench()
+wb = open_workbench()
 url_state = TrendsState.from_params(read_params())
 seed_widgets("trends", trends.widget_values(url_state))
 
@@ -28,5 +28,4 @@ if not data.summary(wb)["campaigns"]:
 
 with user_errors():
     trends.show_view(wb, state)
-with st.expander("Link to this view"):
-    show_share_link("trends", state.to_params())
+show_share_link("trends", state.to_params())

@@ -4,9 +4,9 @@ import streamlit as st
 
 from competiscan.ui import upload
 from competiscan.ui.labels import md_escape
-from competiscan.ui.resources import get_workbench
+from competiscan.ui.resources import open_workbench
 
-wb = get_workbench()
+wb = open_workbench()
 
 st.title("Upload campaigns")
 st.caption("CSV (any delimiter and encoding), JSON, JSON Lines, Excel (.xlsx) or Parquet. "
@@ -20,9 +20,10 @@ files = st.file_uploader("Drop one or more files", type=upload.ACCEPTED_TYPES,
 
 jobs = []
 for preview in upload.previews(files or []):
-    with st.expander(f"{preview.name} — {preview.size / 1024:,.0f} KB", expanded=True):
+    with st.expander(f"{preview.name} — {upload.file_size(preview.size)}", expanded=True):
         if preview.error:
-            st.error(f"This file cannot be read: {md_escape(preview.error)}", icon="🚫")
+            st.error(f"This file cannot be read: {md_escape(preview.error)}",
+                     icon=":material/block:")
             continue
         st.caption(f"{preview.rows:,} rows, {len(preview.columns)} columns. First rows:")
         st.dataframe(preview.head, hide_index=True, key=f"head:{preview.file_id}")
@@ -43,8 +44,8 @@ if files:
         st.session_state["upload_generation"] = generation + 1
         st.rerun()
 elif not st.session_state.get("upload_reports"):
-    st.info("Drag files onto the box above (or click Browse files). You will see a preview "
-            "and the detected column mapping before anything is imported.")
+    st.info("Drag files onto the box above (or click Upload to pick them). You will see a "
+            "preview and the detected column mapping before anything is imported.")
 
 for n, report in enumerate(st.session_state.get("upload_reports", [])):
     upload.show_report(report, key=str(n))

@@ -15,7 +15,7 @@ from ..search.query import tokenize
 from ..workbench import Workbench
 from . import data
 from .labels import field_label, format_offer, md_escape, offer_label, pretty
-from .widgets import campaign_link
+from .widgets import campaign_table
 
 __all__ = ["parse_id", "similar_query", "similar", "show_header", "show_offers",
            "show_enrichment", "show_fields", "show_sightings", "show_variants", "show_similar"]
@@ -40,15 +40,17 @@ def parse_id(params: Mapping[str, Sequence[str]]) -> tuple[int | None, str | Non
     return int(raw), None
 
 
-def similar_query(title: str | None, subject: str | None = None) -> str:
-    """A query of the distinctive words of a piece's title (and subject line), any of which
-    may match; relevance ranks pieces sharing more of them first.
+def similar_query(title: str | None, subject: str | None = None,
+                  content: str | None = None) -> str:
+    """A query of the distinctive words of a piece's title, then of its subject line and
+    content when the title has few; any word may match, and relevance ranks pieces sharing
+    more of them first.
 
     The words come from the index's own tokenizer, lower-cased: no quotes, parentheses,
     colons or upper-case operators survive it, so the text cannot turn into query syntax.
     """
     words: list[str] = []
-    for token in tokenize(" ".join(t for t in (title, subject) if t)):
+    for token in tokenize(" ".join(t for t in (title, subject, content) if t)):
         if token not in _COMMON and (len(token) > 2 or token[0].isdigit()) \
                 and token not in words:
             words.append(token)
@@ -56,7 +58,7 @@ def similar_query(title: str | None, subject: str | None = None) -> str:
 
 
 def similar(workbench: Workbench, row: Mapping[str, Any]) -> SearchResult | None:
-    query = similar_query(row.get("title"), row.get("subject_line"))
+    query = similar_query(row.get("title"), row.get("subject_line"), row.get("content"))
     if not query:
         return None
     request = SearchRequest(query=query, limit=SIMILAR_SHOWN + 1, facets=False)
@@ -71,21 +73,24 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def show_header(row: Mapping[str, Any]) -> None:
+def show_header(row: Mapping[str, Any], sightings: int) -> None:
     st.title(md_escape(row.get("title") or row.get("subject_line") or f"Campaign {row['id']}"))
     meta = [row["company"], pretty(row.get("channel")), pretty(row.get("campaign_type")),
             pretty(row.get("industry"))]
-    st.caption(" · ".join(md_escape(m) for m in meta) + f" · campaign {row['id']}")
+    type_from = ("no campaign type" if not row.get("campaign_type")
+                 else "type given by the source" if row.get("campaign_type_source") == "source"
+                 else "type predicted from the text")
+    st.caption(" · ".join(md_escape(m) for m in meta)
+               + f" · {type_from} · campaign {row['id']}")
     cols = st.columns(4)
     cols[0].metric("First seen", _value(row["launch_date"]))
     cols[1].metric("Last seen", _value(row["last_seen"]))
-    cols[2].metric("Sentiment", pretty(row.get("sentiment_label")) if row.get("sentiment_label")
-                   else "—",
-                   help="Score " + (f"{row['sentiment_score']:+.2f}" if row.get(
-                       "sentiment_score") is not None else "not computed") + " on −1 to 1")
-    cols[3].metric("Campaign type", pretty(row.get("campaign_type")),
-                   help="Given by the source" if row.get("campaign_type_source") == "source"
-                   else "Predicted from the text")
+    score = row.get("sentiment_score")
+    cols[2].metric("Sentiment", pretty(row.get("sentiment_label")),
+                   help=f"Score {score:+.2f} on a scale from −1 to 1" if score is not None
+                   else "Not scored yet")
+    cols[3].metric("Sightings", f"{sightings:,}",
+                   help="Distinct dates it was seen on, over every upload")
     if row.get("subject_line"):
         st.markdown(f"**Subject line:** {md_escape(row['subject_line'])}")
     if row.get("content"):
@@ -158,9 +163,7 @@ def show_variants(variants: list[dict[str, Any]]) -> None:
         return
     st.caption("Near-identical pieces of the same company: the same message with small "
                "changes (an amount, a date, a name).")
-    for v in variants:
-        campaign_link(v["id"], f"{v['title'] or '(untitled)'} — {pretty(v['channel'])}, "
-                               f"{_value(v['launch_date'])}")
+    campaign_table(pd.DataFrame(variants), key="variants")
 
 
 def show_similar(result: SearchResult | None, own_id: int) -> None:
@@ -170,6 +173,6 @@ def show_similar(result: SearchResult | None, own_id: int) -> None:
         st.caption("No similar campaign found.")
         return
     st.caption("Pieces sharing the distinctive words of this title, best match first.")
-    for hit in hits:
-        campaign_link(hit.id, f"{hit.title or '(untitled)'} — {hit.company}, "
-                              f"{pretty(hit.channel)}, {hit.launch_date:%Y-%m-%d}")
+    campaign_table(pd.DataFrame([{"id": h.id, "title": h.title, "company": h.company,
+                                  "channel": h.channel, "launch_date": h.launch_date}
+                                 for h in hits]), key="similar")

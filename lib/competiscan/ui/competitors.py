@@ -19,7 +19,7 @@ from . import charts, data
 from .filters import filter_panel, filter_values, filters_from_widgets
 from .labels import field_label, format_offer, md_escape, offer_label, pretty
 from .state import COMPETITOR_MODES, POSITION_MEASURES, TREND_INTERVALS, CompetitorsState
-from .widgets import campaign_table, download_csv, show_chart
+from .widgets import campaign_table, download_csv, show_chart, show_offer_changes
 
 __all__ = ["widget_values", "state_from_widgets", "controls", "show_profile", "show_comparison"]
 
@@ -74,7 +74,7 @@ def _metrics(workbench: Workbench, state: CompetitorsState, company: str) -> Non
     market = data.counts(workbench, ("company",), state.market_filter())
     total = int(market["n"].sum())
     mine = int(market.loc[market["company"] == company, "n"].sum())
-    first, last, seen = data.span(workbench, own)
+    first, _last_launch, seen = data.span(workbench, own)
     tone = data.sentiment(workbench, "company", None, own)
     cols = st.columns(5)
     cols[0].metric("Campaigns", f"{mine:,}")
@@ -125,13 +125,7 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
     changes = data.offer_changes(workbench, state.interval, own)
     if not changes.empty:
         st.caption("When its best offer changed, newest first:")
-        shown = changes.sort_values("period", ascending=False).assign(
-            term=lambda f: [offer_label(t, u) for t, u in zip(f["term"], f["unit"])])
-        st.dataframe(shown[["period", "term", "previous_best", "best", "improved"]],
-                     hide_index=True, key="profile_changes", column_config={
-                         "period": "Period", "term": "Term", "previous_best": "Before",
-                         "best": "Now", "improved": st.column_config.CheckboxColumn(
-                             "Better for the customer")})
+        show_offer_changes(changes, key="profile_changes", with_company=False)
 
     st.subheader("Tone")
     tone = data.sentiment(workbench, "company", state.interval, own)
@@ -150,8 +144,8 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
         companies=(company,), channels=state.channels, campaign_types=state.campaign_types,
         industries=state.industries, date_from=state.date_from, date_to=state.date_to,
         sort="date", limit=10, facets=False, highlight=False))
-    campaign_table(pd.DataFrame([{"id": h.id, "title": h.title, "channel": pretty(h.channel),
-                                  "campaign_type": pretty(h.campaign_type),
+    campaign_table(pd.DataFrame([{"id": h.id, "title": h.title, "channel": h.channel,
+                                  "campaign_type": h.campaign_type,
                                   "launch_date": h.launch_date} for h in latest.hits]),
                    key="profile_latest")
 
@@ -181,20 +175,21 @@ def show_comparison(workbench: Workbench, state: CompetitorsState) -> None:
     comparison = data.comparison(workbench, names, state.interval,
                                  state.market_filter(), state.x, state.y)
     per, x_title = f"per {state.interval}", f"{pretty(state.interval)} starting"
+    colours = charts.series_colours(names)  # one colour per company on every chart
 
     left, right = st.columns(2)
     with left:
         volume = comparison.volume
         show_chart(charts.line(volume, "period", "count", "company",
                                title=f"Campaigns {per}", x_title=x_title,
-                               y_title="Campaigns (pieces)"), key="cmp_volume")
+                               y_title="Campaigns (pieces)", colours=colours), key="cmp_volume")
         download_csv(volume, "comparison-volume.csv", key="cmp_volume_csv")
     with right:
         sov = comparison.share_of_voice
         show_chart(charts.line(sov, "period", "share", "company",
                                title=f"Share of voice {per} (of the whole market)",
-                               x_title=x_title, y_title="Share of voice (%)", y_percent=True),
-                   key="cmp_sov")
+                               x_title=x_title, y_title="Share of voice (%)", y_percent=True,
+                               colours=colours), key="cmp_sov")
         download_csv(sov, "comparison-share-of-voice.csv", key="cmp_sov_csv")
 
     left, right = st.columns(2)
@@ -213,7 +208,7 @@ def show_comparison(workbench: Workbench, state: CompetitorsState) -> None:
     if not tone.empty:
         fig = charts.line(tone, "period", "mean_score", "company",
                           title=f"Mean sentiment score {per}", x_title=x_title,
-                          y_title="Mean sentiment score (−1 to 1)")
+                          y_title="Mean sentiment score (−1 to 1)", colours=colours)
         fig.update_yaxes(range=[-1, 1])
         show_chart(fig, key="cmp_tone")
 
@@ -225,16 +220,17 @@ def show_comparison(workbench: Workbench, state: CompetitorsState) -> None:
         table = best.assign(term=[offer_label(t, u) for t, u in zip(best["term"], best["unit"])],
                             value=[format_offer(t, v, u) for t, v, u in
                                    zip(best["term"], best["best"], best["unit"])])
-        pivot = table.pivot_table(index="term", columns="company", values="value",
-                                  aggfunc="first").reindex(columns=list(names))
-        st.dataframe(pivot.fillna("—"), key="cmp_offers")
-        download_csv(best.drop(columns=["best_ids"]), "comparison-best-offers.csv",
+        pivot = (table.pivot_table(index="term", columns="company", values="value",
+                                   aggfunc="first").reindex(columns=list(names)).fillna("—")
+                 .rename_axis(index="Term", columns=None))
+        st.dataframe(pivot, key="cmp_offers", height=38 + 35 * len(pivot))
+        download_csv(best.drop(columns=["best_ids"], errors="ignore"), "comparison-best-offers.csv",
                      key="cmp_offers_csv")
 
-    _positioning(comparison)
+    _positioning(comparison, colours)
 
 
-def _positioning(comparison: Any) -> None:
+def _positioning(comparison: Any, colours: dict[str, str]) -> None:
     st.subheader("Positioning")
     axes = st.columns(2)
     axes[0].selectbox("Across (x)", POSITION_MEASURES, key="c_x",
@@ -250,7 +246,7 @@ def _positioning(comparison: Any) -> None:
         fig = charts.scatter(plotted, position.x, position.y, "company",
                              title=f"{pretty(position.y)} against {pretty(position.x).lower()}",
                              x_title=_MEASURE_NAMES[position.x],
-                             y_title=_MEASURE_NAMES[position.y])
+                             y_title=_MEASURE_NAMES[position.y], colours=colours)
         for axis, measure in (("x", position.x), ("y", position.y)):
             if measure == "share_of_voice":
                 fig.update_layout(**{f"{axis}axis_tickformat": ".1%"})

@@ -21,9 +21,9 @@ from ..analytics import AnalyticsFilter, AnalyticsQueries
 from ..search import SearchRequest, SearchResult
 from ..workbench import Workbench
 
-__all__ = ["data_changed", "summary", "distinct", "newest", "search", "pending_alerts",
-           "volume", "sov", "sentiment", "span", "counts", "offer_summary", "offer_changes",
-           "current_offers", "anomalies", "forecast", "comparison"]
+__all__ = ["data_changed", "alerts_changed", "summary", "distinct", "newest", "search",
+           "pending_alerts", "volume", "sov", "sentiment", "span", "counts", "offer_summary",
+           "offer_changes", "current_offers", "anomalies", "forecast", "comparison"]
 
 _SHORT = 60        # seconds: what the Home page and filters show
 _LONG = 600        # seconds: analyses (they change only when data is written)
@@ -32,6 +32,11 @@ _LONG = 600        # seconds: analyses (they change only when data is written)
 def data_changed() -> None:
     """Forget every cached read: called after an upload, an undo or an inbox ingest."""
     st.cache_data.clear()
+
+
+def alerts_changed() -> None:
+    """Forget the alert check only: a saved search was added or deleted, the data is the same."""
+    pending_alerts.clear()
 
 
 @st.cache_data(ttl=_SHORT, max_entries=4, show_spinner=False)

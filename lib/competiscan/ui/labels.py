@@ -75,7 +75,8 @@ def offer_label(term: str, unit: str | None = None) -> str:
 
 
 def format_offer(term: str, value: Any, unit: str | None = None) -> str:
-    """One offer value as an analyst writes it: ``0%``, ``15 months``, ``$95``, ``60,000 points``."""
+    """One offer value as an analyst writes it: ``0%``, ``15 months``, ``$95``, ``60,000 points``.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
     number = float(value)

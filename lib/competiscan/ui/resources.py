@@ -8,9 +8,11 @@ from pathlib import Path
 import streamlit as st
 
 from ..settings import Settings, load_settings
+from ..store import StoreError
 from ..workbench import Workbench
 
-__all__ = ["get_settings", "get_workbench", "SAMPLE_FILE", "load_sample_on_first_start"]
+__all__ = ["get_settings", "get_workbench", "open_workbench", "SAMPLE_FILE",
+           "load_sample_on_first_start"]
 
 log = logging.getLogger(__name__)
 
@@ -44,3 +46,13 @@ def load_sample_on_first_start(workbench: Workbench) -> str | None:
     report = workbench.ingest_bytes(path.read_bytes(), path.name, source="sample")
     log.info("loaded sample data: %s inserted", report.inserted)
     return report.status
+
+
+def open_workbench() -> Workbench:
+    """The Workbench for a page; a store that cannot be opened (locked by another process,
+    server unreachable) ends the page with a message instead of a traceback."""
+    try:
+        return get_workbench()
+    except StoreError as exc:
+        st.error(f"The campaign store cannot be opened: {exc}", icon=":material/error:")
+        st.stop()

@@ -38,9 +38,11 @@ SYNTAX_HELP = """
 | `"cash back" OR cashback` | either one (cashback also finds "cash back") |
 | `"bonus points" -business` | without the word business; `-"a phrase"` works too |
 | `(balance transfer) AND fee` | parentheses group; AND is implied between words |
-| `company:"capital one"` | one company; also `channel:email`, `type:acquisition`, `industry:banking` |
+| `company:"capital one"` | one company; also `channel:email`, `type:acquisition`, \
+`industry:banking` |
 | `rewrds` | small typos are forgiven |
 """
+
 
 def _offer_key(term: str) -> str:
     return f"s_offer_{term}"
@@ -205,7 +207,7 @@ def save_search_form(workbench: Workbench, state: SearchState) -> None:
         if st.button("Save", key="s_save", type="primary", disabled=not name.strip()):
             with user_errors(stop=False):
                 alerts.save_search(workbench, name, state.request(page=1))
-                data.data_changed()
+                data.alerts_changed()
                 st.success(f"Saved as “{md_escape(name.strip())}”.")
 
 
@@ -228,4 +230,4 @@ def saved_search_links(workbench: Workbench) -> None:
 
 def _delete_saved(workbench: Workbench, search_id: int) -> None:
     workbench.store.delete_saved_search(search_id)
-    data.data_changed()
+    data.alerts_changed()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping, Sequence
 
-from ..analytics import AnalyticsFilter, OFFER_TERMS
+from ..analytics import DIMENSIONS, OFFER_TERMS, POSITIONING_MEASURES, AnalyticsFilter
 from ..search import SearchRequest
 from ..search.base import MAX_WINDOW, NUMERIC_OFFER_FIELDS, SORTS
 
@@ -31,10 +31,10 @@ PAGE_SIZES: tuple[int, ...] = (20, 50, 100)
 TREND_VIEWS: tuple[str, ...] = ("volume", "share_of_voice", "sentiment", "offers", "anomalies",
                                 "forecast")
 TREND_INTERVALS: tuple[str, ...] = ("week", "month")
-TREND_DIMENSIONS: tuple[str, ...] = ("company", "channel", "campaign_type", "industry")
+TREND_DIMENSIONS: tuple[str, ...] = DIMENSIONS
 WEIGHT_OPTIONS: tuple[str, ...] = ("", "est_spend_usd", "est_volume")
 COMPETITOR_MODES: tuple[str, ...] = ("profile", "compare")
-POSITION_MEASURES: tuple[str, ...] = ("share_of_voice", "generosity", "volume", "sentiment")
+POSITION_MEASURES: tuple[str, ...] = tuple(POSITIONING_MEASURES)
 LIVE_INTERVALS: tuple[int, ...] = (5, 10, 30, 60)   # seconds between polls
 
 

@@ -13,14 +13,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ..analytics import ANOMALY_FORMULA, OFFER_TERMS
+from ..analytics import ANOMALY_FORMULA, OFFER_TERMS, VolumeSeries
 from ..workbench import Workbench
 from . import charts, data
 from .filters import filter_panel, filter_values, filters_from_widgets
 from .labels import field_label, md_escape, offer_label, pretty
 from .state import (TREND_DIMENSIONS, TREND_INTERVALS, TREND_VIEWS, WEIGHT_OPTIONS,
                     TrendsState)
-from .widgets import download_csv, show_chart
+from .widgets import download_csv, show_chart, show_offer_changes
 
 __all__ = ["widget_values", "state_from_widgets", "controls", "show_view", "FORECAST_HORIZON"]
 
@@ -89,10 +89,19 @@ def _top_keys(frame: pd.DataFrame, key: str, value: str, top: int,
     return list(totals.index[:top])
 
 
+_PLURAL = {"company": "companies", "channel": "channels", "campaign_type": "campaign types",
+           "industry": "industries"}
+
+
 def _note_hidden(total: int, shown: int, what: str) -> None:
     if total > shown:
         st.caption(f"Showing the {shown} largest of {total} {what}; raise “Series shown” or "
                    "filter to see others.")
+
+
+def _measure(series: VolumeSeries) -> str:
+    """The column a volume series' shares are of: the weighted sum when weighted."""
+    return "weighted" if series.weight else "count"
 
 
 def _chosen_for(state: TrendsState, by: str) -> tuple[str, ...]:
@@ -104,15 +113,15 @@ def _volume(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
     series = data.volume(workbench, state.by, state.interval, state.analytics_filter(),
                          state.weight or None, state.window)
     frame = series.frame
-    measure = series.measure
+    measure = _measure(series)
     keys = _top_keys(frame, "key", measure, state.top, _chosen_for(state, state.by))
     shown = frame[frame["key"].isin(keys)].rename(columns={"key": state.by})
     per, x_title = _period_title(state)
     y_title = _WEIGHT_NAMES[state.weight]
-    show_chart(charts.line(shown, "period", measure, state.by,
-                           title=f"{y_title.split(' (')[0]} {per} by {field_label(state.by).lower()}",
-                           x_title=x_title, y_title=y_title), key="trend_volume")
-    _note_hidden(frame["key"].nunique(), len(keys), pretty(state.by).lower() + " groups")
+    title = f"{y_title.split(' (')[0]} {per} by {field_label(state.by).lower()}"
+    show_chart(charts.line(shown, "period", measure, state.by, title=title, x_title=x_title,
+                           y_title=y_title), key="trend_volume")
+    _note_hidden(frame["key"].nunique(), len(keys), _PLURAL[state.by])
     if state.weight and series.missing:
         st.caption(f"{series.missing:,} campaigns have no {_WEIGHT_NAMES[state.weight].lower()}"
                    " and are not in the sums.")
@@ -125,7 +134,7 @@ def _share_of_voice(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
     market = replace(state.analytics_filter(), companies=())
     series = data.sov(workbench, state.interval, market, state.weight or None, state.window)
     frame = series.frame
-    keys = _top_keys(frame, "key", series.measure, state.top, state.companies)
+    keys = _top_keys(frame, "key", _measure(series), state.top, state.companies)
     shown = frame[frame["key"].isin(keys)].rename(columns={"key": "company"})
     per, x_title = _period_title(state)
     basis = "estimated spend" if state.weight == "est_spend_usd" else (
@@ -153,7 +162,7 @@ def _sentiment(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
                       x_title=x_title, y_title="Mean sentiment score (−1 negative to 1 positive)")
     fig.update_yaxes(range=[-1, 1])
     show_chart(fig, key="trend_sentiment")
-    _note_hidden(frame["key"].nunique(), len(keys), pretty(state.by).lower() + " groups")
+    _note_hidden(frame["key"].nunique(), len(keys), _PLURAL[state.by])
     return shown
 
 
@@ -182,14 +191,8 @@ def _offers(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
     if changes.empty:
         st.caption("No company changed its best value of this term between periods.")
     else:
-        st.dataframe(changes[["period", "company", "label", "previous_best", "best",
-                              "improved"]].sort_values("period", ascending=False),
-                     hide_index=True, key="offer_changes",
-                     column_config={"period": "Period", "company": "Company", "label": "Term",
-                                    "previous_best": "Before", "best": "Now",
-                                    "improved": st.column_config.CheckboxColumn(
-                                        "Better for the customer")})
-    return shown.drop(columns=["series", "best_ids"])
+        show_offer_changes(changes, key="offer_changes")
+    return shown.drop(columns=["series", "best_ids"], errors="ignore")
 
 
 def _anomalies(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
@@ -198,9 +201,11 @@ def _anomalies(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
     if scores.empty:
         st.info("No volume to score in this selection.")
         return scores
-    flagged = {a.company for a in report.anomalies}
-    keys = _top_keys(scores, "company", "count", state.top, state.companies or tuple(
-        sorted(flagged)[:state.top]))
+    # Unless companies are chosen, draw the ones with the most anomalies.
+    most_flagged = pd.Series([a.company for a in report.anomalies], dtype=object) \
+        .value_counts(sort=True)
+    keys = _top_keys(scores, "company", "count", state.top,
+                     state.companies or tuple(most_flagged.index[:state.top]))
     shown = scores[scores["company"].isin(keys)]
     per, x_title = _period_title(replace(state, window=1))
     fig = charts.line(shown, "period", "count", "company",
@@ -221,6 +226,9 @@ def _anomalies(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
             "first_piece": f"campaign?id={a.piece_ids[0]}" if a.piece_ids else None}
             for a in report.anomalies]).sort_values("period", ascending=False)
         st.dataframe(table, hide_index=True, key="anomaly_table", column_config={
+            "company": "Company", "period": f"{pretty(state.interval)} starting",
+            "kind": "Kind", "count": "Campaigns", "baseline_median": "Baseline (median)",
+            "z": st.column_config.NumberColumn("z", format="%.2f", help="See the formula above"),
             "first_piece": st.column_config.LinkColumn(
                 "A piece behind it", display_text=r"campaign\?id=(\d+)")})
     else:
@@ -234,6 +242,8 @@ def _forecast(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
         # Forecasting every company is slow and unreadable: take the largest ones.
         totals = data.counts(workbench, ("company",), state.analytics_filter())
         companies = tuple(totals.sort_values("n", ascending=False)["company"][:min(state.top, 5)])
+        st.caption(f"Forecasts of the {len(companies)} largest companies; choose companies in "
+                   "the sidebar to forecast others.")
     report = data.forecast(workbench, companies, state.analytics_filter(), FORECAST_HORIZON)
     if not report.forecasts:
         st.info("Not enough complete weeks in this selection to forecast.")
@@ -258,7 +268,7 @@ def _forecast(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
                                                                format="%.1f"),
             "naive_mae": st.column_config.NumberColumn("Naive MAE (pieces/week)",
                                                        format="%.2f"),
-            "points_tested": "Weeks tested", "note": "Note"})
+            "points_tested": "Forecasts checked", "note": "Note"})
     return frame
 
 

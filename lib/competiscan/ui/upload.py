@@ -16,13 +16,14 @@ import streamlit as st
 from ..export import to_csv_bytes
 from ..ingest import FORMATS, IngestReport, UnreadableFileError, read_table
 from ..ingest.normalise import MAPPABLE_FIELDS, detect_mapping
+from ..store import StoreError
 from ..workbench import Workbench
 from .data import data_changed
 from .labels import field_label, md_escape
 from .widgets import user_errors
 
-__all__ = ["Preview", "ACCEPTED_TYPES", "previews", "mapping_editor", "mapping_problems",
-           "import_files", "show_report", "show_history", "IGNORE"]
+__all__ = ["Preview", "ACCEPTED_TYPES", "file_size", "previews", "mapping_editor",
+           "mapping_problems", "import_files", "show_report", "show_history", "IGNORE"]
 
 ACCEPTED_TYPES: list[str] = sorted(ext.lstrip(".") for ext in FORMATS)
 IGNORE = "ignore"
@@ -42,6 +43,15 @@ class Preview:
     rows: int = 0
     detected: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+
+
+def file_size(size: int) -> str:
+    """Bytes as people read them: 254 bytes, 12 KB, 3.4 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024**2:
+        return f"{size / 1024:,.0f} KB"
+    return f"{size / 1024**2:,.1f} MB"
 
 
 def _read_preview(uploaded: Any) -> Preview:
@@ -117,9 +127,12 @@ def import_files(workbench: Workbench, jobs: list[tuple[Preview, dict[str, str]]
     for n, (preview, mapping) in enumerate(jobs):
         bar.progress(n / len(jobs), text=f"Importing {preview.name} ({n + 1} of {len(jobs)}): "
                                          "checking, enriching, storing and indexing…")
-        with user_errors(stop=False):
+        try:
             reports.append(workbench.ingest_bytes(preview.data, preview.name, source="upload",
                                                   mapping=mapping))
+        except StoreError as exc:  # e.g. the store is locked: the file is refused, not lost
+            reports.append(IngestReport(filename=preview.name, status="refused",
+                                        message=str(exc)))
     bar.progress(1.0, text="Import finished.")
     data_changed()
     return reports
@@ -130,10 +143,10 @@ def show_report(report: IngestReport, key: str) -> None:
     with st.container(border=True):
         if report.status == "committed":
             st.success(f"**{md_escape(report.filename)}** imported as upload "
-                       f"{report.batch_id}.", icon="✅")
+                       f"{report.batch_id}.", icon=":material/check_circle:")
         else:
             st.error(f"**{md_escape(report.filename)}** was not imported: "
-                     f"{md_escape(report.message)}", icon="🚫")
+                     f"{md_escape(report.message)}", icon=":material/block:")
         if report.status == "committed" and report.message:
             st.warning(md_escape(report.message))
         cols = st.columns(5)
@@ -180,7 +193,8 @@ def _undo_confirmation(workbench: Workbench, batch: dict[str, Any]) -> None:
         st.session_state.pop("undo_pending", None)
         data_changed()
         st.session_state["upload_flash"] = (
-            f"Upload {batch_id} undone: {result.deleted:,} campaigns removed."
+            f"Upload {batch_id} undone: {result.deleted:,} campaign"
+            f"{'s' if result.deleted != 1 else ''} removed."
             + (f" The search index could not be updated ({result.error}); run "
                "`competiscan reindex`." if result.error else ""))
         st.rerun()
@@ -193,7 +207,7 @@ def show_history(workbench: Workbench) -> None:
     """Past uploads; pick one to see its stored report or undo it after a confirmation."""
     flash = st.session_state.pop("upload_flash", None)
     if flash:
-        st.success(flash, icon="↩️")
+        st.success(flash, icon=":material/undo:")
     batches = workbench.store.batches(limit=200)
     if not batches:
         st.info("No uploads yet. Drop a file above, or put one in the inbox folder (see Live).")

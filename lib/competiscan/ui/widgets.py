@@ -8,20 +8,14 @@ from typing import Any, Iterator
 import pandas as pd
 import streamlit as st
 
-from ..errors import USER_ERRORS
 from ..export import to_csv_bytes
-from .labels import field_label, md_escape, pretty
+from .labels import field_label, format_offer, md_escape, offer_label, pretty
 
-__all__ = ["PAGES", "user_errors", "campaign_link", "campaign_table", "download_csv",
-           "show_chart", "show_problems", "CAMPAIGN_PAGE"]
+__all__ = ["CAMPAIGN_PAGE", "user_errors", "campaign_link", "campaign_table", "download_csv",
+           "show_chart", "show_problems", "show_offer_changes"]
 
-# url_path -> page file; app.py registers the same files, page_link needs the file path.
-PAGES: dict[str, str] = {
-    "": "views/home.py", "upload": "views/upload.py", "search": "views/search.py",
-    "trends": "views/trends.py", "competitors": "views/competitors.py",
-    "live": "views/live.py", "campaign": "views/campaign.py",
-}
-CAMPAIGN_PAGE = PAGES["campaign"]
+# st.page_link names a page by the file app.py registered it with.
+CAMPAIGN_PAGE = "views/campaign.py"
 
 _CHART_CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
 
@@ -35,8 +29,14 @@ def user_errors(stop: bool = True) -> Iterator[None]:
     """
     try:
         yield
-    except USER_ERRORS as exc:
-        st.error(str(exc), icon="⚠️")
+    except Exception as exc:
+        # Imported here, not at the top: competiscan.errors pulls in the enrichment stack
+        # (scikit-learn, ~1.5 s to import), which a page should not wait for before anything
+        # has gone wrong.
+        from ..errors import USER_ERRORS
+        if not isinstance(exc, USER_ERRORS):
+            raise
+        st.error(str(exc), icon=":material/error:")
         if stop:
             st.stop()
 
@@ -55,8 +55,7 @@ def campaign_link(campaign_id: int, label: str, *, bold: bool = False) -> None:
                  query_params={"id": str(int(campaign_id))})
 
 
-def campaign_table(frame: pd.DataFrame, *, height: int | str = "auto",
-                   key: str | None = None) -> None:
+def campaign_table(frame: pd.DataFrame, *, key: str | None = None) -> None:
     """Campaign rows, title first, with their id as a link to the campaign page (it opens a
     new tab, which works because the campaign page needs nothing but its URL)."""
     shown = frame.copy()
@@ -65,7 +64,7 @@ def campaign_table(frame: pd.DataFrame, *, height: int | str = "auto",
             shown[column] = [pretty(v) for v in shown[column]]
     column_config: dict[str, Any] = {c: field_label(c) for c in shown.columns if c != "id"}
     if "title" in shown.columns:
-        column_config["title"] = st.column_config.TextColumn("Title", width="large")
+        column_config["title"] = st.column_config.TextColumn("Title", width="medium")
     if "id" in shown.columns:
         shown["id"] = "campaign?id=" + shown["id"].astype(int).astype(str)
         column_config["id"] = st.column_config.LinkColumn(
@@ -74,7 +73,7 @@ def campaign_table(frame: pd.DataFrame, *, height: int | str = "auto",
     order = [c for c in ("title", "company", "id") if c in shown.columns]
     order += [c for c in shown.columns if c not in order]
     st.dataframe(shown, hide_index=True, column_config=column_config, column_order=order,
-                 height=height, key=key)
+                 key=key)
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV",
@@ -82,6 +81,23 @@ def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV
     """The frame as a spreadsheet-safe CSV (formula-like cells neutralised)."""
     st.download_button(label, to_csv_bytes(frame), file_name=file_name, mime="text/csv",
                        icon=":material/download:", on_click="ignore", key=key)
+
+
+def show_offer_changes(changes: pd.DataFrame, *, key: str, with_company: bool = True) -> None:
+    """The changes feed of offers (analytics.offer_changes), newest first, values as written
+    in offers ("15 months", "$95")."""
+    rows = changes.sort_values(["period", "company"], ascending=[False, True])
+    table = pd.DataFrame({
+        "Period": rows["period"], "Company": rows["company"],
+        "Term": [offer_label(t, u) for t, u in zip(rows["term"], rows["unit"])],
+        "Before": [format_offer(t, v, u) for t, v, u in
+                   zip(rows["term"], rows["previous_best"], rows["unit"])],
+        "Now": [format_offer(t, v, u) for t, v, u in zip(rows["term"], rows["best"],
+                                                          rows["unit"])],
+        "Better for the customer": rows["improved"]})
+    if not with_company:
+        table = table.drop(columns="Company")
+    st.dataframe(table, hide_index=True, key=key, height=min(38 + 35 * len(table), 390))
 
 
 def show_chart(figure: Any, key: str) -> None:

@@ -1,0 +1,123 @@
+"""Search page: the URL is the view (query, filters, sort, page), hits are highlighted, facets,
+export of the whole result set, saving a search, user text never becoming HTML."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from competiscan.search import SearchRequest
+from competiscan.ui.search import export_bytes
+from competiscan.ui.state import SearchState
+
+from test_pages_support import app_env, dataframes, open_page, page_links, texts  # noqa: F401
+
+
+def _count_line(at) -> str:
+    return next(t for t in texts(at.markdown) if "match" in t)
+
+
+def _snippets(at) -> list[str]:
+    return [t for t in texts(at.markdown) if t.startswith('<div class="cs-snippet">')]
+
+
+def test_query_and_company_from_the_url_give_highlighted_hits_and_facets(app_env):
+    at = open_page("search", {"q": "0% APR", "company": ["Chase", "Capital One"]})
+    expected = app_env.index.search(SearchRequest(query="0% APR",
+                                                  companies=("Chase", "Capital One")))
+    assert expected.total >= 2
+    assert _count_line(at).startswith(f"**{expected.total:,}** campaign")
+    assert at.text_input(key="s_q").value == "0% APR"
+    assert at.multiselect(key="s_company").value == ["Chase", "Capital One"]
+    snippets = _snippets(at)
+    assert len(snippets) == min(expected.total, 20)
+    assert all("<mark>" in s for s in snippets)
+    # every hit links to its campaign page
+    targets = [p for p in page_links(at) if p.page == "campaign"]
+    assert {link.query_string for link in targets} >= {f"id={h.id}" for h in expected.hits}
+    facets = {frame.columns[0]: frame for frame in dataframes(at)}
+    companies = facets["Company"].set_index("Company")["Campaigns"].to_dict()
+    assert companies == expected.facets["company"]
+    assert dict(at.query_params) == {"q": "0% APR", "company": ["Chase", "Capital One"]}
+
+
+def test_widgets_write_the_url_and_a_new_filter_goes_back_to_page_one(app_env):
+    at = open_page("search", {"page": "2", "n": "20"})
+    total = app_env.index.search(SearchRequest()).total
+    assert total > 20
+    assert "showing 21–40" in _count_line(at)
+    at.multiselect(key="s_channel").set_value(["email"]).run()
+    assert at.query_params["channel"] == "email"
+    assert "page" not in at.query_params
+    emails = app_env.index.search(SearchRequest(channels=("email",))).total
+    assert _count_line(at).startswith(f"**{emails:,}**")
+    at.selectbox(key="s_sort").set_value("date").run()
+    assert at.query_params["sort"] == "date"
+    at.button(key="s_next").click().run()
+    assert at.query_params["page"] == "2"
+
+
+def test_offer_term_and_date_filters(app_env):
+    at = open_page("search", {"cash_back_pct_min": "5", "from": "2024-01-01",
+                              "to": "2024-03-31"})
+    assert at.number_input(key="s_offer_cash_back_pct").value == 5
+    state = SearchState.from_params({"cash_back_pct_min": ["5"], "from": ["2024-01-01"],
+                                     "to": ["2024-03-31"]})
+    expected = app_env.index.search(state.request())
+    assert expected.total >= 2  # Chase 5%, Discover 5%
+    assert _count_line(at).startswith(f"**{expected.total:,}**")
+    ids = app_env.store.campaigns_by_ids([h.id for h in expected.hits], ["id", "cash_back_pct"])
+    assert (ids["cash_back_pct"] >= 5).all()
+
+
+def test_unreadable_link_parameters_are_reported_not_raised(app_env):
+    at = open_page("search", {"page": "x", "from": "yesterday", "sort": "best"})
+    warning = " ".join(texts(at.warning))
+    assert "page" in warning and "from" in warning and "sort" in warning
+    assert dict(at.query_params) == {}
+
+
+def test_a_query_that_cannot_run_is_a_message(app_env):
+    at = open_page("search", {"q": "apr " * 400})
+    assert at.error and "long" in at.error[0].value.lower()
+
+
+def test_no_match_says_what_to_do(app_env):
+    at = open_page("search", {"q": "zzzqqqxxy"})
+    assert any("No campaign matches" in t for t in texts(at.info))
+
+
+def test_user_text_is_escaped_in_titles_and_snippets(app_env):
+    at = open_page("search", {"q": "big", "company": "Wells Fargo"})
+    [snippet] = _snippets(at)
+    assert "<b>" not in snippet and "&lt;b&gt;" in snippet
+    label = next(p.label for p in page_links(at) if p.page == "campaign")
+    assert "<b>" in label.replace("\\", "")  # shown literally ...
+    assert "\\*big\\*" in label and "\\[here\\]" in label  # ... never as Markdown
+
+
+def test_export_is_the_whole_result_set_not_one_page(app_env):
+    state = SearchState(query="", per_page=20)
+    total = app_env.index.search(state.request()).total
+    assert total > 20
+    frame = pd.read_csv(io.BytesIO(export_bytes(app_env, state, "csv")), encoding="utf-8-sig")
+    assert len(frame) == total
+    xlsx = pd.read_excel(io.BytesIO(export_bytes(app_env, state, "xlsx")))
+    assert len(xlsx) == total
+    at = open_page("search")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert f"Export all {total:,} as CSV" in labels
+
+
+def test_save_this_search_stores_it_and_lists_it(app_env):
+    at = open_page("search", {"q": '"cash back"', "channel": "email"})
+    at.text_input(key="s_save_name").input("Cash back emails").run()
+    at.button(key="s_save").click().run()
+    assert any("Saved as" in t for t in texts(at.success))
+    [saved] = app_env.store.saved_searches()
+    assert saved["name"] == "Cash back emails" and saved["query"] == '"cash back"'
+    assert saved["filters"]["channels"] == ["email"]
+    at.run()
+    link = next(p for p in page_links(at) if p.page == "search")
+    assert "q=%22cash+back%22" in link.query_string and "channel=email" in link.query_string

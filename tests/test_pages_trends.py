@@ -1,0 +1,83 @@
+"""Trends page: each view from its URL, labelled charts, the chart's data as CSV, link state."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from competiscan import analytics
+from competiscan.analytics import AnalyticsFilter
+
+from test_pages_support import app_env, chart_specs, dataframes, open_page, texts  # noqa: F401
+
+
+def _layout(spec: dict) -> tuple[str, str, str]:
+    layout = spec["layout"]
+    return (layout["title"]["text"], layout["xaxis"]["title"]["text"],
+            layout["yaxis"]["title"]["text"])
+
+
+def _trace_names(spec: dict) -> set[str]:
+    return {t["name"] for t in spec["data"]}
+
+
+def test_volume_by_channel_per_month_from_the_url(app_env):
+    at = open_page("trends", {"view": "volume", "by": "channel", "interval": "month",
+                              "top": "3", "from": "2024-01-01", "to": "2024-06-30"})
+    assert at.selectbox(key="t_by").value == "channel"
+    [spec] = chart_specs(at)
+    title, x_title, y_title = _layout(spec)
+    assert title == "Campaigns per month by channel"
+    assert x_title == "Month starting" and y_title == "Campaigns (count)"
+    filters = AnalyticsFilter(date_from=pd.Timestamp("2024-01-01").date(),
+                              date_to=pd.Timestamp("2024-06-30").date())
+    frame = analytics.volume_series(app_env.store, "channel", "month", filters).frame
+    top3 = set(frame.groupby("key")["count"].sum().sort_values(ascending=False).index[:3])
+    assert _trace_names(spec) == top3
+    assert any("3 largest of" in t for t in texts(at.caption))
+    assert dict(at.query_params) == {"by": "channel", "interval": "month", "top": "3",
+                                     "from": "2024-01-01", "to": "2024-06-30"}
+    assert [b.proto.label for b in at.get("download_button")] == \
+        ["Download the chart's data (CSV)"]
+
+
+def test_share_of_voice_of_chosen_companies_is_against_the_whole_market(app_env):
+    at = open_page("trends", {"view": "share_of_voice", "company": ["Chase", "Citi"],
+                              "interval": "month", "window": "2"})
+    [spec] = chart_specs(at)
+    title, x_title, y_title = _layout(spec)
+    assert title.startswith("Share of voice per 2-month window")
+    assert y_title == "Share of voice (%)" and spec["layout"]["yaxis"]["tickformat"] == ".0%"
+    assert _trace_names(spec) == {"Chase", "Citi"}
+    assert at.query_params["window"] == "2"
+
+
+def test_offer_terms_view_with_its_changes_feed(app_env):
+    at = open_page("trends", {"view": "offers", "term": "cash_back_pct", "interval": "month"})
+    [spec] = chart_specs(at)
+    title, _x, y_title = _layout(spec)
+    assert title.startswith("Best Cash back (%) per month by company")
+    assert y_title == "Cash back (%)"
+    assert any(h.value == "Changes of the best offer" for h in at.subheader)
+
+
+def test_sentiment_anomalies_and_forecast_views(app_env):
+    at = open_page("trends", {"view": "sentiment", "by": "campaign_type"})
+    [spec] = chart_specs(at)
+    assert spec["layout"]["yaxis"]["range"] == [-1, 1]
+    at = open_page("trends", {"view": "anomalies"})
+    assert chart_specs(at) and any("How anomalies are found" in t for t in texts(at.caption))
+    at = open_page("trends", {"view": "forecast", "company": ["Chase", "Citi"]})
+    [spec] = chart_specs(at)
+    assert _layout(spec)[0].startswith("Campaigns per week: history and the next 8 weeks")
+    errors = next(f for f in dataframes(at) if "backtest_mae" in f.columns)
+    assert set(errors["company"]) <= {"Chase", "Citi"} and len(errors) >= 1
+
+
+def test_switching_view_writes_the_url_and_bad_values_are_reported(app_env):
+    at = open_page("trends", {"view": "pie", "interval": "fortnight"})
+    assert "view" in " ".join(texts(at.warning))
+    assert at.segmented_control(key="t_view").value == "volume"
+    at.segmented_control(key="t_view").set_value("share_of_voice").run()
+    assert at.query_params["view"] == "share_of_voice"
+    url = next(c.value for c in at.code)
+    assert url == "/trends?view=share_of_voice"
