@@ -143,3 +143,10 @@ def test_inbox_waits_for_files_still_being_written(wb):
     (inbox / "fresh.csv").write_text(CSV)
     assert scan_inbox(wb, settle_seconds=60) == []
     assert (inbox / "fresh.csv").exists()
+
+
+def test_matching_ids_is_the_whole_result_set(wb):
+    wb.ingest_bytes(CSV.encode(), "a.csv")
+    page = wb.index.search(SearchRequest(query="cash", limit=1))
+    ids = wb.index.matching_ids(SearchRequest(query="cash", limit=1))
+    assert page.total == len(ids) == 2 and page.hits[0].id in ids

@@ -48,18 +48,9 @@ def to_xlsx_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def search_ids(index: Any, request: Any, page: int = 1000) -> list[int]:
+def search_ids(index: Any, request: Any) -> list[int]:
     """Every id matching a search (the whole result set, not one page)."""
-    from dataclasses import replace
-    ids: list[int] = []
-    offset = 0
-    while True:
-        result = index.search(replace(request, limit=page, offset=offset, facets=False,
-                                      highlight=False))
-        ids.extend(h.id for h in result.hits)
-        offset += page
-        if offset >= result.total or not result.hits:
-            return ids
+    return index.matching_ids(request)
 
 
 def export_campaigns(workbench: Any, path: Path, query: str = "") -> int:

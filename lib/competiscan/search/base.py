@@ -150,6 +150,10 @@ class SearchIndex(ABC):
         understood and :class:`SearchUnavailable` when the backend cannot be reached."""
 
     @abstractmethod
+    def matching_ids(self, req: SearchRequest) -> list[int]:
+        """Every id matching ``req`` (the whole result set, for exports), in its sort order."""
+
+    @abstractmethod
     def ping(self) -> bool:
         """Whether the backend answers."""
 

@@ -16,6 +16,8 @@ are found first with one ``_msearch`` of small probes, and only those are search
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from collections.abc import Collection
 from contextlib import contextmanager
 from datetime import date, timezone
@@ -442,6 +444,19 @@ class ElasticIndex(SearchIndex):
             fuzzy = self._words_without_exact_match(sorted(fuzzy_candidates(node)))
             resp = self._client.search(index=self.index_name, body=build_search_body(req, fuzzy))
         return parse_search_response(resp.body)
+
+    def matching_ids(self, req: SearchRequest) -> list[int]:
+        """All matching ids through the scroll helper (past the 10,000-hit paging window);
+        for a whole export the order is the index's, not the requested sort."""
+        node = prepare(req.query)
+        self._ensure_index()
+        with self._calling("list matching ids"):
+            fuzzy = self._words_without_exact_match(sorted(fuzzy_candidates(node)))
+            body = build_search_body(replace(req, limit=0, offset=0, facets=False,
+                                             highlight=False), fuzzy)
+            return [int(hit["_id"]) for hit in helpers.scan(
+                self._client, index=self.index_name,
+                query={"query": body["query"], "_source": False}, size=5_000)]
 
     def ping(self) -> bool:
         try:

@@ -27,6 +27,8 @@ fails with :class:`SearchUnavailable` saying so.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import html
 import threading
 import time
@@ -397,16 +399,31 @@ class EmbeddedIndex(SearchIndex):
     def close(self) -> None:
         """Nothing to release: writers live only for one write, readers with this object."""
 
-    def search(self, req: SearchRequest) -> SearchResult:
-        validate_request(req)
+    def _compile(self, req: SearchRequest, searcher: tantivy.Searcher):
         node = prepare(req.query)
-        searcher = self._index.searcher()
         compiler = _Compiler(self._schema, self._analyzer, searcher)
         text_query = compiler.compile(node) or Query.all_query()
         filters = self._filters(req)
         query = (
             Query.boolean_query([(Occur.Must, q) for q in [text_query, *filters]]) if filters else text_query
         )
+        return node, compiler, text_query, query
+
+    def matching_ids(self, req: SearchRequest) -> list[int]:
+        validate_request(replace(req, limit=0, offset=0))
+        searcher = self._index.searcher()
+        if searcher.num_docs == 0:
+            return []
+        node, _compiler, _text, query = self._compile(req, searcher)
+        by_date = req.sort == "date" or not has_text(node)
+        hits = searcher.search(query, searcher.num_docs, count=False,
+                               order_by_field="sort_key" if by_date else None).hits
+        return [int(i) for i in searcher.fast_field_values("id", [address for _, address in hits])]
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        validate_request(req)
+        searcher = self._index.searcher()
+        node, compiler, text_query, query = self._compile(req, searcher)
         by_date = req.sort == "date" or not has_text(node)
         # The facet pass visits every match anyway and yields the total too, so the top-k
         # search can skip counting (and let tantivy prune non-competitive documents).
