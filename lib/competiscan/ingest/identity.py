@@ -28,14 +28,18 @@ def _squeeze(expr: str) -> str:
 
 
 _KEYS_SQL = f"""
+WITH squeezed AS (
+  SELECT rn, launch_date, last_seen, company_key AS k, coalesce(channel, '') AS ch,
+    {_squeeze("coalesce(title, '')")} AS t,
+    {_squeeze("coalesce(subject_line, '')")} AS s,
+    {_squeeze("coalesce(content, '')")} AS c
+  FROM accepted)
 SELECT rn, launch_date, last_seen,
-  md5({_squeeze("concat_ws(chr(31), company_key, coalesce(channel, ''), coalesce(title, ''), "
-                "coalesce(subject_line, ''), coalesce(content, ''))")}) AS content_hash,
+  md5(concat_ws(chr(31), k, ch, t, s, c)) AS content_hash,
   -- pieces of one company and channel whose body differs only in numbers are variants
-  md5(company_key || chr(31) || coalesce(channel, '') || chr(31) ||
-      translate({_squeeze("coalesce(nullif(content, ''), title, '')")},
-                '0123456789.,%$', '##########')) AS variant_key
-FROM accepted ORDER BY rn
+  md5(concat_ws(chr(31), k, ch, regexp_replace(CASE WHEN c <> '' THEN c ELSE t END,
+                                               '[0-9.,%$]+', '#', 'g'))) AS variant_key
+FROM squeezed ORDER BY rn
 """
 
 # Only the narrow key columns go through SQL; the text columns are gathered once with Arrow's
