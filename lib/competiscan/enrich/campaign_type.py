@@ -1,10 +1,10 @@
 """Campaign type from weighted cue phrases: acquisition, promotional, retention, educational,
 brand_awareness (see DOMAIN.md).
 
-Each cue is a word sequence with a type and a weight. The text is lower-cased, numbers become
-placeholder words ("20%" → "pct", "$300" → "usd", "2025" → "num") so that "20% off" and
-"$50 off" are one cue, and cues are matched token by token (the longest cue starting at a word
-wins, so "learn more" — a call to action — hides "learn"). Cues in the title or subject line count
+Each cue is a word sequence with a type and a weight. The text is lower-cased and split into
+words; numbers match placeholder words ("20%" → "pct", "$300" → "usd", "2025" → "num") after a
+cue's first word ("first num months"), and "20% off" / "$50 off" is matched on the text. Cues are matched word by word (the longest cue starting at
+a word wins, so "learn more" — a call to action — hides "learn"). Cues in the title or subject line count
 CUE_WEIGHT_HEADLINE times: a headline states what the piece is for.
 
 Scores per type are the summed weights of the cues found (each cue once), plus two priors:
@@ -22,10 +22,20 @@ top / (top + servicing), so a best guess is still returned, with low confidence.
 from __future__ import annotations
 
 import re
+import string
+from itertools import compress, count
 
 from competiscan.model import CAMPAIGN_TYPES
 
-__all__ = ["predict_campaign_type", "CUES", "SERVICING", "CUE_WEIGHT_HEADLINE"]
+__all__ = [
+    "predict_campaign_type",
+    "CUES",
+    "SERVICING",
+    "CUE_WEIGHT_HEADLINE",
+    "NO_OFFER_PRIOR",
+    "CHANNEL_PRIORS",
+    "PRICE_OFF_WEIGHT",
+]
 
 SERVICING = "servicing"
 CUE_WEIGHT_HEADLINE = 1.5
@@ -39,14 +49,12 @@ CHANNEL_PRIORS: dict[str, tuple[str, float]] = {
 }
 
 # (cue words, type, weight). Weights: 3 = the cue alone names the type ("we miss you"),
-# 2 = strong, 1 = supporting; 0 = a phrase that must hide a shorter cue ("terms apply").
+# 2 = strong, 1 = supporting; 0 = a phrase that must hide a shorter cue ("learn more").
 CUES: tuple[tuple[str, str, float], ...] = (
     # acquisition: wins a new customer or account
     ("apply now", "acquisition", 3), ("apply today", "acquisition", 3), ("apply online", "acquisition", 3),
     ("apply at", "acquisition", 2.5), ("to apply", "acquisition", 2.5), ("and apply", "acquisition", 2.5),
     ("you apply", "acquisition", 2.5), ("apply in", "acquisition", 2.5),
-    ("terms apply", "acquisition", 0), ("restrictions apply", "acquisition", 0),
-    ("fees apply", "acquisition", 0), ("rates apply", "acquisition", 0), ("conditions apply", "acquisition", 0),
     ("pre approved", "acquisition", 3), ("preapproved", "acquisition", 3), ("pre qualified", "acquisition", 3),
     ("prequalified", "acquisition", 3),
     ("open an account", "acquisition", 3), ("open a new", "acquisition", 3), ("open your account", "acquisition", 2.5),
@@ -62,12 +70,15 @@ CUES: tuple[tuple[str, str, float], ...] = (
     ("first num months", "acquisition", 1.5), ("get a quote", "acquisition", 2.5), ("free quote", "acquisition", 2.5),
     ("quote", "acquisition", 1), ("get covered", "acquisition", 2), ("no credit check", "acquisition", 1.5),
     ("join millions", "acquisition", 2.5), ("join today", "acquisition", 2.5), ("become a member", "acquisition", 2.5),
+    ("join our", "acquisition", 2), ("join free", "acquisition", 2.5), ("join", "acquisition", 1),
+    ("when you open", "acquisition", 2.5), ("when you switch", "acquisition", 2.5),
+    ("transfer assets", "acquisition", 2), ("when you sign up", "acquisition", 2.5),
     ("annual fee", "acquisition", 1), ("intro apr", "acquisition", 1), ("invited to apply", "acquisition", 3),
     ("now available", "acquisition", 1.5), ("available at your address", "acquisition", 2.5),
     ("order online", "acquisition", 1), ("get started", "acquisition", 1), ("compare", "acquisition", 1),
     ("no minimums", "acquisition", 1), ("open", "acquisition", 0.5),
     # promotional: a time-limited deal or an incentive for using a product
-    ("pct off", "promotional", 3), ("usd off", "promotional", 3), ("sale", "promotional", 2.5),
+    ("sale", "promotional", 2.5),
     ("flash sale", "promotional", 3), ("deal", "promotional", 2), ("deals", "promotional", 2),
     ("limited time", "promotional", 1.5), ("for a limited time", "promotional", 2), ("today only", "promotional", 2.5),
     ("this week only", "promotional", 2.5), ("ends sunday", "promotional", 1.5), ("offer ends", "promotional", 1),
@@ -87,6 +98,7 @@ CUES: tuple[tuple[str, str, float], ...] = (
     ("fares from", "promotional", 2.5), ("fares as low as", "promotional", 2.5), ("cardmembers", "promotional", 0.5),
     ("cardmember", "promotional", 0.5), ("members get", "promotional", 1.5), ("upgrade to", "promotional", 1),
     ("pay just", "promotional", 1.5), ("buy num get num", "promotional", 3), ("clip", "promotional", 1.5),
+    ("bogo", "promotional", 3), ("buy one get one", "promotional", 3), ("offer expires", "promotional", 1),
     # retention: keeps or wins back an existing customer
     ("thank you for being", "retention", 3), ("thanks for being", "retention", 3), ("thank you for", "retention", 2),
     ("thanks for", "retention", 2), ("thank you", "retention", 1), ("as a thank you", "retention", 3),
@@ -98,11 +110,13 @@ CUES: tuple[tuple[str, str, float], ...] = (
     ("loyalty", "retention", 2.5), ("loyal", "retention", 2), ("as a valued", "retention", 3),
     ("valued customer", "retention", 3), ("valued cardmember", "retention", 3), ("valued member", "retention", 3),
     ("valued client", "retention", 3), ("your membership", "retention", 1.5), ("for num years", "retention", 2),
-    ("years together", "retention", 2.5), ("status", "retention", 1.5), ("expire", "retention", 2),
-    ("expires", "retention", 2), ("expiring", "retention", 2), ("expired", "retention", 1.5), ("redeem", "retention", 1.5),
+    ("years together", "retention", 2.5), ("status", "retention", 1.5), ("will expire", "retention", 2.5),
+    ("are expiring", "retention", 2.5), ("is expiring", "retention", 2.5), ("expiring", "retention", 1.5),
+    ("expire soon", "retention", 2.5), ("expires soon", "retention", 2.5), ("redeem", "retention", 1.5),
     ("your points", "retention", 2), ("your miles", "retention", 2), ("your rewards", "retention", 1.5),
     ("keep enjoying", "retention", 2.5), ("keep your", "retention", 1.5), ("keep the", "retention", 1),
-    ("don't lose", "retention", 2), ("lose", "retention", 1), ("before you go", "retention", 3), ("hate to see", "retention", 3),
+    ("don't lose", "retention", 2), ("lose", "retention", 1), ("before you go we", "retention", 3),
+    ("hate to see", "retention", 3),
     ("appreciation", "retention", 2), ("appreciate", "retention", 1.5), ("birthday", "retention", 2.5),
     ("congratulations", "retention", 1.5), ("you've earned", "retention", 2), ("you earned", "retention", 2),
     ("unlocked", "retention", 1.5), ("you qualify", "retention", 2), ("you're eligible", "retention", 1.5),
@@ -133,7 +147,10 @@ CUES: tuple[tuple[str, str, float], ...] = (
     ("read the", "educational", 1), ("free guide", "educational", 2.5),
     # brand_awareness: image and values, no concrete offer
     ("proud", "brand_awareness", 3), ("sponsor", "brand_awareness", 3), ("sponsorship", "brand_awareness", 3),
-    ("sponsors", "brand_awareness", 3), ("official", "brand_awareness", 2), ("partner of", "brand_awareness", 2),
+    ("sponsors", "brand_awareness", 3), ("official", "brand_awareness", 0.5), ("official card", "brand_awareness", 2.5),
+    ("official bank", "brand_awareness", 2.5), ("official banking", "brand_awareness", 2.5),
+    ("official partner", "brand_awareness", 2.5), ("official sponsor", "brand_awareness", 3),
+    ("partner of", "brand_awareness", 2),
     ("community", "brand_awareness", 2), ("communities", "brand_awareness", 2), ("committed to", "brand_awareness", 2.5),
     ("commitment", "brand_awareness", 2), ("committing", "brand_awareness", 2.5), ("mission", "brand_awareness", 2),
     ("values", "brand_awareness", 2), ("since num", "brand_awareness", 2.5), ("sustainability", "brand_awareness", 2.5),
@@ -159,53 +176,88 @@ CUES: tuple[tuple[str, str, float], ...] = (
     ("your application", SERVICING, 1.5), ("security incident", SERVICING, 3), ("deferred interest", SERVICING, 2),
 )
 
-# Words, and numbers with their "$", "%" or letter suffix ("2x") attached.
-_TOKEN_RE = re.compile(r"\$[\d,.]*\d|\d[\d,.]*(?:\s?%|[a-z]+)?|[a-z]+(?:'[a-z]+)?")
-_OFFER_TOKENS = frozenset({"pct", "usd"})
+# "20% off", "$50 off": a discount, the surest promotional cue. Matched on the text because
+# cue words are looked up by their first word, and a number is no word.
+_PRICE_OFF_RE = re.compile(r"(?:\d\s?%|\$\d[\d,.]*)\s+off\b")
+PRICE_OFF_WEIGHT = 3.0
+# Punctuation stripped from the ends of words; "$" and "%" stay, they tell amounts and rates.
+_STRIPPED = string.punctuation.replace("$", "").replace("%", "")
+_NUMBER_CHARACTERS = frozenset("0123456789,.")
+_PLACEHOLDERS = frozenset({"usd", "pct", "num"})
 
 
-def _build_index(cues: tuple[tuple[str, str, float], ...]) -> dict[str, list[tuple[tuple[str, ...], int]]]:
-    """First word → [(remaining words, cue number)], longest cues first."""
-    index: dict[str, list[tuple[tuple[str, ...], int]]] = {}
+# A cue entry: (cue number of the word alone, or None; second word → [(words after the second,
+# whether they hold a number placeholder, cue number)], longest first).
+_Entry = tuple[int | None, dict[str, list[tuple[tuple[str, ...], bool, int]]]]
+
+
+def _build_index(cues: tuple[tuple[str, str, float], ...]) -> dict[str, _Entry]:
+    """First word → its cues. Looking up the first two words in nested dicts finds a multi-word
+    cue with two dict lookups, without comparing slices of the text for every candidate."""
+    singles: dict[str, int] = {}
+    multis: dict[str, dict[str, list[tuple[tuple[str, ...], bool, int]]]] = {}
     for number, (phrase, _, _) in enumerate(cues):
-        words = tuple(phrase.split())
-        index.setdefault(words[0], []).append((words[1:], number))
-    for entries in index.values():
+        first, *rest = phrase.split()
+        if not rest:
+            singles[first] = number
+            continue
+        second, *after = rest
+        entries = multis.setdefault(first, {}).setdefault(second, [])
+        entries.append((tuple(after), not _PLACEHOLDERS.isdisjoint(after), number))
         entries.sort(key=lambda entry: -len(entry[0]))
-    return index
+    return {word: (singles.get(word), multis.get(word, {})) for word in {*singles, *multis}}
 
 
 _INDEX = _build_index(CUES)
 _CUE_TYPES = [cue_type for _, cue_type, _ in CUES]
 _CUE_WEIGHTS = [weight for _, _, weight in CUES]
-_OFFER_CUE_TYPES = frozenset({"acquisition", "promotional"})
 
 
 def _tokens(text: str) -> list[str]:
-    """Lower-cased words; amounts become "usd", percentages "pct", other numbers "num"."""
-    # Characters compare cheaply: words start above "9", amounts with "$", numbers with a digit.
-    return [
-        token if (first := token[0]) > "9"
-        else "usd" if first == "$"
-        else "pct" if token[-1] == "%"
-        else "num" if token[-1] <= "9"
-        else token
-        for token in _TOKEN_RE.findall(text.lower().replace("’", "'"))
-    ]
+    """Lower-cased words with the punctuation around them stripped; hyphens separate words."""
+    return [token.strip(_STRIPPED) for token in text.lower().replace("’", "'").replace("-", " ").split()]
+
+
+def _placeholder(token: str) -> str:
+    """The cue word for a number: "usd" for "$300", "pct" for "20%", "num" for "2025"."""
+    if token.startswith("$"):
+        return "usd"
+    if token.endswith("%"):
+        return "pct"
+    if token and _NUMBER_CHARACTERS.issuperset(token):
+        return "num"
+    return token
 
 
 def _find_cues(tokens: list[str]) -> set[int]:
     """Numbers of the cues in `tokens`; the longest cue starting at a word wins."""
     found: set[int] = set()
-    for i, token in enumerate(tokens):
-        entries = _INDEX.get(token)
-        if entries is None:
-            continue
-        for rest, number in entries:
-            if not rest or tuple(tokens[i + 1 : i + 1 + len(rest)]) == rest:
-                found.add(number)
-                break
+    last = len(tokens) - 1
+    # Only the positions of words that start a cue are visited, found by map() in C.
+    for i in compress(count(), map(_INDEX.__contains__, tokens)):
+        single, by_second = _INDEX[tokens[i]]
+        if by_second and i < last:
+            second = tokens[i + 1]
+            candidates = by_second.get(second) or by_second.get(_placeholder(second))
+            if candidates is not None and _add_longest(candidates, tokens, i + 2, found):
+                continue
+        if single is not None:
+            found.add(single)
     return found
+
+
+def _add_longest(
+    candidates: list[tuple[tuple[str, ...], bool, int]], tokens: list[str], start: int, found: set[int]
+) -> bool:
+    """Add the longest candidate whose remaining words follow at `start`; False if none does."""
+    for rest, has_placeholder, number in candidates:
+        following = tuple(tokens[start : start + len(rest)])
+        if has_placeholder:
+            following = tuple(map(_placeholder, following))
+        if following == rest:
+            found.add(number)
+            return True
+    return False
 
 
 def predict_campaign_type(
@@ -230,11 +282,14 @@ def predict_campaign_type(
             servicing += weight
         else:
             scores[cue_type] += weight
+    for part, weight in ((headline, CUE_WEIGHT_HEADLINE), (content, 1.0)):
+        if part and "off" in part and _PRICE_OFF_RE.search(part.lower()):
+            scores["promotional"] += PRICE_OFF_WEIGHT * weight
+            break
     has_offer = (
         scores["acquisition"] > 0
         or scores["promotional"] > 0
-        or not _OFFER_TOKENS.isdisjoint(content_tokens)
-        or not _OFFER_TOKENS.isdisjoint(headline_tokens)
+        or any("$" in part or "%" in part for part in (title, subject, content) if part)
     )
     if not has_offer:
         scores["brand_awareness"] += NO_OFFER_PRIOR

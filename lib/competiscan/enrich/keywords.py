@@ -20,11 +20,10 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from operator import itemgetter
+from itertools import chain, repeat
+from operator import itemgetter, mul
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-__all__ = ["KeywordExtractor", "DOMAIN_PHRASES", "STOP_WORDS", "terms_of"]
+__all__ = ["KeywordExtractor", "DOMAIN_PHRASES", "ENGLISH_STOP_WORDS", "STOP_WORDS", "terms_of"]
 
 # Domain phrases: the single term (shown with spaces) → the word sequences written for it.
 DOMAIN_PHRASES: dict[str, tuple[str, ...]] = {
@@ -57,16 +56,51 @@ _BOILERPLATE = frozenset(
         "ll", "ve", "re", "don", "t", "s", "d", "m",
     }
 )
-STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) | _BOILERPLATE
+# scikit-learn's ENGLISH_STOP_WORDS (BSD-3-Clause), copied: importing scikit-learn takes about a
+# second, paid again by every worker process of a pool.
+ENGLISH_STOP_WORDS = frozenset(
+    """
+    a about above across after afterwards again against all almost alone along already also
+    although always am among amongst amoungst amount an and another any anyhow anyone
+    anything anyway anywhere are around as at back be became because become becomes becoming
+    been before beforehand behind being below beside besides between beyond bill both bottom
+    but by call can cannot cant co con could couldnt cry de describe detail do done down due
+    during each eg eight either eleven else elsewhere empty enough etc even ever every
+    everyone everything everywhere except few fifteen fifty fill find fire first five for
+    former formerly forty found four from front full further get give go had has hasnt have
+    he hence her here hereafter hereby herein hereupon hers herself him himself his how
+    however hundred i ie if in inc indeed interest into is it its itself keep last latter
+    latterly least less ltd made many may me meanwhile might mill mine more moreover most
+    mostly move much must my myself name namely neither never nevertheless next nine no
+    nobody none noone nor not nothing now nowhere of off often on once one only onto or
+    other others otherwise our ours ourselves out over own part per perhaps please put
+    rather re same see seem seemed seeming seems serious several she should show side since
+    sincere six sixty so some somehow someone something sometime sometimes somewhere still
+    such system take ten than that the their them themselves then thence there thereafter
+    thereby therefore therein thereupon these they thick thin third this those though three
+    through throughout thru thus to together too top toward towards twelve twenty two un
+    under until up upon us very via was we well were what whatever when whence whenever
+    where whereafter whereas whereby wherein whereupon wherever whether which while whither
+    who whoever whole whom whose why will with within without would yet you your yours
+    yourself yourselves
+    """.split()
+)
+STOP_WORDS: frozenset[str] = ENGLISH_STOP_WORDS | _BOILERPLATE
 
-# First word → [(following words, term)], longest first.
-_PHRASE_INDEX: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-for _term, _forms in DOMAIN_PHRASES.items():
-    for _form in _forms:
-        _first, *_rest = _form.split()
-        _PHRASE_INDEX.setdefault(_first, []).append((tuple(_rest), _term))
-for _entries in _PHRASE_INDEX.values():
-    _entries.sort(key=lambda entry: -len(entry[0]))
+
+def _build_phrase_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """First word → [(following words, term)], longest first."""
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for term, forms in DOMAIN_PHRASES.items():
+        for form in forms:
+            first, *rest = form.split()
+            index.setdefault(first, []).append((tuple(rest), term))
+    for entries in index.values():
+        entries.sort(key=lambda entry: -len(entry[0]))
+    return index
+
+
+_PHRASE_INDEX = _build_phrase_index()
 _PHRASE_FIRST_WORDS = frozenset(_PHRASE_INDEX)
 
 # Digits, punctuation and symbols end a run of words: they become this token, which is treated
@@ -74,6 +108,12 @@ _PHRASE_FIRST_WORDS = frozenset(_PHRASE_INDEX)
 # hyphen is a break too.
 _BREAK = "|"
 _BREAK_RE = re.compile(r"[^a-z_\s-]+")
+# The same for ASCII text, where str.translate is a single fast pass: each breaking character
+# becomes "|", which is then spaced out into a token.
+_BREAK_CHARACTERS = "".join(
+    c for c in map(chr, range(128)) if not (c.islower() or c.isspace() or c in "_-")
+)
+_BREAK_TABLE = str.maketrans(_BREAK_CHARACTERS, _BREAK * len(_BREAK_CHARACTERS))
 _DROPPED = STOP_WORDS | {_BREAK, "-", "--"}
 
 
@@ -83,27 +123,34 @@ def terms_of(text: str) -> list[str]:
     A bigram is two non-stop words next to each other in the text (no stop word, number or
     punctuation between). A domain phrase is one unigram, written with "_" between its words.
     """
-    tokens = _BREAK_RE.sub(" | ", text.lower()).split()
-    if not _PHRASE_FIRST_WORDS.isdisjoint(tokens):
-        tokens = _join_phrases(tokens)
+    low = text.lower()
+    if low.isascii():
+        tokens = low.translate(_BREAK_TABLE).replace(_BREAK, " | ").split()
+    else:
+        tokens = _BREAK_RE.sub(" | ", low).split()
+    tokens = _join_phrases(tokens)
     kept = [word if word not in _DROPPED else "" for word in tokens]
     unigrams = [word for word in kept if word]
     return unigrams + [f"{a} {b}" for a, b in zip(kept, kept[1:]) if a and b]
 
 
 def _join_phrases(tokens: list[str]) -> list[str]:
+    """`tokens` with each domain phrase replaced by its single term."""
+    starts = [i for i, token in enumerate(tokens) if token in _PHRASE_FIRST_WORDS]
+    if not starts:
+        return tokens
     joined: list[str] = []
-    i = 0
-    n = len(tokens)
-    while i < n:
-        token = tokens[i]
-        i += 1
-        for rest, term in _PHRASE_INDEX.get(token, ()):
-            if tuple(tokens[i : i + len(rest)]) == rest:
-                token = term
-                i += len(rest)
+    done = 0
+    for i in starts:
+        if i < done:
+            continue  # inside a phrase already joined
+        for rest, term in _PHRASE_INDEX[tokens[i]]:
+            if tuple(tokens[i + 1 : i + 1 + len(rest)]) == rest:
+                joined.extend(tokens[done:i])
+                joined.append(term)
+                done = i + 1 + len(rest)
                 break
-        joined.append(token)
+    joined.extend(tokens[done:])
     return joined
 
 
@@ -122,6 +169,7 @@ class KeywordExtractor:
 
     def fit(self, texts: Iterable[str]) -> KeywordExtractor:
         """Learn document frequencies from `texts` (replacing any earlier fit); returns self."""
+        # Counted text by text, so that a large corpus need not fit in memory as terms.
         document_frequency: Counter[str] = Counter()
         documents = 0
         for text in texts:
@@ -144,11 +192,13 @@ class KeywordExtractor:
         if self.fitted:
             idf, unseen_idf = self._idf, self._unseen_idf
         else:
-            document_frequency: Counter[str] = Counter()
-            for terms in term_lists:
-                document_frequency.update(set(terms))
-            idf, unseen_idf = _idf(document_frequency, len(term_lists))
+            idf, unseen_idf = _idf(_document_frequency(term_lists), len(term_lists))
         return [_top_terms(terms, idf, unseen_idf, k) for terms in term_lists]
+
+
+def _document_frequency(term_lists: list[list[str]]) -> Counter[str]:
+    """In how many of the documents each term occurs."""
+    return Counter(chain.from_iterable(map(set, term_lists)))
 
 
 def _idf(document_frequency: Counter[str], documents: int) -> tuple[dict[str, float], float]:
@@ -162,11 +212,13 @@ def _idf(document_frequency: Counter[str], documents: int) -> tuple[dict[str, fl
 def _top_terms(terms: list[str], idf: dict[str, float], unseen_idf: float, k: int) -> list[str]:
     if not terms:
         return []
-    scored = [(count * idf.get(term, unseen_idf), term) for term, count in Counter(terms).items()]
+    counts = Counter(terms)
+    # tf × idf per term, computed by map() so that the per-term work stays in C.
+    scores = map(mul, counts.values(), map(idf.get, counts, repeat(unseen_idf)))
     chosen: list[str] = []
     covered: set[str] = set()
     # sorted() is stable also in reverse, so equal scores keep the order of first appearance.
-    for _, term in sorted(scored, key=itemgetter(0), reverse=True):
+    for _, term in sorted(zip(scores, counts), key=itemgetter(0), reverse=True):
         words = term.split(" ")
         if covered.issuperset(words):
             continue

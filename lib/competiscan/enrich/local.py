@@ -34,6 +34,8 @@ PARALLEL_MIN_RECORDS = 20_000
 # batch (evenly spaced), so that fitting stays a small, serial part of the work.
 KEYWORD_FIT_SAMPLE = 5_000
 KEYWORDS_PER_CAMPAIGN = 5
+# Records per task sent to a pool worker.
+CHUNK_SIZE = 2_500
 
 Record = dict[str, Any]
 # One enrichment as a worker sends it back: the values of ENRICHMENT_FIELDS, in order.
@@ -51,19 +53,20 @@ class LocalEnricher:
     version = "local-rules-1"
 
     def __init__(self, keywords: KeywordExtractor | None = None) -> None:
-        """`keywords`: an extractor fitted on the stored corpus; without one, each batch's
-        keywords are ranked against the batch itself."""
+        """`keywords`: an extractor fitted on the stored corpus (a sample of a few thousand
+        pieces is enough, and it is copied to every worker of a pool); without one, each
+        batch's keywords are ranked against the batch itself."""
         self.keywords = keywords
 
     def enrich_many(self, records: Sequence[Record], workers: int | None = None) -> list[Record]:
         """Enrich `records`; one dict per record, in order.
 
-        `workers`: processes to use for a large batch (default: all cores). Batches smaller
-        than PARALLEL_MIN_RECORDS, or `workers=1`, run in this process.
+        `workers`: processes to use for a large batch (default: every core this process may
+        use). Batches smaller than PARALLEL_MIN_RECORDS, or `workers=1`, run in this process.
         """
         if not records:
             return []
-        workers = workers or os.cpu_count() or 1
+        workers = workers or _available_cores()
         extractor = self.keywords if self.keywords is not None and self.keywords.fitted else None
         if workers == 1 or len(records) < PARALLEL_MIN_RECORDS:
             rows = _enrich_chunk(records, extractor or KeywordExtractor())
@@ -75,10 +78,17 @@ class LocalEnricher:
         return [{**dict(zip(ENRICHMENT_FIELDS, row)), "enriched_by": self.version} for row in rows]
 
 
+def _available_cores() -> int:
+    # The cores this process may run on, which in a container can be fewer than the machine's.
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _enrich_in_pool(records: Sequence[Record], extractor: KeywordExtractor, workers: int) -> list[_Row]:
-    # Several chunks per worker even out uneven chunks; each is big enough that pickling and
-    # scheduling stay small next to the work.
-    chunk_size = max(1_000, min(10_000, len(records) // (workers * 4)))
+    # Many small chunks keep every worker busy to the end (the last chunk finishing alone is the
+    # main loss); 2,500 records are ~0.3 s of work, against ~1 ms to pickle and schedule them.
+    chunk_size = max(500, min(CHUNK_SIZE, len(records) // (workers * 8)))
     chunks = [records[i : i + chunk_size] for i in range(0, len(records), chunk_size)]
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
@@ -113,26 +123,21 @@ def _enrich_chunk(records: Sequence[Record], extractor: KeywordExtractor) -> lis
     """Enrichment rows for `records`; an unfitted `extractor` ranks keywords against them."""
     scorer = _scorer()
     texts = [record_text(record) for record in records]
+    # One analysis at a time over the whole chunk rather than all analyses per record: each
+    # keeps its code and tables hot in the CPU caches, which is measurably faster.
+    sentiments = [scorer.label_and_score(text) for text in texts]
+    types = [
+        predict_campaign_type(r.get("title"), r.get("subject_line"), r.get("content"), r.get("channel"))
+        for r in records
+    ]
+    offers = [extract_offers(text) for text in texts]
     keywords = extractor.extract(texts, KEYWORDS_PER_CAMPAIGN)
-    rows: list[_Row] = []
-    for record, text, record_keywords in zip(records, texts, keywords):
-        label, score = scorer.label_and_score(text)
-        campaign_type, confidence = predict_campaign_type(
-            record.get("title"), record.get("subject_line"), record.get("content"), record.get("channel")
+    return [
+        (label, round(score, 4), campaign_type, confidence, record_keywords, None, *map(terms.get, OFFER_FIELDS))
+        for (label, score), (campaign_type, confidence), record_keywords, terms in zip(
+            sentiments, types, keywords, offers
         )
-        offers = extract_offers(text)
-        rows.append(
-            (
-                label,
-                round(score, 4),
-                campaign_type,
-                confidence,
-                record_keywords,
-                None,
-                *(offers[field] for field in OFFER_FIELDS),
-            )
-        )
-    return rows
+    ]
 
 
 def record_text(record: Record) -> str:

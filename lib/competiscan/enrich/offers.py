@@ -49,6 +49,7 @@ def _named_amount(name: str) -> str:
     """A dollar amount ("4,000", "95.00") captured as group `name`."""
     return rf"(?P<{name}>\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d{{2}})?"
 
+
 _APR_WORD = r"(?:aprs?|annual\s+percentage\s+rates?)\b"
 # Words that may stand between a rate and "APR"; "penalty" and "cash advance" mark rates that
 # are not offer terms.
@@ -67,25 +68,33 @@ def _intro_period(name: str) -> str:
     )
 
 
-# Rate(s) written before the word APR: "0% intro APR for 15 months", "19.24%–29.24% variable
-# APR", "17.24%, 23.74%, or 28.99% variable APR", "as low as 5.99% APR".
-_RATES_THEN_APR = (
-    r"(?P<floor1>as\s+low\s+as\s+|starting\s+at\s+)?"
-    r"(?:(?P<lo1>\d{1,2}(?:\.\d{1,3})?)\s?%?" + _RANGE_SEP + r"|"
-    r"(?P<list1>(?:\d{1,2}(?:\.\d{1,3})?\s?%,\s*)+(?:or\s+|and\s+)?))?"
-    r"(?P<val1>\d{1,2}(?:\.\d{1,3})?)\s?%\s*" + _APR_ADJECTIVES + _APR_WORD + _intro_period("months")
+# Each "APR" is found first (a literal the regex engine jumps to), then its rates are read
+# around it with anchored patterns.
+_APR_WORD_RE = re.compile(_APR_WORD)
+# Rate(s) written just before the word APR: "0% intro APR", "19.24%–29.24% variable APR",
+# "17.24%, 23.74%, or 28.99% variable APR", "as low as 5.99% APR". Anchored at the APR.
+_RATES_BEFORE_APR_RE = re.compile(
+    r"(?P<floor>as\s+low\s+as\s+|starting\s+at\s+)?"
+    r"(?:(?P<lo>\d{1,2}(?:\.\d{1,3})?)\s?%?" + _RANGE_SEP + r"|"
+    r"(?P<list>(?:\d{1,2}(?:\.\d{1,3})?\s?%,\s*)+(?:or\s+|and\s+)?))?"
+    r"(?P<val>\d{1,2}(?:\.\d{1,3})?)\s?%\s*" + _APR_ADJECTIVES + r"$"
 )
-# The word APR written before its rate(s): "APR of 21.24%", "variable APR of 18.74% to
-# 29.74%", "Purchase APR: 21.24% or 29.99%", "intro APR of 0% for 15 months".
-_APR_THEN_RATES = (
-    r"(?P<adj2>(?:(?:intro(?:ductory)?|promotional|promo|penalty|cash\s+advance)\s+){0,2})"
-    + _APR_WORD
-    + r"(?P<gap>[^.%\d]{0,40}?)(?P<val2>\d{1,2}(?:\.\d{1,3})?)\s?%"
-    r"(?:" + _RANGE_SEP + r"(?P<hi2>\d{1,2}(?:\.\d{1,3})?)\s?%"
-    r"|(?P<list2>(?:,\s*\d{1,2}(?:\.\d{1,3})?\s?%)*,?\s*(?:or|and)\s+\d{1,2}(?:\.\d{1,3})?\s?%))?"
-    + _intro_period("months2")
+# How far before its "APR" the last "%" of a rate may be, and how far before that "%" the rates
+# may start ("as low as 17.24%, 23.74%, or 28.99%").
+_RATE_TO_APR = 40
+_RATES_SPAN = 60
+# Rate(s) written after the word APR: "APR of 21.24%", "variable APR of 18.74% to 29.74%",
+# "Purchase APR: 21.24% or 29.99%", "intro APR of 0% for 15 months".
+_RATES_AFTER_APR_RE = re.compile(
+    r"(?P<gap>[^.%\d]{0,40}?)(?P<val>\d{1,2}(?:\.\d{1,3})?)\s?%"
+    r"(?:" + _RANGE_SEP + r"(?P<hi>\d{1,2}(?:\.\d{1,3})?)\s?%"
+    r"|(?P<list>(?:,\s*\d{1,2}(?:\.\d{1,3})?\s?%)*,?\s*(?:or|and)\s+\d{1,2}(?:\.\d{1,3})?\s?%))?"
+    + _intro_period("months")
 )
-_APR_RE = re.compile(_RATES_THEN_APR + "|" + _APR_THEN_RATES)
+_ADJECTIVES_BEFORE_APR_RE = re.compile(
+    r"(?:(?:intro(?:ductory)?|promotional|promo|penalty|cash\s+advance)\s+){1,2}$"
+)
+_PERIOD_AFTER_APR_RE = re.compile(_intro_period("months"))
 _PCT_NUMBER_RE = re.compile(r"\d{1,2}(?:\.\d{1,3})?")
 _INTRO_ADJ_RE = re.compile(r"intro|promo|special")
 _SKIPPED_ADJ_RE = re.compile(r"penalty|cash\s+advance")
@@ -111,8 +120,10 @@ _ANNUAL_FEE_INTRO_RE = re.compile(
     + r"|\$" + _named_amount("fee3") + r"\s+annual\s+fee\s+(?P<note3>(?:is\s+)?waived\s+(?:for\s+)?"
     r"(?:the\s+)?first\s+year)"
 )
+# No leading \b: it would keep the regex engine from skipping to the alternatives' first letters;
+# a "no" that ends a longer word ("casino annual fee") is rejected after matching.
 _ANNUAL_FEE_RE = re.compile(
-    r"\b(?P<zero>no|zero|without\s+an?)\s+annual\s+fees?\b"
+    r"(?P<zero>no|zero|without\s+an?)\s+annual\s+fees?\b"
     r"|\$" + _named_amount("before") + r"\s+annual\s+(?:membership\s+)?fee"
     r"|annual\s+(?:membership\s+)?fee\s*(?::|of|is|just|only|\s)\s*(?:just\s+|only\s+)?\$"
     + _named_amount("after")
@@ -120,17 +131,22 @@ _ANNUAL_FEE_RE = re.compile(
 
 _BT_FEE_RE = re.compile(
     r"\bno\s+(?P<zero>(?:intro(?:ductory)?\s+)?balance\s+transfer\s+fees?)\b"
-    r"|" + _PCT + r"\s+(?:intro(?:ductory)?\s+)?balance\s+transfer\s+fees?\b"
-    r"|balance\s+transfer\s+fees?\b[^.%\d$]{0,30}?(?:\$\d+(?:\.\d{2})?\s+or\s+)?" + _PCT
+    r"|(?P<before>\d{1,2}(?:\.\d{1,3})?)\s?%\s+(?:intro(?:ductory)?\s+)?balance\s+transfer\s+fees?\b"
+    r"|balance\s+transfer\s+fees?\b[^.%\d$]{0,30}?(?:\$\d+(?:\.\d{2})?\s+or\s+)?"
+    r"(?P<after>\d{1,2}(?:\.\d{1,3})?)\s?%"
 )
 
-_BONUS_WORDS = r"(?:(?:bonus|extra|welcome|[a-z®℠™*]+(?:\s+[a-z®℠™*]+)?)\s+){0,3}"
-_POINTS_RE = re.compile(
-    r"(?P<verb>\b(?:earn|get|receive|enjoy|plus|collect|with)\s+(?:an?\s+)?(?:up\s+to\s+)?"
-    r"(?:an?\s+)?(?:extra\s+|additional\s+)?)?"
-    r"(?<![\d.,])(?P<amount>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<k>k)?\s+"
-    r"(?P<words>" + _BONUS_WORDS + r")(?P<unit>points|pts|miles)\b"
-    r"(?P<after>\s+(?:after|when|once|if)\b)?"
+# Points and miles are found by their unit (a word the regex engine can jump to); the amount
+# is read just before it, with up to four words between ("80,000 Membership Rewards® points").
+_POINTS_UNIT_RE = re.compile(r"(points|pts|miles)\b(\s+(?:after|when|once|if)\b)?")
+_POINTS_AMOUNT_BEFORE_RE = re.compile(
+    r"(?P<amount>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<k>k)?\s+(?P<words>(?:[a-z®℠™*]+\s+){0,4})$"
+)
+# The longest stretch from an amount to its unit: digits, "k" and four words.
+_POINTS_REACH = 80
+_POINTS_VERB_BEFORE_RE = re.compile(
+    r"\b(?:earn|get|receive|enjoy|plus|collect|with)\s+(?:an?\s+)?(?:up\s+to\s+)?"
+    r"(?:an?\s+)?(?:extra\s+|additional\s+)?$"
 )
 # Points or miles below this are earn rates ("5 points per dollar"), never sign-up bonuses.
 _MIN_POINTS_BONUS = 500
@@ -156,13 +172,16 @@ _CONDITION_AFTER_RE = re.compile(
 )
 # How far before an amount its verb is looked for ("receive an extra up to " is 24 characters).
 _VERB_WINDOW = 32
-_SPEND_RE = re.compile(
-    r"\b(?:spend(?:ing)?|after|make|making|purchases\s+totaling)\s+(?:at\s+least\s+|a\s+minimum\s+of\s+)?\$"
-    + _AMOUNT
+# The spend requirement and the window of a bonus are found by their literal parts (the "$"
+# of the amount; the digits before "months"/"days"), then the words before them are checked
+# with patterns anchored at the literal.
+_SPEND_VERB_BEFORE_RE = re.compile(
+    r"\b(?:spend(?:ing)?|after|make|making|purchases\s+totaling)\s+(?:at\s+least\s+|a\s+minimum\s+of\s+)?$"
 )
-_WINDOW_RE = re.compile(
-    r"\b(?:in|within|during)\s+(?:the\s+|your\s+)?(?:first\s+|next\s+)?(\d{1,3})\s+(months?|days?)\b"
-)
+_WINDOW_RE = re.compile(r"(\d{1,3})\s+(months?|days?)\b")
+_WINDOW_BEFORE_RE = re.compile(r"\b(?:in|within|during)\s+(?:the\s+|your\s+)?(?:first\s+|next\s+)?$")
+# How far before an amount or a count the words that qualify it are looked for.
+_QUALIFIER_WINDOW = 40
 # How far around a bonus its spend requirement and window are looked for.
 _BONUS_CONTEXT_BEFORE = 150
 _BONUS_CONTEXT_AFTER = 250
@@ -170,7 +189,7 @@ _BONUS_CONTEXT_AFTER = 250
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?;])\s+|\n+")
 _CASH_BACK_CUE_RE = re.compile(
     r"cash\s*back|cash\s+rewards?|\d\s?%\s+(?:daily\s+)?back\b"
-    r"|\bearn\s+(?:an?\s+(?:additional|extra)\s+)?(?:unlimited\s+)?(?:up\s+to\s+)?\d{1,2}(?:\.\d+)?\s?%\s+(?:on|at|in|back|cash)\b"
+    r"|earn\s+(?:an?\s+(?:additional|extra)\s+)?(?:unlimited\s+)?(?:up\s+to\s+)?\d{1,2}(?:\.\d+)?\s?%\s+(?:on|at|in|back|cash)\b"
 )
 # A percentage in a cash-back sentence, unless it is a discount, a rate, a fee or a match.
 _CASH_BACK_PCT_RE = re.compile(
@@ -200,7 +219,7 @@ def extract_offers(text: str) -> OfferTerms:
         _extract_balance_transfer_fee(low, terms)
     if "points" in low or "miles" in low or "pts" in low or "$" in low:
         _extract_bonus(low, terms)
-    if "%" in low:
+    if "%" in low and ("back" in low or "cash" in low or "earn" in low):
         _extract_cash_back(low, terms)
     return terms
 
@@ -210,28 +229,40 @@ def _number(raw: str) -> float:
 
 
 def _extract_aprs(low: str, terms: OfferTerms) -> None:
-    for m in _APR_RE.finditer(low):
-        if m.group("val1") is not None:
-            adjectives = m.group("adj")
-            value = float(m.group("val1"))
-            low_rate = m.group("lo1")
-            rates = [float(low_rate), value] if low_rate else [value]
-            if m.group("list1"):
-                rates = [float(x) for x in _PCT_NUMBER_RE.findall(m.group("list1"))] + [value]
-            months = m.group("months")
-            floor_only = m.group("floor1") is not None
+    for apr in _APR_WORD_RE.finditer(low):
+        at, after_apr = apr.span()
+        if at and low[at - 1].isalnum():
+            continue
+        before = None
+        last_pct = low.rfind("%", max(0, at - _RATE_TO_APR), at)
+        if last_pct >= 0:
+            before = _RATES_BEFORE_APR_RE.search(low, max(0, last_pct - _RATES_SPAN), at)
+        if before is not None:
+            start = before.start()
+            adjectives = before.group("adj")
+            value = float(before.group("val"))
+            if before.group("list"):
+                rates = [float(x) for x in _PCT_NUMBER_RE.findall(before.group("list"))] + [value]
+            else:
+                rates = [float(before.group("lo")), value] if before.group("lo") else [value]
+            months = _PERIOD_AFTER_APR_RE.match(low, after_apr).group("months")
+            floor_only = before.group("floor") is not None
             changed = False
         else:
-            adjectives = m.group("adj2")
-            value = float(m.group("val2"))
-            rates = [value]
-            if m.group("hi2"):
-                rates.append(float(m.group("hi2")))
-            elif m.group("list2"):
-                rates += [float(x) for x in _PCT_NUMBER_RE.findall(m.group("list2"))]
-            months = m.group("months2")
-            floor_only = "as low as" in m.group("gap")
-            changed = _RATE_CHANGE_RE.search(m.group("gap")) is not None
+            after = _RATES_AFTER_APR_RE.match(low, after_apr)
+            if after is None:
+                continue
+            prefix = _ADJECTIVES_BEFORE_APR_RE.search(low, max(0, at - _RATE_TO_APR), at)
+            start = prefix.start() if prefix else at
+            adjectives = prefix.group() if prefix else ""
+            rates = [float(after.group("val"))]
+            if after.group("hi"):
+                rates.append(float(after.group("hi")))
+            elif after.group("list"):
+                rates += [float(x) for x in _PCT_NUMBER_RE.findall(after.group("list"))]
+            months = after.group("months")
+            floor_only = "as low as" in after.group("gap")
+            changed = _RATE_CHANGE_RE.search(after.group("gap")) is not None
         if _SKIPPED_ADJ_RE.search(adjectives):
             continue
         is_intro = (
@@ -243,8 +274,8 @@ def _extract_aprs(low: str, terms: OfferTerms) -> None:
             if terms["intro_apr_pct"] is None:
                 terms["intro_apr_pct"] = rates[0]
                 if months is None:
-                    before = _PERIOD_BEFORE_RE.search(low, max(0, m.start() - 30), m.start())
-                    months = before.group(1) if before else None
+                    period = _PERIOD_BEFORE_RE.search(low, max(0, start - 30), start)
+                    months = period.group(1) if period else None
                 terms["intro_apr_months"] = int(months) if months is not None else None
         elif terms["regular_apr_min_pct"] is None:
             if changed:
@@ -267,28 +298,43 @@ def _extract_annual_fee(low: str, terms: OfferTerms) -> None:
         terms["annual_fee_usd"] = _number(fee)
         terms[INTRO_NOTE_FIELD] = note
         return
-    m = _ANNUAL_FEE_RE.search(low)
-    if m is not None:
-        amount = m.group("before") or m.group("after")
-        terms["annual_fee_usd"] = 0.0 if m.group("zero") else _number(amount)
+    for m in _ANNUAL_FEE_RE.finditer(low):
+        if m.group("zero"):
+            if m.start() and low[m.start() - 1].isalnum():
+                continue
+            terms["annual_fee_usd"] = 0.0
+        else:
+            terms["annual_fee_usd"] = _number(m.group("before") or m.group("after"))
+        return
 
 
 def _extract_balance_transfer_fee(low: str, terms: OfferTerms) -> None:
     m = _BT_FEE_RE.search(low)
     if m is not None:
-        terms["balance_transfer_fee_pct"] = 0.0 if m.group("zero") else float(m.group(2) or m.group(3))
+        terms["balance_transfer_fee_pct"] = 0.0 if m.group("zero") else float(m.group("before") or m.group("after"))
 
 
 def _extract_bonus(low: str, terms: OfferTerms) -> None:
     # (position, amount, unit, span) of every bonus-like mention.
     found: list[tuple[int, float, str, tuple[int, int]]] = []
     if "points" in low or "miles" in low or "pts" in low:
-        for m in _POINTS_RE.finditer(low):
+        for unit_match in _POINTS_UNIT_RE.finditer(low):
+            at = unit_match.start()
+            if at and low[at - 1].isalnum():
+                continue  # part of a longer word
+            m = _POINTS_AMOUNT_BEFORE_RE.search(low, max(0, at - _POINTS_REACH), at)
+            if m is None:
+                continue
+            start = m.start()
+            if start and low[start - 1] in ".,0123456789":
+                continue  # the tail of a longer number
             amount = _number(m.group("amount")) * (1000 if m.group("k") else 1)
-            presented_as_bonus = bool(m.group("verb")) or "bonus" in m.group("words") or bool(m.group("after"))
-            if amount >= _MIN_POINTS_BONUS and presented_as_bonus:
-                unit = "miles" if m.group("unit") == "miles" else "points"
-                found.append((m.start("amount"), amount, unit, m.span()))
+            if amount < _MIN_POINTS_BONUS:
+                continue
+            verb = _POINTS_VERB_BEFORE_RE.search(low, max(0, start - _VERB_WINDOW), start)
+            if verb is not None or "bonus" in m.group("words") or unit_match.group(2):
+                unit = "miles" if unit_match.group(1) == "miles" else "points"
+                found.append((start, amount, unit, (verb.start() if verb else start, unit_match.end())))
     if "$" in low:
         for m in _DOLLARS_RE.finditer(low):
             start, end = m.span()
@@ -308,19 +354,26 @@ def _extract_bonus(low: str, terms: OfferTerms) -> None:
     terms["bonus_unit"] = unit
     context_start = max(0, start - _BONUS_CONTEXT_BEFORE)
     context_end = end + _BONUS_CONTEXT_AFTER
-    spend = _nearest(_SPEND_RE, low, context_start, context_end, start)
+    spend = _nearest(_DOLLARS_RE, _SPEND_VERB_BEFORE_RE, low, context_start, context_end, start)
     if spend is not None:
         terms["bonus_spend_usd"] = _number(spend.group(1))
-    window = _nearest(_WINDOW_RE, low, context_start, context_end, start)
+    window = _nearest(_WINDOW_RE, _WINDOW_BEFORE_RE, low, context_start, context_end, start)
     if window is not None:
         count = int(window.group(1))
         # Issuers write qualifying windows in days as multiples of 30 (90 days = 3 months).
         terms["bonus_window_months"] = count if window.group(2).startswith("month") else max(1, round(count / 30))
 
 
-def _nearest(pattern: re.Pattern[str], low: str, start: int, end: int, anchor: int) -> re.Match[str] | None:
-    """The match of `pattern` within low[start:end] closest to position `anchor`."""
-    matches = list(pattern.finditer(low, start, end))
+def _nearest(
+    pattern: re.Pattern[str], before: re.Pattern[str], low: str, start: int, end: int, anchor: int
+) -> re.Match[str] | None:
+    """The match of `pattern` within low[start:end] that `before` matches just in front of,
+    closest to position `anchor`."""
+    matches = [
+        m
+        for m in pattern.finditer(low, start, end)
+        if before.search(low, max(0, m.start() - _QUALIFIER_WINDOW), m.start())
+    ]
     if not matches:
         return None
     return min(matches, key=lambda m: abs(m.start() - anchor))

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import re
 import string
+from itertools import compress, count
 
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
@@ -65,6 +66,7 @@ DOMAIN_LEXICON: dict[str, float] = {
     "interest": 0.0,
     "alert": 0.0,
     "alerts": 0.0,
+    # Paying is routine in finance copy: "pay your bill", "get paid up to 2 days early".
     "pay": 0.0,
     # "Limited time" is the urgency of a deal, not a complaint.
     "limited": 0.0,
@@ -127,8 +129,8 @@ DOMAIN_LEXICON: dict[str, float] = {
 }
 
 # Multi-word rules: (gate words, regular expression on lower-cased text, valence).
-# - A rule is only tried when one of its gate words is among the text's words (as VADER splits
-#   and strips them), so every match must contain a gate word.
+# - A rule is only tried when one of its gate words is among the text's whitespace-separated
+#   tokens (bare or with trailing punctuation), so every match must contain a gate word.
 # - A match must start at the start of a word; that is checked on each match rather than with a
 #   leading \b, which would stop the regex engine from jumping straight to the first literal.
 # - Rules run in this order and each takes its matches out of the text, so an earlier rule wins
@@ -172,6 +174,8 @@ DOMAIN_PHRASES: tuple[tuple[tuple[str, ...], str, float], ...] = (
      -2.0),
     (("decrease", "go", "goes", "going", "drop", "fall"), r"(?:rates?|apy|credit limit|credit line)"
      r"(?: [a-z'’]+){0,6}? (?:will |is going to )?(?:decrease|go(?:es)? down|going down|drop|fall)\b", -2.0),
+    # The deadline of an offer is boilerplate, not a loss: "Offer expires 6/30", "Sale ends Sunday".
+    (("expire", "expires", "ends"), r"(?:offers?|sale|deals?|promotion|coupons?|codes?) (?:expires?|ends)\b", 0.0),
     # Losing rewards outweighs the positive word for them ("Your rewards are expiring").
     (("expire", "expires", "expired", "expiring"), r"(?:points|miles|rewards|credits?|stars|cash back|balance|"
      r"certificates?|vouchers?)(?: [a-z'’$0-9.,]+){0,3}? (?:are |is |will |soon )*(?:expir(?:e|es|ed|ing)|"
@@ -190,7 +194,8 @@ INSTRUCTIONAL_DAMPING = 0.5
 _INSTRUCTIONAL_GATES = frozenset(
     {
         "how", "what", "learn", "tip", "tips", "guide", "guides", "explain", "explained", "explains",
-        "explainer", "checklist", "step", "webinar", "seminar", "workshop", "know", "calculator", "here",
+        "explainer", "checklist", "step", "webinar", "seminar", "workshop", "know", "calculator", "here's",
+        "here’s",
     }
 )
 _INSTRUCTIONAL_RE = re.compile(
@@ -200,15 +205,25 @@ _INSTRUCTIONAL_RE = re.compile(
 )
 
 _PUNCTUATION = string.punctuation
+_TRAILING_MARKS = (".", ",", "!", "?", ";", ":", ")", '"', "'", "’", "…")
 _NEGATE = frozenset(NEGATE)
 # Words that take part in VADER's multi-word idioms and boosters; when none is near a sentiment
 # word, the (costly) idiom check cannot change anything and is skipped.
 _IDIOM_WORDS = frozenset(
     w for key in (*SPECIAL_CASES, *(k for k in BOOSTER_DICT if " " in k)) for w in key.split()
 )
-# A removed phrase leaves this marker plus its rule number as one token, so its valence is
-# counted in the sentence it stood in. The control character cannot occur in lexicon words.
-_PHRASE_MARK = "\x01"
+# Every word that can change the valence of a sentiment word near it in VADER's rules:
+# boosters and dampeners, negations, "no", and the words of its special cases ("never so",
+# "without doubt", "at least", idioms).
+_MODIFIERS = (
+    frozenset(BOOSTER_DICT)
+    | _NEGATE
+    | _IDIOM_WORDS
+    | {"no", "so", "this", "never", "without", "doubt", "least", "or", "nor"}
+)
+# A removed phrase leaves this word: for VADER's neighbourhood rules it is a plain neutral word
+# (the control character keeps it out of the lexicon); the phrase's valence is added to the sum.
+_PHRASE_MARK = " \x01 "
 
 
 class SentimentScorer:
@@ -230,27 +245,25 @@ class SentimentScorer:
         self._emojis: dict[str, str] = analyzer.emojis
         # VADER looks emojis up one character at a time, so only one-character keys can match.
         self._emoji_chars = frozenset(k for k in analyzer.emojis if len(k) == 1)
-        self._phrases = [
-            (re.compile(pattern), f" {_PHRASE_MARK}{number} ") for number, (_, pattern, _) in enumerate(phrases)
-        ]
+        self._phrases = [(re.compile(pattern), valence) for _, pattern, valence in phrases]
+        # Gate words as str.split() leaves them: bare, or with the punctuation that may follow
+        # a word, so that gates are found by one set intersection with the raw tokens.
         self._rules_by_gate: dict[str, list[int]] = {}
         for number, (gates, _, _) in enumerate(phrases):
             for gate in gates:
-                self._rules_by_gate.setdefault(gate, []).append(number)
-        self._gate_words = frozenset(self._rules_by_gate)
-        self._phrase_valences = {
-            f"{_PHRASE_MARK}{number}": valence for number, (_, _, valence) in enumerate(phrases)
-        }
+                for token in (gate, *(gate + mark for mark in _TRAILING_MARKS)):
+                    self._rules_by_gate.setdefault(token, []).append(number)
+        self._gate_tokens = frozenset(self._rules_by_gate)
 
     def score(self, text: str) -> float:
         """Sentiment of `text` in [-1, 1]: VADER's compound over the whole text, with the
         domain lexicon and phrases, damped by INSTRUCTIONAL_DAMPING in instructional copy."""
         if not text:
             return 0.0
-        words, case_tokens, low = self._tokens(text)
+        words, case_tokens, low, phrase_valence = self._tokens(text)
         if not words:
             return 0.0
-        total = self._valence_sum(words, case_tokens)
+        total = self._valence_sum(words, case_tokens, "n't" in low) + phrase_valence
         if (
             total != 0.0
             and self._damp_instructional
@@ -265,39 +278,56 @@ class SentimentScorer:
         value = self.score(text)
         return label_for(value), value
 
-    def _tokens(self, text: str) -> tuple[list[str], list[str] | None, str]:
+    def _tokens(self, text: str) -> tuple[list[str], list[str] | None, str, float]:
         """VADER's words of `text` (lower-cased, punctuation stripped) after phrase replacement;
         the raw tokens with their case (None when a phrase was replaced, which breaks the
-        alignment); and the lower-cased text before phrase replacement."""
+        alignment); the lower-cased text before phrase replacement; the valence of the phrases
+        taken out."""
         if not text.isascii() and not self._emoji_chars.isdisjoint(text):
             text = _describe_emojis(text, self._emojis)
         original_low = low = text.lower()
-        words = _vader_words(low.split())
-        gates = self._gate_words.intersection(words)
+        tokens = low.split()
+        gates = self._gate_tokens.intersection(tokens)
         replaced = 0
+        phrase_valence = 0.0
         for number in sorted({number for gate in gates for number in self._rules_by_gate[gate]}):
-            pattern, mark = self._phrases[number]
-            low, count = _sub_at_word_start(pattern, mark, low)
+            pattern, valence = self._phrases[number]
+            low, count = _sub_at_word_start(pattern, _PHRASE_MARK, low)
             replaced += count
+            phrase_valence += valence * count
         if replaced:
-            return _vader_words(low.split()), None, original_low
-        return words, text.split(), original_low
+            return _vader_words(low.split()), None, original_low, phrase_valence
+        return _vader_words(tokens), text.split(), original_low, 0.0
 
-    def _valence_sum(self, lower: list[str], case_tokens: list[str] | None) -> float:
-        """VADER's sum of word valences (after its "but" rule), plus removed phrases' valence.
-        `lower` are VADER's words, `case_tokens` the same tokens with their case."""
+    def _valence_sum(self, lower: list[str], case_tokens: list[str] | None, has_nt: bool) -> float:
+        """VADER's sum of word valences, after its "but" rule.
+
+        `lower` are VADER's words, `case_tokens` the same tokens with their case; `has_nt` says
+        whether the text contains "n't" (VADER's negation by substring): without it a sentiment
+        word with no modifier word near it keeps its lexicon valence, without further checks.
+        """
         lexicon = self.lexicon
-        extra = 0.0
+        # Positions of the words in the lexicon, found without a Python-level loop.
+        hits = list(compress(count(), map(lexicon.__contains__, lower)))
+        if not hits:
+            return 0.0
         n = len(lower)
         sentiments = [0.0] * n
         cap_diff: bool | None = None
-        for i, lw in enumerate(lower):
-            valence = lexicon.get(lw)
-            if valence is None:
-                if lw[0] == _PHRASE_MARK:
-                    extra += self._phrase_valences[lw]
-                continue
+        for i in hits:
+            lw = lower[i]
+            valence = lexicon[lw]
             if lw in BOOSTER_DICT or (lw == "kind" and i < n - 1 and lower[i + 1] == "of"):
+                continue
+            if (
+                not has_nt
+                and lw != "no"
+                and _MODIFIERS.isdisjoint(lower[max(0, i - 3) : i + 3])
+                and (case_tokens is None or not case_tokens[i].isupper())
+            ):
+                # Nothing around the word can change its valence (the usual case): VADER's
+                # rules below would return it unchanged.
+                sentiments[i] = valence
                 continue
             if cap_diff is None:
                 # Only needed for sentiment words, and costly: computed at most once.
@@ -306,7 +336,7 @@ class SentimentScorer:
             sentiments[i] = _word_valence(valence, i, case_tokens, lower, lexicon, cap_diff)
         if "but" in lower:
             sentiments = SentimentIntensityAnalyzer._but_check(lower, sentiments)
-        return sum(sentiments) + extra
+        return sum(sentiments)
 
 
 def _vader_words(tokens: list[str]) -> list[str]:
