@@ -30,10 +30,7 @@ def user_errors(stop: bool = True) -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        # Imported here, not at the top: competiscan.errors pulls in the enrichment stack
-        # (scikit-learn, ~1.5 s to import), which a page should not wait for before anything
-        # has gone wrong.
-        from ..errors import USER_ERRORS
+        from ..errors import USER_ERRORS  # imports ingestion and enrichment: only when needed
         if not isinstance(exc, USER_ERRORS):
             raise
         st.error(str(exc), icon=":material/error:")
