@@ -132,18 +132,17 @@ class Workbench:
         All pending documents go to the index in one ``add`` (one commit: bulk speed); they are
         marked indexed only after it returned, so a failure leaves them pending.
         """
-        from .search.documents import frame_to_docs
         sent: list[int] = []
 
         def pending_docs():
             after = 0
             while True:
-                frame = self.store.pending_index_docs(after_id=after)
-                if frame.empty:
+                docs = self.store.pending_index_docs(after_id=after)
+                if not docs:
                     return
-                ids = frame["id"].astype(int).tolist()
+                ids = [doc["id"] for doc in docs]
                 after = ids[-1]
-                yield from frame_to_docs(frame)
+                yield from docs
                 sent.extend(ids)
                 if progress:
                     progress(len(sent))

@@ -374,16 +374,12 @@ class Store(ABC):
         return self._frame(f"SELECT {cols} FROM campaigns ORDER BY id")
 
     # ---------------------------------------------------------------- search projection
-    def pending_index_docs(self, chunk: int = 50_000, after_id: int = 0) -> pd.DataFrame:
-        """Campaigns not yet in the search index, in id order, ``chunk`` at a time."""
-        return self._frame(
+    def pending_index_docs(self, chunk: int = 50_000, after_id: int = 0) -> list[dict[str, Any]]:
+        """Campaigns not yet in the search index, as search documents (NULL is None, dates
+        are dates), in id order, ``chunk`` at a time."""
+        return self._rows(
             f"SELECT {', '.join(INDEX_COLUMNS)} FROM campaigns WHERE indexed = false "
             "AND id > :after ORDER BY id LIMIT :n", after=after_id, n=chunk)
-
-    def all_index_docs(self, chunk: int = 50_000, after_id: int = 0) -> pd.DataFrame:
-        return self._frame(
-            f"SELECT {', '.join(INDEX_COLUMNS)} FROM campaigns WHERE id > :after "
-            "ORDER BY id LIMIT :n", after=after_id, n=chunk)
 
     def mark_indexed(self, ids: Sequence[int], indexed: bool = True) -> None:
         if not len(ids):
