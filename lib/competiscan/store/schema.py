@@ -59,7 +59,7 @@ upload_batches = sa.Table(
 campaigns = sa.Table(
     "campaigns", metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("content_hash", sa.Text, nullable=False, unique=True),
+    sa.Column("content_hash", sa.Text, nullable=False),
     sa.Column("variant_key", sa.Text, nullable=False),
     sa.Column("company", sa.Text, nullable=False),
     sa.Column("industry", sa.Text),
@@ -94,6 +94,10 @@ campaigns = sa.Table(
 )
 # Secondary indexes serve PostgreSQL's planner; DuckDB scans columnar zone maps instead and
 # its ART indexes would slow bulk inserts ~3x (measured), so they exist on PostgreSQL only.
+# Uniqueness of content_hash: on PostgreSQL a unique index (concurrent writers); on DuckDB the
+# file admits one writer process and Store.write_batch inserts only unseen hashes under its lock.
+sa.Index("ux_campaigns_content_hash", campaigns.c.content_hash,
+         unique=True).ddl_if(dialect="postgresql")
 for _name, *_cols in (("ix_campaigns_company_date", "company", "launch_date"),
                       ("ix_campaigns_launch_date", "launch_date"),
                       ("ix_campaigns_batch", "batch_id"),
