@@ -3,6 +3,7 @@
 import streamlit as st
 
 from competiscan.ui import upload
+from competiscan.ui.enrichment import enrichment_panel
 from competiscan.ui.labels import md_escape
 from competiscan.ui.resources import open_workbench
 
@@ -52,3 +53,6 @@ for n, report in enumerate(st.session_state.get("upload_reports", [])):
 
 st.header("Upload history")
 upload.show_history(wb)
+
+st.header("Enrichment")
+enrichment_panel(wb)
