@@ -19,12 +19,14 @@ import math
 from datetime import date
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from competiscan.analytics import (ALL_SCOPE, GENEROSITY_FORMULA, UNKNOWN, AnalyticsError,
-                                   AnalyticsFilter, compare, forecast_volume, make_filter,
-                                   offer_changes, offer_summary, offers, positioning,
-                                   share_of_voice, trends, volume_anomalies, volume_series)
+                                   AnalyticsFilter, AnalyticsQueries, compare, forecast_volume,
+                                   make_filter, offer_changes, offer_summary, offers,
+                                   positioning, share_of_voice, trends, volume_anomalies,
+                                   volume_series)
 from competiscan.ingest.pipeline import prepare_bytes
 from competiscan.model import OFFER_FIELD_TYPES
 
@@ -70,7 +72,7 @@ PIECES: list[tuple] = [
      {"apy_pct": 4.5}),
     ("C2", "Cobalt", "banking", "", "educational", "2024-01-24", None, None, {}),
     ("C3", "Cobalt", "banking", "email", "acquisition", "2024-02-07", None, None,
-     {"apy_pct": 4.25}),
+     {"apy_pct": 4.25, "bonus_amount": 200.0}),                  # a bonus with no unit
     ("C4", "Cobalt", "banking", "email", "promotional", "2024-03-06", None, None,
      {"apy_pct": 4.75}),
 ]
@@ -96,13 +98,16 @@ def ids(store) -> dict[str, int]:
     prepared = prepare_bytes(_csv(), "fixture.csv", source="test", aliases={}, industries={})
     assert prepared.report.status == "committed", prepared.report.to_dict()
     pieces = prepared.batch.pieces
+    pieces = pieces.to_pandas() if isinstance(pieces, pa.Table) else pieces
     by_title = {p[0]: p for p in PIECES}
-    pieces["sentiment_score"] = [by_title[t][7] for t in pieces["title"]]
+    titles = pieces["title"].tolist()
+    pieces["sentiment_score"] = pd.array([by_title[t][7] for t in titles], dtype="Float64")
     for term, kind in OFFER_FIELD_TYPES.items():
-        values = [by_title[t][8].get(term) for t in pieces["title"]]
+        values = [by_title[t][8].get(term) for t in titles]
         # Integer terms must stay integers: PostgreSQL's COPY refuses "15.0" for INTEGER.
         pieces[term] = pd.array(values, dtype="Int64" if kind is int else
                                 ("string" if kind is str else "Float64"))
+    prepared.batch.pieces = pieces
     store.write_batch(prepared.batch)
     frame = store.export_frame(["id", "title"])
     return dict(zip(frame["title"], frame["id"].astype(int)))
@@ -247,6 +252,8 @@ def test_offer_summary_best_and_typical(store, ids):
     assert summary.loc[("Acme", FEB, "bonus_amount_points"), "best"] == 60000
     assert summary.loc[("Acme", FEB, "bonus_amount_points"), "unit"] == "points"
     assert summary.loc[("Cobalt", FEB, "apy_pct"), "best"] == 4.25
+    unitless = summary.loc[("Cobalt", FEB, "bonus_amount")]
+    assert (unitless["unit"], unitless["best"], unitless["best_ids"]) == ("", 200, [ids["C3"]])
     assert ("Cobalt", MAR, "intro_apr_months") not in summary.index
 
 
@@ -288,12 +295,22 @@ def test_current_offers_window_and_unknown_company(store, ids):
     got = _by(rows, "company")
     assert got["Nobody"]["terms"] == []
     assert got["Cobalt"]["since"] == "2024-02-06"
-    (apy,) = got["Cobalt"]["terms"]
+    bonus, apy = got["Cobalt"]["terms"]                          # in OFFER_TERMS order
     assert (apy["value"], apy["typical"], apy["pieces"], apy["id"]) == (4.75, 4.5, 2, ids["C4"])
+    assert (bonus["label"], bonus["unit"], bonus["id"]) == ("bonus_amount", None, ids["C3"])
     beta = {t["label"]: t["value"] for t in offers(store, ["Beta"], window_days=30)[0]["terms"]}
     assert beta == {"intro_apr_months": 15, "annual_fee_usd": 0}     # B1-B3 are too old
     old = offers(store, ["Beta"], as_of="2024-01-31", window_days=30)[0]
     assert {t["label"]: t["value"] for t in old["terms"]}["annual_fee_usd"] == 95
+
+
+def test_sentiment_query_counts_scored_pieces_only(store, ids):
+    frame = AnalyticsQueries(store).sentiment(["company"], "month", AnalyticsFilter()) \
+        .set_index(["period", "company"])
+    assert frame.loc[(JAN, "Acme"), "n"] == 3                     # A1 A2 A3; A4 A5 unscored
+    assert frame.loc[(JAN, "Acme"), "mean_score"] == pytest.approx(0.3)
+    assert frame.loc[(JAN, "Beta"), "mean_score"] == pytest.approx(0.1)
+    assert (FEB, "Acme") not in frame.index                      # no scored piece in February
 
 
 # ------------------------------------------------------------------------------ comparison
@@ -324,6 +341,18 @@ def test_compare_two_companies_on_the_same_axes(store, ids):
     assert position.loc["Beta", "volume"] == 6
     assert position.loc["Acme", "sentiment"] == pytest.approx(0.4)
     assert position.loc["Beta", "sentiment"] == pytest.approx(0.1)
+
+
+def test_compare_weighted_by_spend(store, ids):
+    result = compare(store, ["Acme", "Cobalt"], interval="month", weight="est_spend_usd")
+    sov = result.share_of_voice.set_index(["period", "company"])
+    assert sov.loc[(JAN, "Acme"), "share"] == pytest.approx(2500 / 9000)   # Beta spent 5000
+    assert sov.loc[(JAN, "Acme"), "missing"] == 2
+    assert sov.loc[(FEB, "Cobalt"), "share"] == 0.0                     # no spend stated
+    position = result.positioning.frame.set_index("company")
+    assert position.loc["Cobalt", "volume"] == 1500
+    assert position.loc["Cobalt", "share_of_voice"] == pytest.approx(1500 / 9000)
+    assert position.loc["Acme", "missing"] == 12
 
 
 def test_generosity_follows_the_documented_formula(store, ids):
@@ -427,3 +456,6 @@ def test_empty_store_gives_empty_answers(store):
     assert forecast_volume(store).forecasts == []
     assert offer_changes(store).empty
     assert volume_series(store, filters=AnalyticsFilter(companies=("X",))).frame.empty
+    empty = compare(store, ["X", "Y"])
+    assert empty.volume.empty and empty.best_offers.empty
+    assert empty.positioning.frame["volume"].tolist() == [0, 0]

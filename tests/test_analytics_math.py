@@ -8,9 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from competiscan.analytics import AnalyticsError, forecast_series, generosity_scores, robust_z
+from competiscan.analytics import (OFFER_TERMS, AnalyticsError, forecast_series,
+                                   generosity_scores, robust_z)
+from competiscan.analytics.forecast import forecast_matrix
 from competiscan.analytics.periods import bucket_end, bucket_start, period_starts
 from competiscan.analytics.series import add_change, add_share, complete_grid, hop
+from competiscan.store.analytics_sql import NUMERIC_OFFER_TERMS
 
 
 def test_buckets_are_iso_weeks_months_and_quarters():
@@ -105,3 +108,23 @@ def test_generosity_scores_directions():
     assert "cash_back_pct" not in set(scores["label"])         # a tie ranks no one
     assert generosity.to_dict() == pytest.approx({"A": 0.5, "B": (455 / 550 + 1) / 2,
                                                   "C": 0.0})
+
+
+def test_all_companies_at_once_equal_one_at_a_time():
+    rng = np.random.default_rng(3)
+    y = rng.poisson(6, size=(3, 30)).astype(float)
+    y[1, :7] = 0                     # a company that starts late
+    y[2, 10:] += np.arange(20)       # one with a trend
+    starts = [0, 7, 0]
+    together = forecast_matrix(y, starts, ["a", "b", "c"], horizon=5, backtest_weeks=6)
+    for row, start, fit in zip(y, starts, together):
+        alone = forecast_series(row[start:], horizon=5, backtest_weeks=6)
+        assert (fit.method, fit.params, fit.backtest) == (alone.method, alone.params,
+                                                          alone.backtest)
+        assert fit.values == pytest.approx(alone.values)
+        assert fit.candidates == alone.candidates
+
+
+def test_every_numeric_offer_term_has_a_best_direction():
+    assert set(OFFER_TERMS) == set(NUMERIC_OFFER_TERMS)
+    assert set(OFFER_TERMS.values()) == {"max", "min"}

@@ -14,7 +14,9 @@ PostgreSQL); the modules here turn the small aggregated frames into answers:
 - :mod:`.forecast`: weekly volume forecasts with their rolling-origin backtest.
 
 Every function takes a :class:`~competiscan.store.Store` first. ``trends`` and ``offers`` return
-plain dicts for the CLI; the others return dataclasses holding DataFrames.
+plain dicts for the CLI; the others return small DataFrames, or dataclasses holding them.
+User mistakes (an unknown grouping, interval, weight, measure or term, a bad date, too few or
+too many companies) raise :class:`AnalyticsError` with what to use instead.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ deviation, so one earlier spike does not hide the next); see :data:`ANOMALY_FORM
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -75,23 +75,24 @@ def robust_z(value: float, baseline: np.ndarray | list[float]) -> tuple[float, f
 
 def trailing_robust_z(values: np.ndarray, periods: int
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """z, median and scale of each value against the ``periods`` values before it (NaN for the
-    first ``periods`` values, which have no full baseline)."""
-    values = np.asarray(values, dtype=float)
-    n = len(values)
-    z, median, scale = (np.full(n, np.nan) for _ in range(3))
+    """z, median and scale of each value against the ``periods`` values before it along the
+    last axis (NaN for the first ``periods`` values, which have no full baseline). A 2-D
+    ``values`` is one series per row."""
     if periods < 1:
         raise AnalyticsError("The baseline needs at least one period.")
-    if n <= periods:
+    values = np.asarray(values, dtype=float)
+    z, median, scale = (np.full(values.shape, np.nan) for _ in range(3))
+    if values.shape[-1] <= periods:
         return z, median, scale
-    windows = sliding_window_view(values, periods)[:-1]   # windows[i] is the baseline of i+N
-    med = np.median(windows, axis=1)
-    deviation = np.abs(windows - med[:, None])
-    mad = np.median(deviation, axis=1)
-    fallback = MEAN_AD_SCALE * deviation.mean(axis=1)
+    # windows[..., i, :] is the baseline of value i + periods
+    windows = sliding_window_view(values, periods, axis=-1)[..., :-1, :]
+    med = np.median(windows, axis=-1)
+    deviation = np.abs(windows - med[..., None])
+    mad = np.median(deviation, axis=-1)
+    fallback = MEAN_AD_SCALE * deviation.mean(axis=-1)
     sc = np.maximum(np.where(mad > 0, MAD_SCALE * mad, fallback), MIN_SCALE)
-    median[periods:], scale[periods:] = med, sc
-    z[periods:] = (values[periods:] - med) / sc
+    median[..., periods:], scale[..., periods:] = med, sc
+    z[..., periods:] = (values[..., periods:] - med) / sc
     return z, median, scale
 
 
@@ -104,35 +105,41 @@ def volume_anomalies(source: Source, interval: str = "week",
     filters = filters or AnalyticsFilter()
     queries = queries_for(source)
     series = volume_series(queries, "company", interval, filters).frame
+    columns = ["period", "period_end", "company", "count", "median", "scale", "z", "kind"]
+    if series.empty:
+        return AnomalyReport([], pd.DataFrame(columns=columns), threshold, baseline_periods,
+                             interval)
     last_day = filters.date_to or queries.span(filters)[1]
-    parts = []
-    for company, rows in series.groupby("key", sort=True):
-        rows = rows.sort_values("period")
-        counts = rows["count"].to_numpy(dtype=float)
-        # The baseline starts at the company's first piece: entering the data is not a spike.
-        start = int(np.argmax(counts > 0)) if counts.any() else len(counts)
-        rows, counts = rows.iloc[start:], counts[start:]
-        z, median, scale = trailing_robust_z(counts, baseline_periods)
-        parts.append(pd.DataFrame({
-            "period": rows["period"].to_numpy(), "period_end": rows["period_end"].to_numpy(),
-            "company": company, "count": rows["count"].to_numpy(), "median": median,
-            "scale": scale, "z": z}))
-    columns = ["period", "period_end", "company", "count", "median", "scale", "z"]
-    scores = (pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns))
-    partial = scores["period_end"] > last_day if last_day else False
+    wide = series.pivot(index="key", columns="period", values="count")
+    counts = wide.to_numpy(dtype=float)
+    periods = np.asarray(wide.columns, dtype=object)
+    # A company's history starts at its first piece: entering the data is not a spike, and
+    # its first periods have no baseline of their own yet.
+    starts = np.argmax(counts > 0, axis=1)
+    z, median, scale = trailing_robust_z(counts, baseline_periods)
+    index = np.arange(counts.shape[1])[None, :]
+    unscored = index < starts[:, None] + baseline_periods
+    for values in (z, median, scale):
+        values[unscored] = np.nan
+    kept = (index >= starts[:, None]) & counts.any(axis=1)[:, None]
+    rows, cols = np.nonzero(kept)
+    scores = pd.DataFrame({
+        "period": periods[cols], "company": wide.index.to_numpy()[rows],
+        "count": counts[rows, cols].astype(int),
+        "median": median[rows, cols], "scale": scale[rows, cols], "z": z[rows, cols]})
+    ends = dict(zip(series["period"], series["period_end"]))
+    scores.insert(1, "period_end", scores["period"].map(ends))
+    partial = (scores["period_end"] > last_day).to_numpy()
     scores["kind"] = np.select([scores["z"] > threshold, (scores["z"] < -threshold) & ~partial],
                                ["spike", "drop"], default=None)
     flagged = scores[scores["kind"].notna()]
-    windows = [replace(filters, companies=(row.company,),
-                       date_from=max(row.period, filters.date_from or row.period),
-                       date_to=min(row.period_end, filters.date_to or row.period_end))
-               for row in flagged.itertuples()]
+    ids = queries.bucket_piece_ids(interval, filters, flagged, ids_per_anomaly)
+    ids_of = {(c, p): i for c, p, i in zip(ids["company"], ids["period"], ids["ids"])}
     anomalies = [Anomaly(company=row.company, period=row.period, period_end=row.period_end,
                          count=int(row.count), median=float(row.median),
                          scale=float(row.scale), z=float(row.z), kind=row.kind,
-                         piece_ids=ids)
-                 for row, ids in zip(flagged.itertuples(),
-                                     queries.piece_ids(windows, ids_per_anomaly))]
+                         piece_ids=ids_of.get((row.company, row.period), []))
+                 for row in flagged.itertuples()]
     return AnomalyReport(anomalies=anomalies, scores=scores.sort_values(["period", "company"])
                          .reset_index(drop=True), threshold=threshold,
                          baseline_periods=baseline_periods, interval=interval)

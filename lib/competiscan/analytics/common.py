@@ -21,7 +21,7 @@ Source = Any
 UNKNOWN = "(unknown)"
 
 # Names the CLI and pages may use for a grouping, besides the column names themselves.
-DIMENSION_ALIASES: dict[str, str] = {"type": "campaign_type", "campaign type": "campaign_type"}
+DIMENSION_ALIASES: dict[str, str] = {"type": "campaign_type"}
 
 
 def queries_for(source: Source) -> AnalyticsQueries:

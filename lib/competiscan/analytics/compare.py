@@ -17,8 +17,7 @@ import pandas as pd
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
 from .common import Source, labels, queries_for
 from .offers import OFFER_TERMS, best_offers
-from .periods import bucket_end
-from .series import complete_grid, share_of_voice, volume_series
+from .series import range_periods, series_from_counts
 
 __all__ = ["Comparison", "Positioning", "compare", "positioning", "generosity_scores",
            "GENEROSITY_TERMS", "GENEROSITY_FORMULA", "POSITIONING_MEASURES",
@@ -124,24 +123,22 @@ def generosity_scores(best: pd.DataFrame, companies: Sequence[str]) -> tuple[pd.
     return scores.sort_values(["company", "label"]).reset_index(drop=True), generosity
 
 
-def _positioning_frame(source: Source, companies: tuple[str, ...], filters: AnalyticsFilter,
-                       weight: str | None, best: pd.DataFrame) -> pd.DataFrame:
-    queries = queries_for(source)
-    market = replace(filters, companies=())
-    totals = queries.counts(["company"], None, market, weight)
+def _positioning_frame(companies: tuple[str, ...], volumes: pd.DataFrame,
+                       best: pd.DataFrame, weight: str | None) -> pd.DataFrame:
+    """Every positioning measure per company from the market's counts per company (company,
+    n[, weighted, missing], scored, mean_score; all companies) and the best offers."""
     measure = "weighted" if weight else "n"
-    totals[measure] = totals[measure].astype(float).fillna(0.0)
-    all_volume = totals[measure].sum()
-    per_company = totals.set_index("company").reindex(list(companies)).fillna(0)
+    values = volumes[measure].astype(float).fillna(0.0)
+    all_volume = float(values.sum())
+    own = volumes.assign(value=values).set_index("company").reindex(list(companies)).fillna(0)
     frame = pd.DataFrame({"company": list(companies)})
-    frame["volume"] = per_company[measure].to_numpy(dtype=float)
+    frame["volume"] = own["value"].to_numpy(dtype=float)
     frame["share_of_voice"] = frame["volume"] / all_volume if all_volume else 0.0
     frame["generosity"] = generosity_scores(best, companies)[1].to_numpy()
-    sentiment = queries.sentiment(["company"], None, replace(filters, companies=companies))
-    frame["sentiment"] = (sentiment.set_index("company")["mean_score"].astype(float)
+    frame["sentiment"] = (volumes.set_index("company")["mean_score"].astype(float)
                           .reindex(list(companies)).to_numpy())
     if weight:
-        frame["missing"] = per_company["missing"].to_numpy(dtype=int)
+        frame["missing"] = own["missing"].to_numpy(dtype=int)
     return frame
 
 
@@ -160,16 +157,21 @@ def positioning(source: Source, companies: Iterable[str], x: str = "share_of_voi
     """Place two or more companies on two measures of :data:`POSITIONING_MEASURES`."""
     _check_axes(x, y)
     chosen = _companies(companies, MIN_COMPARED, None)
-    filters = replace(filters or AnalyticsFilter(), companies=chosen)
-    best = best_offers(source, filters, terms=tuple(GENEROSITY_TERMS), ids=0)
-    return Positioning(x=x, y=y, frame=_positioning_frame(source, chosen, filters, weight, best),
-                       weight=weight)
+    base = filters or AnalyticsFilter()
+    own = replace(base, companies=chosen)
+    queries = queries_for(source)
+    volumes = queries.counts(["company"], None, replace(base, companies=()), weight,
+                             sentiment=True)
+    best = best_offers(queries, own, terms=tuple(GENEROSITY_TERMS), ids=0)
+    return Positioning(x=x, y=y, weight=weight,
+                       frame=_positioning_frame(chosen, volumes, best, weight))
 
 
-def _mix(source: Source, column: str, companies: tuple[str, ...],
-         filters: AnalyticsFilter) -> pd.DataFrame:
-    raw = queries_for(source).counts(["company", column], None, filters)
-    raw[column] = labels(raw[column])
+def _mix(counts: pd.DataFrame, column: str, companies: tuple[str, ...]) -> pd.DataFrame:
+    """Each company's campaigns per value of ``column`` and their share of its campaigns,
+    from counts per (company, ..., column); every value seen among them for every company."""
+    raw = counts.assign(**{column: labels(counts[column])}) \
+        .groupby(["company", column], as_index=False)["n"].sum()
     values = sorted(set(raw[column]))
     index = pd.MultiIndex.from_product([list(companies), values], names=["company", column])
     mix = (raw.set_index(["company", column])["n"].reindex(index, fill_value=0)
@@ -191,40 +193,48 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
     """
     _check_axes(x, y)
     chosen = _companies(companies, MIN_COMPARED, MAX_COMPARED)
-    base = replace(filters or AnalyticsFilter(), companies=())
-    # One date range for every frame: the market's, so a company that started late or went
-    # quiet shows zeros on the same axis as the others.
-    first, last, _seen = queries_for(source).span(base)
-    base = replace(base, date_from=base.date_from or first, date_to=base.date_to or last)
-    own = replace(base, companies=chosen)
-    volume = volume_series(source, "company", interval, own, weight=weight).frame \
-        .rename(columns={"key": "company"})
-    periods = sorted(volume["period"].unique())
+    queries = queries_for(source)
+    market = replace(filters or AnalyticsFilter(), companies=())
+    own = replace(market, companies=chosen)
+    # One count of the whole market per period serves volume, share of voice, sentiment and
+    # the positioning measures; its range is every frame's axis, so a company that started
+    # late or went quiet shows zeros on the same periods as the others.
+    raw = queries.counts(["company"], interval, market, weight, sentiment=True)
+    periods = range_periods(raw, market, interval)
+    own_raw = raw[raw["company"].isin(chosen)]
+    volume = series_from_counts(own_raw, "company", None, interval, own, weight=weight,
+                                periods=periods).frame \
+        .drop(columns="scope").rename(columns={"key": "company"})
+    measure = "weighted" if weight else "n"
+    market_total = raw.groupby("period")[measure].sum().astype(float)
+    value_cols = ["count", "weighted", "missing"] if weight else ["count"]
+    sov = volume[["period", "period_end", "company", *value_cols]].copy()
+    total = sov["period"].map(market_total).fillna(0.0).to_numpy()
+    sov["share"] = np.where(total > 0, sov["weighted" if weight else "count"]
+                            / np.where(total > 0, total, 1), 0.0)
 
-    sov = share_of_voice(source, None, interval, base, weight=weight).frame \
-        .rename(columns={"key": "company"})
-    value_cols = ["count", "weighted", "missing", "share"] if weight else ["count", "share"]
-    sov = complete_grid(sov[sov["company"].isin(chosen)], ["company"], periods,
-                        [(c,) for c in chosen], value_cols)
-    sov["count"] = sov["count"].astype(int)
-    sov.insert(1, "period_end", [bucket_end(p, interval) for p in sov["period"]])
-
-    raw_sentiment = queries_for(source).sentiment(["company"], interval, own)
-    sentiment = (raw_sentiment.set_index(["company", "period"])
+    sentiment = (own_raw.rename(columns={"scored": "n", "n": "campaigns"})
+                 .set_index(["company", "period"])[["n", "mean_score"]]
                  .reindex(pd.MultiIndex.from_product([list(chosen), periods],
                                                      names=["company", "period"]))
                  .reset_index())
     sentiment["n"] = sentiment["n"].fillna(0).astype(int)
     sentiment["mean_score"] = sentiment["mean_score"].astype(float)
 
-    best = best_offers(source, own)
+    # The whole range per company: sums of the periods, the mean score weighted by scored
+    # campaigns.
+    totals = raw.assign(score_sum=raw["scored"] * raw["mean_score"].astype(float).fillna(0.0)) \
+        .drop(columns=["period", "mean_score"]).groupby("company", as_index=False).sum()
+    totals["mean_score"] = np.where(totals["scored"] > 0, totals["score_sum"]
+                                    / totals["scored"].where(totals["scored"] > 0, 1), np.nan)
+    mixes = queries.counts(["company", "channel", "campaign_type"], None, own)
+    best = best_offers(queries, own)
     scores, _ = generosity_scores(best, chosen)
     return Comparison(
         companies=chosen, interval=interval, weight=weight, volume=volume,
-        share_of_voice=sov[["period", "period_end", "company", *value_cols]],
-        channel_mix=_mix(source, "channel", chosen, own),
-        type_mix=_mix(source, "campaign_type", chosen, own),
+        share_of_voice=sov, channel_mix=_mix(mixes, "channel", chosen),
+        type_mix=_mix(mixes, "campaign_type", chosen),
         sentiment=sentiment[["period", "company", "n", "mean_score"]],
         best_offers=best, generosity=scores,
-        positioning=Positioning(x=x, y=y, frame=_positioning_frame(source, chosen, own, weight,
-                                                                   best), weight=weight))
+        positioning=Positioning(x=x, y=y, weight=weight, frame=_positioning_frame(
+            chosen, totals, best, weight)))

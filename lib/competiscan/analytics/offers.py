@@ -14,7 +14,7 @@ from typing import Any, Iterable
 import numpy as np
 import pandas as pd
 
-from ..store.analytics_sql import NUMERIC_OFFER_TERMS, AnalyticsError, AnalyticsFilter
+from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
 from .common import Source, make_filter, queries_for
 from .periods import bucket_end
 
@@ -35,7 +35,6 @@ OFFER_TERMS: dict[str, str] = {
     "balance_transfer_fee_pct": "min",
     "apy_pct": "max",
 }
-assert set(OFFER_TERMS) == set(NUMERIC_OFFER_TERMS), "every numeric offer term needs a direction"
 
 # An offer is "current" when its piece was seen in market within this many days of the as-of
 # date (last_seen, which a re-sighting moves).
@@ -52,7 +51,9 @@ def term_label(term: str, unit: str | None) -> str:
 
 def _shape(stats: pd.DataFrame, terms: dict[str, str]) -> pd.DataFrame:
     stats = stats.copy()
-    stats["label"] = [term_label(t, u) for t, u in zip(stats["term"], stats["unit"])]
+    # term_label, column-wise: tens of thousands of rows at a million campaigns.
+    stats["label"] = stats["term"].where(stats["unit"] == "",
+                                         stats["term"] + "_" + stats["unit"])
     stats["better"] = stats["term"].map({t: "higher" if d == "max" else "lower"
                                          for t, d in terms.items()})
     order = {t: i for i, t in enumerate(terms)}
@@ -83,9 +84,8 @@ def _with_ids(source: Source, terms: dict[str, str], interval: str | None,
     return rows.merge(ids, on=keys, how="left")
 
 
-def _period_ends(periods: pd.Series, interval: str) -> list[date]:
-    ends = {p: bucket_end(p, interval) for p in set(periods)}
-    return [ends[p] for p in periods]
+def _period_ends(periods: pd.Series, interval: str) -> pd.Series:
+    return periods.map({p: bucket_end(p, interval) for p in periods.unique()})
 
 
 def offer_summary(source: Source, interval: str = "month",
@@ -186,15 +186,14 @@ def offers(store: Source, companies: Iterable[str] = (), *, as_of: date | str | 
     filters = make_filter(base.companies, base.channels, base.campaign_types, base.industries,
                           None, end)
     best = best_offers(queries, filters, seen_since=since)
-    out: list[dict[str, Any]] = []
-    for company in sorted(set(best["company"]) | set(base.companies)):
-        rows = best[best["company"] == company]
-        out.append({
-            "company": company, "as_of": end.isoformat(), "since": since.isoformat(),
-            "terms": [{"label": r.label, "term": r.term, "unit": r.unit or None,
-                       "better": r.better, "value": float(r.best), "typical": float(r.typical),
-                       "pieces": int(r.n), "id": int(r.best_ids[0]),
-                       "ids": [int(i) for i in r.best_ids]}
-                      for r in rows.itertuples()],
-        })
-    return out
+    terms: dict[str, list[dict[str, Any]]] = {c: [] for c in base.companies}
+    # One pass over plain lists: a filter per company costs ~1 ms each, hundreds of them.
+    for company, label, term, unit, better, value, typical, n, ids in zip(
+            *(best[c].tolist() for c in ("company", "label", "term", "unit", "better", "best",
+                                         "typical", "n", "best_ids"))):
+        terms.setdefault(company, []).append({
+            "label": label, "term": term, "unit": unit or None, "better": better,
+            "value": float(value), "typical": float(typical), "pieces": int(n),
+            "id": int(ids[0]), "ids": [int(i) for i in ids]})
+    return [{"company": company, "as_of": end.isoformat(), "since": since.isoformat(),
+             "terms": terms[company]} for company in sorted(terms)]

@@ -19,8 +19,8 @@ from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
 from .common import Source, filter_values, labels, make_filter, queries_for, resolve_dimension
 from .periods import bucket_end, period_starts
 
-__all__ = ["VolumeSeries", "volume_series", "share_of_voice", "trends", "complete_grid",
-           "hop", "add_share", "add_change", "ALL_SCOPE"]
+__all__ = ["VolumeSeries", "volume_series", "share_of_voice", "trends", "series_from_counts",
+           "range_periods", "complete_grid", "hop", "add_share", "add_change", "ALL_SCOPE"]
 
 # Scope label of a share of voice taken over everything the filters keep.
 ALL_SCOPE = "(all)"
@@ -46,11 +46,6 @@ class VolumeSeries:
     weight: str | None
     within: str | None
     missing: int
-
-    @property
-    def measure(self) -> str:
-        """The column that share and change are computed on."""
-        return "weighted" if self.weight else "count"
 
     def to_records(self, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Rows as plain dicts (of ``columns``, default all) with ISO date strings and None
@@ -136,31 +131,38 @@ def add_change(frame: pd.DataFrame, group_cols: list[str], value: str) -> pd.Dat
     return frame
 
 
-def _periods(raw: pd.DataFrame, filters: AnalyticsFilter, interval: str) -> list[date]:
+def range_periods(raw: pd.DataFrame, filters: AnalyticsFilter, interval: str) -> list[date]:
+    """Every bucket of the analysed range: the filters' dates where given, else the first and
+    last bucket with a campaign in ``raw`` (which has a ``period`` column)."""
     first = filters.date_from or (min(raw["period"]) if len(raw) else None)
     last = filters.date_to or (max(raw["period"]) if len(raw) else None)
     return period_starts(first, last, interval) if first and last else []
 
 
-def _series(source: Source, by: str, within: str | None, interval: str,
-            filters: AnalyticsFilter, weight: str | None, window: int, step: int
-            ) -> VolumeSeries:
+def series_from_counts(raw: pd.DataFrame, by: str, within: str | None, interval: str,
+                       filters: AnalyticsFilter, *, weight: str | None = None,
+                       window: int = 1, step: int = 1,
+                       periods: Sequence[date] | None = None) -> VolumeSeries:
+    """A :class:`VolumeSeries` from the store's counts (``AnalyticsQueries.counts`` grouped by
+    ``[within,] by`` per ``interval``), over ``periods`` (default :func:`range_periods`).
+
+    Keys the filters ask for (e.g. companies) appear even with no campaign at all.
+    """
     column = resolve_dimension(by)
     scope_column = resolve_dimension(within) if within else None
-    dims = [scope_column, column] if scope_column else [column]
-    raw = queries_for(source).counts(dims, interval, filters, weight)
-    raw["key"] = labels(raw[column])
-    raw["scope"] = labels(raw[scope_column]) if scope_column else ALL_SCOPE
+    raw = raw.assign(key=labels(raw[column]),
+                     scope=labels(raw[scope_column]) if scope_column else ALL_SCOPE)
     raw = raw.rename(columns={"n": "count"})
     value_cols = ["count", "weighted", "missing"] if weight else ["count"]
     if weight:
         raw["weighted"] = raw["weighted"].astype(float).fillna(0.0)
-    # A key the analyst filtered on is shown even when it has no campaign at all.
     wanted = filter_values(filters, column)
     scopes = set(raw["scope"]) if scope_column else {ALL_SCOPE}
     groups = sorted(set(zip(raw["scope"], raw["key"])) | {(s, k) for s in scopes for k in wanted})
+    if periods is None:
+        periods = range_periods(raw, filters, interval)
     grid = complete_grid(raw[["scope", "key", "period", *value_cols]], ["scope", "key"],
-                         _periods(raw, filters, interval), groups, value_cols)
+                         periods, groups, value_cols)
     frame = hop(grid, ["scope", "key"], value_cols, interval, window, step)
     frame["count"] = frame["count"].astype(int)
     if weight:
@@ -171,6 +173,17 @@ def _series(source: Source, by: str, within: str | None, interval: str,
     missing = int(raw["missing"].sum()) if weight else 0
     return VolumeSeries(frame=frame, by=column, interval=interval, window=window, step=step,
                         weight=weight, within=scope_column, missing=missing)
+
+
+def _series(source: Source, by: str, within: str | None, interval: str,
+            filters: AnalyticsFilter, weight: str | None, window: int, step: int
+            ) -> VolumeSeries:
+    column = resolve_dimension(by)
+    scope_column = resolve_dimension(within) if within else None
+    dims = [scope_column, column] if scope_column else [column]
+    raw = queries_for(source).counts(dims, interval, filters, weight)
+    return series_from_counts(raw, column, scope_column, interval, filters, weight=weight,
+                              window=window, step=step)
 
 
 def volume_series(source: Source, by: str = "company", interval: str = "week",

@@ -176,9 +176,10 @@ class AnalyticsQueries:
                      for v in (row["first_date"], row["last_date"], row["last_seen"]))
 
     def counts(self, dims: Sequence[str], interval: str | None, filters: AnalyticsFilter,
-               weight: str | None = None) -> pd.DataFrame:
-        """Campaigns per (period, *dims): columns ``[period,] *dims, n`` and, with a weight,
-        ``weighted`` (sum of the estimate) and ``missing`` (campaigns without it).
+               weight: str | None = None, *, sentiment: bool = False) -> pd.DataFrame:
+        """Campaigns per (period, *dims): columns ``[period,] *dims, n``; with a weight,
+        ``weighted`` (sum of the estimate) and ``missing`` (campaigns without it); with
+        ``sentiment``, ``scored`` (campaigns with a sentiment score) and ``mean_score``.
 
         Only groups with at least one campaign come back; filling empty periods is the
         caller's job. ``interval=None`` aggregates over the whole filtered range.
@@ -189,6 +190,9 @@ class AnalyticsQueries:
         if weight is not None:
             _check(weight, WEIGHTS, "weight")
             measures += [f"sum({weight}) AS weighted", f"count(*) - count({weight}) AS missing"]
+        if sentiment:
+            measures += ["count(sentiment_score) AS scored",
+                         "avg(sentiment_score) AS mean_score"]
         where, params, expanding = self._where(filters)
         group = (" GROUP BY " + ", ".join(str(i + 1) for i in range(len(select)))) if select else ""
         return _as_dates(self._frame(
@@ -198,7 +202,7 @@ class AnalyticsQueries:
     def sentiment(self, dims: Sequence[str], interval: str | None,
                   filters: AnalyticsFilter) -> pd.DataFrame:
         """Mean sentiment score per (period, *dims): columns ``[period,] *dims, n, mean_score``
-        where ``n`` counts the campaigns that have a score."""
+        where ``n`` counts the campaigns that have a score (groups without one are left out)."""
         dims = self._dims(dims)
         select = ([f"{_period_sql(interval)} AS period"] if interval else []) + dims
         where, params, expanding = self._where(filters, "sentiment_score IS NOT NULL")
@@ -286,13 +290,15 @@ class AnalyticsQueries:
         for term in terms:
             _check(term, NUMERIC_OFFER_TERMS, "offer term")
         if self.store.dialect_name == "duckdb":
-            # A column store reads only the term's column per branch: ~7x faster at 1M
-            # campaigns than unpivoting every row.
-            return " UNION ALL ".join(
+            # Filter once, then one branch per term reading only its column: at 1M campaigns
+            # ~3x faster than unpivoting every row, and than filtering in every branch.
+            where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+            branches = " UNION ALL ".join(
                 f"SELECT c.id, c.company, {period}c.launch_date, c.last_seen, '{t}' AS term, "
-                f"{unit(t)} AS unit, "
-                f"CAST(c.{t} AS DOUBLE PRECISION) AS value FROM campaigns c "
-                f"WHERE {' AND '.join([*clauses, f'c.{t} IS NOT NULL'])}" for t in terms)
+                f"{unit(t)} AS unit, CAST(c.{t} AS DOUBLE PRECISION) AS value FROM kept c "
+                f"WHERE c.{t} IS NOT NULL" for t in terms)
+            return (f"WITH kept AS MATERIALIZED (SELECT id, company, launch_date, last_seen, "
+                    f"bonus_unit, {', '.join(terms)} FROM campaigns c {where}) {branches}")
         # A row store would scan the table once per branch: unpivot each row once instead.
         values = ", ".join(f"('{t}', {unit(t)}, CAST(c.{t} AS DOUBLE PRECISION))" for t in terms)
         return (f"SELECT c.id, c.company, {period}c.launch_date, c.last_seen, v.term, v.unit, "
@@ -307,8 +313,9 @@ class AnalyticsQueries:
 
         ``groups`` has company, [period, period_end (the period's last day),] term, unit and
         best (as :meth:`offer_stats` gives them); filters, interval and ``seen_since`` must be
-        those the groups were computed with. Columns: company, [period,] term, unit, best_n (pieces showing ``best``) and
-        best_ids (up to ``limit`` of them, most recently seen first).
+        those the groups were computed with. Columns: company, [period,] term, unit, best_n
+        (pieces showing ``best``) and best_ids (up to ``limit`` of them, most recently seen
+        first).
         """
         key_cols = ["company", "period", "term", "unit"] if interval else \
             ["company", "term", "unit"]
@@ -358,49 +365,50 @@ class AnalyticsQueries:
                              for ids in frame["best_ids"].tolist()]
         return _as_dates(frame)[columns]
 
-    def window_piece_ids(self, filters: AnalyticsFilter, windows: pd.DataFrame,
-                         limit: int = 20) -> pd.DataFrame:
-        """The first ``limit`` campaigns (by launch date, then id) of each window, among those
-        the filters keep. ``windows`` has company, window_start and window_end (inclusive).
+    def bucket_piece_ids(self, interval: str, filters: AnalyticsFilter,
+                         buckets: pd.DataFrame, limit: int = 20) -> pd.DataFrame:
+        """The first ``limit`` campaigns (by launch date, then id) of each (company, period)
+        bucket, among those the filters keep. ``buckets`` has company, period and period_end
+        (the bucket's last day).
 
-        Columns: company, window_start, ids. One query for every window (an anomaly report
-        asks for many), the windows being staged.
+        Columns: company, period, ids. One query for every bucket (an anomaly report asks for
+        many), the buckets being staged.
         """
-        columns = ["company", "window_start", "ids"]
-        if windows.empty:
+        columns = ["company", "period", "ids"]
+        if buckets.empty:
             return pd.DataFrame(columns=columns)
         if self.store.dialect_name == "postgresql":
-            # The (company, launch_date) index hands each window its first pieces in order,
-            # so only ``limit`` rows per window are read (a big company's week has hundreds).
+            # The (company, launch_date) index hands each bucket its first pieces in order,
+            # so only ``limit`` rows per bucket are read (a big company's week has hundreds).
             where, params, expanding = self._where(
-                filters, "c.company = w.company",
-                "c.launch_date BETWEEN w.window_start AND w.window_end", alias="c")
+                filters, "c.company = b.company",
+                "c.launch_date BETWEEN b.period AND b.period_end", alias="c")
             pieces = f"""
-                SELECT w.company, w.window_start, p.id, p.launch_date
-                FROM wanted_windows w CROSS JOIN LATERAL (
+                SELECT b.company, b.period, p.id, p.launch_date
+                FROM wanted_buckets b CROSS JOIN LATERAL (
                     SELECT c.id, c.launch_date FROM campaigns c {where}
                     ORDER BY c.launch_date, c.id LIMIT :k) AS p"""
         else:
-            # DuckDB joins every piece to its window and ranks them: one pass, no index.
+            # No index to walk: hash-join every piece to its bucket on equal keys (4x faster
+            # than a join on the date range measured at 1M campaigns), then rank.
             where, params, expanding = self._where(filters, alias="c")
             pieces = f"""
-                SELECT company, window_start, id, launch_date FROM (
-                    SELECT w.company, w.window_start, c.id, c.launch_date,
-                           row_number() OVER (PARTITION BY w.company, w.window_start
+                SELECT company, period, id, launch_date FROM (
+                    SELECT b.company, b.period, c.id, c.launch_date,
+                           row_number() OVER (PARTITION BY b.company, b.period
                                               ORDER BY c.launch_date, c.id) AS rn
-                    FROM campaigns c JOIN wanted_windows w ON w.company = c.company
-                         AND c.launch_date BETWEEN w.window_start AND w.window_end
+                    FROM campaigns c JOIN wanted_buckets b ON b.company = c.company
+                         AND b.period = {_period_sql(interval, 'c.launch_date')}
                     {where}) AS ranked
                 WHERE rn <= :k"""
         params["k"] = int(limit)
         sql = f"""
-            SELECT company, window_start,
+            SELECT company, period,
                    string_agg(CAST(id AS VARCHAR), ',' ORDER BY launch_date, id) AS ids
-            FROM ({pieces}) AS pieces GROUP BY company, window_start
+            FROM ({pieces}) AS pieces GROUP BY company, period
         """
-        staged = windows[["company", "window_start", "window_end"]].reset_index(drop=True)
-        frame = self._frame(sql, params, expanding, staged={"wanted_windows": (
-            staged, {"company": "TEXT", "window_start": "DATE", "window_end": "DATE"})})
+        staged = buckets[["company", "period", "period_end"]].reset_index(drop=True)
+        frame = self._frame(sql, params, expanding, staged={"wanted_buckets": (
+            staged, {"company": "TEXT", "period": "DATE", "period_end": "DATE"})})
         frame["ids"] = [[int(i) for i in ids.split(",")] for ids in frame["ids"].tolist()]
-        frame["window_start"] = pd.to_datetime(frame["window_start"]).dt.date
-        return frame[columns]
+        return _as_dates(frame)[columns]
