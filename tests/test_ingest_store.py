@@ -286,6 +286,23 @@ def test_batch_report_is_json_and_listed(store):
 
 def test_schema_migrations_are_idempotent(store, database_url):
     from competiscan.store import open_store
+    from competiscan.store.schema import SCHEMA_VERSION
     again = open_store(database_url)
-    assert again.schema_version() == store.schema_version() == 1
+    assert again.schema_version() == store.schema_version() == SCHEMA_VERSION
     again.close()
+
+
+def test_pending_migrations_run_when_a_store_opens(store, database_url):
+    import sqlalchemy as sa
+    from competiscan.store import open_store
+    from competiscan.store.schema import SCHEMA_VERSION
+    ingest(store, CLASSIC)
+    with store.engine.begin() as conn:  # a store left at the previous version
+        conn.execute(sa.text("DELETE FROM schema_migrations WHERE version = :v"),
+                     {"v": SCHEMA_VERSION})
+        conn.execute(sa.text("DROP INDEX IF EXISTS ix_campaigns_date_covering"))
+    store.close()
+    upgraded = open_store(database_url)
+    assert upgraded.schema_version() == SCHEMA_VERSION
+    assert upgraded.count() == 3
+    upgraded.close()
