@@ -171,3 +171,35 @@ def test_reindex_reports_consistent_counts(env, tmp_path):
     run(env, "ingest", str(write(tmp_path, "a.csv", CSV)))
     payload = json.loads(run(env, "reindex", "--json").stdout)
     assert payload["indexed"] == payload["store"] == payload["index"] == 2
+
+
+def test_trends_json_is_period_key_count_share(env, tmp_path):
+    data = ("company,title,channel,launch_date\n"
+            "Chase,a,email,2024-01-01\nChase,b,email,2024-01-02\nCiti,c,email,2024-01-03\n"
+            "Citi,d,sms,2024-01-15\n")
+    run(env, "ingest", str(write(tmp_path, "t.csv", data)))
+    proc = run(env, "trends", "--by", "company", "--interval", "week", "--json")
+    assert proc.returncode == 0, proc.stderr
+    rows = {(r["period"], r["key"]): (r["count"], round(r["share"], 4))
+            for r in json.loads(proc.stdout)}
+    # ISO weeks start on Monday: 2024-01-01 is a Monday; the empty week between is zeros
+    assert rows[("2024-01-01", "Chase")] == (2, 0.6667)
+    assert rows[("2024-01-01", "Citi")] == (1, 0.3333)
+    assert rows[("2024-01-08", "Chase")] == (0, 0.0)
+    assert rows[("2024-01-15", "Citi")] == (1, 1.0)
+    bad = run(env, "trends", "--interval", "fortnight")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_offers_json_lists_best_terms_with_pieces(env, tmp_path):
+    data = ("company,title,channel,launch_date,content\n"
+            'Chase,a,email,2024-01-01,"0% intro APR for 15 months. No annual fee."\n'
+            'Chase,b,email,2024-01-05,"0% intro APR for 18 months"\n')
+    run(env, "ingest", str(write(tmp_path, "o.csv", data)))
+    proc = run(env, "offers", "--company", "Chase", "--json")
+    assert proc.returncode == 0, proc.stderr
+    (chase,) = json.loads(proc.stdout)
+    terms = {t["term"]: t for t in chase["terms"]}
+    assert terms["intro_apr_months"]["value"] == 18
+    assert terms["annual_fee_usd"]["value"] == 0
+    assert isinstance(terms["intro_apr_months"]["id"], int)
