@@ -99,7 +99,6 @@ campaigns = sa.Table(
 sa.Index("ux_campaigns_content_hash", campaigns.c.content_hash,
          unique=True).ddl_if(dialect="postgresql")
 for _name, *_cols in (("ix_campaigns_company_date", "company", "launch_date"),
-                      ("ix_campaigns_launch_date", "launch_date"),
                       ("ix_campaigns_batch", "batch_id"),
                       ("ix_campaigns_variant", "variant_key"),
                       ("ix_campaigns_pending", "indexed", "id")):
