@@ -120,3 +120,23 @@ def test_enrich_file_writes_one_object_per_record(tmp_path):
         assert key in first
     assert first["intro_apr_months"] == 15 and first["annual_fee_usd"] == 0
     assert lines[4]["launch_date"] == "2024-02-20" and lines[4]["cash_back_pct"] == 2
+
+
+def test_cli_budget_flags_stop_a_model_run(wb, server, tmp_path):
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COMPETISCAN_", "OPENAI_"))}
+    env.update(COMPETISCAN_DATABASE_URL=wb.settings.database_url,
+               COMPETISCAN_SEARCH_URL=wb.settings.search_url,
+               OPENAI_API_KEY="test-key", OPENAI_BASE_URL=server.base_url,
+               COMPETISCAN_OPENAI_MODEL="test-model")
+    if wb.settings.database_url.startswith("duckdb"):
+        wb.close()  # DuckDB admits one process: let the CLI open the file
+    proc = subprocess.run([sys.executable, "-m", "competiscan.cli", "enrich", "--provider",
+                           "openai", "--max-requests", "0", "--json"], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["budget_exhausted"] and report["requests"] == 0
+    assert server.requests == []

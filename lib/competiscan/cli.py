@@ -252,8 +252,11 @@ def cmd_enrich(args: argparse.Namespace) -> int:
             raise CliError("--file needs --out OUT.jsonl")
         summary = enrich_file(Path(args.file), Path(args.out), provider=args.provider)
     else:
+        limits = {k: v for k, v in (("budget_requests", args.max_requests),
+                                    ("budget_tokens", args.max_tokens)) if v is not None}
         summary = enrich_store(_workbench(args), provider=args.provider,
-                               only_pending=not args.all, show_progress=not args.json)
+                               only_pending=not args.all, show_progress=not args.json,
+                               limits=limits)
     if args.json:
         _print_json(summary)
     else:
@@ -348,6 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "enriched by the provider (default)")
     group.add_argument("--all", action="store_true", help="every campaign")
     p.add_argument("--provider", choices=["local", "openai"], default="local")
+    p.add_argument("--max-requests", type=int, help="openai: stop after this many requests")
+    p.add_argument("--max-tokens", type=int, help="openai: stop once this many tokens are used")
     p.add_argument("--file", help="enrich the records of this upload file without storing them")
     p.add_argument("--out", help="with --file: the JSON Lines file to write")
 
