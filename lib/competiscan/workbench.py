@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-import pandas as pd
+import pyarrow as pa
 
 from .companies import KNOWN_COMPANIES, normalise_company_key
 from .ingest.pipeline import IngestReport, prepare_bytes
@@ -81,10 +81,10 @@ class Workbench:
         self.store.close()
 
     # ------------------------------------------------------------------ ingestion
-    def enrich_pieces(self, pieces: pd.DataFrame) -> pd.DataFrame:
+    def enrich_pieces(self, pieces: pa.Table) -> pa.Table:
         """Local enrichment of the pieces of a batch, before they are written."""
-        from .enrich.apply import apply_local_enrichment
-        return apply_local_enrichment(self.local_enricher, pieces)
+        from .enrich.apply import enrich_table
+        return enrich_table(self.local_enricher, pieces)
 
     def prepare(self, data: bytes, filename: str, *, source: str = "upload",
                 mapping: dict[str, str] | None = None, enrich: bool = True,

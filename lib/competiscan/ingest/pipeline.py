@@ -93,7 +93,7 @@ class Prepared:
 def prepare_bytes(data: bytes, filename: str, *, source: str,
                   aliases: dict[str, str], industries: dict[str, str],
                   mapping: dict[str, str] | None = None,
-                  enrich: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+                  enrich: Callable[[pa.Table], pa.Table] | None = None,
                   today: date | None = None) -> Prepared:
     """Read and prepare a file; an unreadable file gives a refused report, never an exception."""
     try:
@@ -119,7 +119,7 @@ def _short(value: object, limit: int = 80) -> str | None:
 
 def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str],
             industries: dict[str, str], mapping: dict[str, str] | None = None,
-            enrich: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+            enrich: Callable[[pa.Table], pa.Table] | None = None,
             today: date | None = None) -> Prepared:
     """Map, normalise and validate every row; dedupe; shape the batch to write."""
     frame = raw.frame
@@ -253,7 +253,7 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     report.duplicates = dedup.duplicates
     pieces = dedup.pieces
     if enrich is not None:
-        pieces = pa.Table.from_pandas(enrich(pieces.to_pandas()), preserve_index=False)
+        pieces = enrich(pieces)
 
     # each new company's most common industry (ascending counts: the largest is set last)
     industry_of: dict[str, str] = {}
