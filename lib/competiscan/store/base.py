@@ -123,6 +123,10 @@ class Store(ABC):
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.text(sql), params).fetchall()]
 
+    def _bulk_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
+        """Like ``_rows``, for many rows; a backend may fetch them a faster way."""
+        return self._rows(sql, **params)
+
     def _scalar(self, sql: str, **params: Any) -> Any:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.text(sql), params).fetchall()
@@ -377,7 +381,7 @@ class Store(ABC):
     def pending_index_docs(self, chunk: int = 50_000, after_id: int = 0) -> list[dict[str, Any]]:
         """Campaigns not yet in the search index, as search documents (NULL is None, dates
         are dates), in id order, ``chunk`` at a time."""
-        return self._rows(
+        return self._bulk_rows(
             f"SELECT {', '.join(INDEX_COLUMNS)} FROM campaigns WHERE indexed = false "
             "AND id > :after ORDER BY id LIMIT :n", after=after_id, n=chunk)
 
