@@ -43,8 +43,7 @@ from competiscan.ingest import prepare_bytes
 from competiscan.model import BONUS_UNITS, OFFER_FIELD_TYPES
 from competiscan.store import Store, open_store
 from competiscan.store.analytics_sql import AnalyticsFilter
-
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from pgdb import PG_SERVER, temporary_database
 END = date(2026, 6, 28)          # fixed, so a run is the same whatever the day (a Sunday)
 GOAL_MS = {"duckdb": 100, "postgresql": 500}
 READ_COLUMNS = ["id", "company", "industry", "channel", "campaign_type", "launch_date",
@@ -300,12 +299,7 @@ def run_duckdb(batch: Any, workdir: Path, repeat: int, naive_repeat: int) -> tup
 
 def run_postgresql(batch: Any, workdir: Path, repeat: int, naive_repeat: int
                    ) -> tuple[list, float]:
-    name = f"competiscan_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        url = admin.url.set(database=name).render_as_string(hide_password=False)
+    with temporary_database(PG_SERVER) as url:
         store = open_store(url)
         try:
             started = time.perf_counter()
@@ -318,10 +312,6 @@ def run_postgresql(batch: Any, workdir: Path, repeat: int, naive_repeat: int
             return bench_store("postgresql", store, repeat, naive_repeat), loaded
         finally:
             store.close()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main(argv: list[str] | None = None) -> int:

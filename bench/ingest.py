@@ -15,7 +15,6 @@ import json
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,9 +22,7 @@ import sqlalchemy as sa
 from competiscan.generate import generate_campaigns, write_campaigns
 from competiscan.ingest import prepare_bytes
 from competiscan.store import open_store
-
-PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-
+from pgdb import temporary_database
 
 def _ingest(url: str, path: Path) -> tuple[float, dict]:
     store = open_store(url)
@@ -55,12 +52,7 @@ def bench_duckdb(path: Path, workdir: Path) -> dict:
 
 
 def bench_postgresql(path: Path, workdir: Path) -> dict:
-    name = f"competiscan_bench_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(PG_SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    try:
+    with temporary_database() as url:
         header = path.open(encoding="utf-8").readline().strip().split(",")
         engine = sa.create_engine(url)
         with engine.begin() as conn:
@@ -75,10 +67,6 @@ def bench_postgresql(path: Path, workdir: Path) -> dict:
         baseline = time.perf_counter() - started
         engine.dispose()
         elapsed, counts = _ingest(url, path)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return {"backend": "postgresql", "baseline_s": baseline, "ingest_s": elapsed, **counts}
 
 

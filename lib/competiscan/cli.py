@@ -41,7 +41,7 @@ def _date(text: str) -> date:
 
 def _workbench(args: argparse.Namespace):
     from .workbench import Workbench
-    return Workbench.open()
+    return Workbench()
 
 
 def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -278,6 +278,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if not script.is_file():
         raise CliError(f"no benchmark {args.which!r} (looked for {script})")
     sys.argv = [str(script), *args.rest]
+    sys.path.insert(0, str(script.parent))  # as `python bench/NAME.py` has it
     runpy.run_path(str(script), run_name="__main__")
     return 0
 
