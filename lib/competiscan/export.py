@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 __all__ = ["ExportError", "EXPORT_COLUMNS", "neutralise_formulas", "to_csv_bytes", "to_xlsx_bytes",
-           "search_ids", "export_campaigns"]
+           "export_campaigns"]
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "id", "company", "industry", "channel", "campaign_type", "title", "subject_line", "content",
@@ -48,11 +48,6 @@ def to_xlsx_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def search_ids(index: Any, request: Any) -> list[int]:
-    """Every id matching a search (the whole result set, not one page)."""
-    return index.matching_ids(request)
-
-
 def export_campaigns(workbench: Any, path: Path, query: str = "") -> int:
     """Write all campaigns, or those matching ``query``, to ``path`` (.csv or .xlsx)."""
     suffix = path.suffix.lower()
@@ -60,7 +55,7 @@ def export_campaigns(workbench: Any, path: Path, query: str = "") -> int:
         raise ExportError(f"{path}: export to .csv or .xlsx")
     if query.strip():
         from .search import SearchRequest
-        ids = search_ids(workbench.index, SearchRequest(query=query, sort="date"))
+        ids = workbench.index.matching_ids(SearchRequest(query=query, sort="date"))
         frame = workbench.store.campaigns_by_ids(ids, EXPORT_COLUMNS)
     else:
         frame = workbench.store.export_frame(EXPORT_COLUMNS)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -65,9 +65,6 @@ class Settings:
     def openai_enabled(self) -> bool:
         return bool(self.openai_api_key)
 
-    def with_overrides(self, **changes: object) -> "Settings":
-        return replace(self, **changes)  # type: ignore[arg-type]
-
 
 def _read_secrets(root: Path) -> Mapping[str, object]:
     path = root / ".streamlit" / "secrets.toml"
@@ -95,6 +92,8 @@ def load_settings(
     data = root / "data"
     database_url = values["database_url"] or f"duckdb:///{data / 'competiscan.duckdb'}"
     search_url = values["search_url"] or str(data / "index")
+    if "://" not in search_url and not Path(search_url).is_absolute():
+        search_url = str(root / search_url)  # a folder, like the inbox, is under the checkout
     inbox = Path(values["inbox"]) if values["inbox"] else data / "inbox"
     if not inbox.is_absolute():
         inbox = root / inbox

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any, Callable
 
 import pyarrow as pa
@@ -48,19 +47,12 @@ class Workbench:
                 (c.name, c.industry, tuple({normalise_company_key(a) for a in (c.name, *c.aliases)}))
                 for c in KNOWN_COMPANIES)
 
-    @classmethod
-    def open(cls, settings: Settings | None = None) -> "Workbench":
-        return cls(settings)
-
     # ------------------------------------------------------------------ parts
     @property
     def index(self):  # -> competiscan.search.SearchIndex
         if self._index is None:
             from .search import open_index
-            url = self.settings.search_url
-            if "://" not in url and not Path(url).is_absolute():
-                url = str(self.settings.root / url)
-            self._index = open_index(url)
+            self._index = open_index(self.settings.search_url)
         return self._index
 
     @property
@@ -115,10 +107,6 @@ class Workbench:
                                   "The campaigns stay pending and are indexed on the next "
                                   "attempt (`competiscan reindex`).")
         return report
-
-    def ingest_file(self, path: str | Path, **kwargs: Any) -> IngestReport:
-        path = Path(path)
-        return self.ingest_bytes(path.read_bytes(), path.name, **kwargs)
 
     def undo_batch(self, batch_id: int) -> SyncResult:
         gone = self.store.undo_batch(batch_id)

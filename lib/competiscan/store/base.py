@@ -13,7 +13,7 @@ import threading
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -570,13 +570,3 @@ def _checked_columns(columns: Sequence[str]) -> list[str]:
     if bad:
         raise ValueError(f"Unknown campaign column(s): {', '.join(bad)}")
     return list(columns)
-
-
-def to_date(value: Any) -> date | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(value).date()

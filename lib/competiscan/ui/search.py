@@ -15,7 +15,7 @@ import pandas as pd
 import streamlit as st
 
 from .. import alerts
-from ..export import EXPORT_COLUMNS, search_ids, to_csv_bytes, to_xlsx_bytes
+from ..export import EXPORT_COLUMNS, to_csv_bytes, to_xlsx_bytes
 from ..model import SENTIMENT_LABELS
 from ..search import SearchResult
 from ..search.base import FACET_FIELDS, MAX_WINDOW
@@ -176,7 +176,7 @@ def show_facets(result: SearchResult) -> None:
 
 def export_bytes(workbench: Workbench, state: SearchState, kind: str) -> bytes:
     """Every campaign of the search (not one page) as CSV or XLSX."""
-    ids = search_ids(workbench.index, state.request(page=1))
+    ids = workbench.index.matching_ids(state.request(page=1))
     frame = workbench.store.campaigns_by_ids(ids, EXPORT_COLUMNS)
     return to_csv_bytes(frame) if kind == "csv" else to_xlsx_bytes(frame)
 
