@@ -128,3 +128,31 @@ def test_all_companies_at_once_equal_one_at_a_time():
 def test_every_numeric_offer_term_has_a_best_direction():
     assert set(OFFER_TERMS) == set(NUMERIC_OFFER_TERMS)
     assert set(OFFER_TERMS.values()) == {"max", "min"}
+
+
+def test_best_and_median_from_value_counts_match_the_raw_values():
+    """PostgreSQL's offer statistics are read off counts of distinct values: best and median
+    (percentile_cont semantics: the mean of the two middle values of an even count) must equal
+    those of the values themselves."""
+    from competiscan.store.analytics_sql import _stats_from_counts
+    rng = np.random.default_rng(3)
+    raw = pd.DataFrame({"company": rng.choice(["A", "B", "C"], 2000),
+                        "measure": rng.choice([2, 12], 2000),      # 2: max is best, 12: min
+                        "value": rng.choice([0.0, 1.5, 3.0, 95.0, 250.0], 2000)})
+    raw = raw.iloc[:1999]   # an odd total somewhere
+    counted = raw.groupby(["company", "measure", "value"], as_index=False).size() \
+        .rename(columns={"size": "k"}).sample(frac=1, random_state=1)   # any order
+    got = _stats_from_counts(counted, ["company", "measure"], highest=[2]) \
+        .set_index(["company", "measure"]).sort_index()
+    g = raw.groupby(["company", "measure"])["value"]
+    expected_best = pd.Series(np.where(g.max().index.get_level_values("measure") == 2,
+                                       g.max(), g.min()), index=g.max().index)
+    assert got["best"].tolist() == expected_best.tolist()
+    assert got["typical"].tolist() == g.median().tolist()
+    assert got["n"].tolist() == g.size().tolist()
+    # Hand-computed: values 1, 2, 10, 20 -> median 6.0; 1, 1, 5 -> 1.0.
+    tiny = pd.DataFrame({"company": ["A"] * 4 + ["B"] * 2, "measure": [2] * 6,
+                         "value": [1.0, 2.0, 10.0, 20.0, 1.0, 5.0], "k": [1, 1, 1, 1, 2, 1]})
+    out = _stats_from_counts(tiny, ["company", "measure"], highest=[])
+    assert out[["company", "best", "typical", "n"]].values.tolist() == [
+        ["A", 1.0, 6.0, 4], ["B", 1.0, 1.0, 3]]

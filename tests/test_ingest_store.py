@@ -297,12 +297,74 @@ def test_pending_migrations_run_when_a_store_opens(store, database_url):
     from competiscan.store import open_store
     from competiscan.store.schema import SCHEMA_VERSION
     ingest(store, CLASSIC)
-    with store.engine.begin() as conn:  # a store left at the previous version
-        conn.execute(sa.text("DELETE FROM schema_migrations WHERE version = :v"),
-                     {"v": SCHEMA_VERSION})
+    with store.engine.begin() as conn:  # a store left at version 1, with data
+        conn.execute(sa.text("DELETE FROM schema_migrations WHERE version > 1"))
         conn.execute(sa.text("DROP INDEX IF EXISTS ix_campaigns_date_covering"))
+        conn.execute(sa.text("DROP INDEX IF EXISTS ix_campaigns_last_seen"))
+        conn.execute(sa.text("DROP TABLE offer_terms"))
+        conn.execute(sa.text("UPDATE campaigns SET annual_fee_usd = 95 WHERE company = 'Chase'"))
     store.close()
     upgraded = open_store(database_url)
     assert upgraded.schema_version() == SCHEMA_VERSION
     assert upgraded.count() == 3
+    # Version 3 fills offer_terms from the campaigns already stored.
+    assert offer_terms(upgraded) == projected_offer_terms(upgraded)
+    assert [r[-1] for r in offer_terms(upgraded)] == [95.0]
     upgraded.close()
+
+
+def offer_terms(store) -> list[tuple]:
+    from competiscan.store.schema import OFFER_TERM_COLUMNS
+    return sorted(tuple(r.values()) for r in store._rows(
+        f"SELECT {', '.join(OFFER_TERM_COLUMNS)} FROM offer_terms"))
+
+
+def projected_offer_terms(store) -> list[tuple]:
+    """offer_terms as a fresh projection of the campaigns would be."""
+    from competiscan.store.schema import offer_terms_sql
+    return sorted(tuple(r.values()) for r in store._rows(offer_terms_sql("true")))
+
+
+def test_offer_terms_follow_every_write(settings):
+    """The long-form offer table is kept in step with campaigns by every write path: an
+    enriched upload, a re-sighting that moves dates, an enrichment run, and undo."""
+    from competiscan.workbench import Workbench
+    wb = Workbench(settings)
+    try:
+        store = wb.store
+        first = wb.ingest_bytes(CLASSIC.encode(), "first.csv", index=False)
+        rows = offer_terms(store)
+        assert rows == projected_offer_terms(store)
+        # Chase: 60k points, $4,000 spend, 3 months; Capital One: 75k miles, $395 fee.
+        assert sorted((r[1], r[8], r[9]) for r in rows) == [
+            ("Capital One", 7, 75000.0), ("Capital One", 12, 395.0),
+            ("Chase", 6, 60000.0), ("Chase", 9, 4000.0), ("Chase", 10, 3.0)]
+        assert {r[5] for r in rows if r[1] == "Chase"} == {date(2024, 1, 15)}
+
+        earlier = wb.ingest_bytes(CLASSIC.replace("2024-01-15", "2023-12-30").encode(),
+                                  "earlier.csv", index=False)
+        assert earlier.resighted == 3
+        rows = offer_terms(store)
+        assert rows == projected_offer_terms(store)
+        chase = {(r[5], r[6], r[7]) for r in rows if r[1] == "Chase"}
+        assert chase == {(date(2023, 12, 30), date(2023, 12, 1), date(2024, 1, 15))}
+
+        ids = store.export_frame(["id", "company"]).set_index("company")["id"]
+        store.write_enrichment(pd.DataFrame({
+            "id": [int(ids["Chase"]), int(ids["American Express"])],
+            "annual_fee_usd": [95.0, 250.0], "bonus_amount": [None, None],
+            "bonus_spend_usd": [None, None], "bonus_window_months": [None, None],
+            "campaign_type": ["promotional", "promotional"]}))
+        rows = offer_terms(store)
+        assert rows == projected_offer_terms(store)
+        assert sorted((r[1], r[4], r[8], r[9]) for r in rows if r[1] != "Capital One") == [
+            ("American Express", "promotional", 12, 250.0), ("Chase", "promotional", 12, 95.0)]
+
+        wb.undo_batch(earlier.batch_id)
+        rows = offer_terms(store)
+        assert rows == projected_offer_terms(store)
+        assert {r[5] for r in rows if r[1] == "Chase"} == {date(2024, 1, 15)}
+        wb.undo_batch(first.batch_id)
+        assert offer_terms(store) == []
+    finally:
+        wb.close()

@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ..model import BONUS_UNITS, OFFER_FIELD_TYPES
+from ..model import OFFER_FIELD_TYPES
 from .base import Store, StoreError
+from .schema import OFFER_MEASURES
 
 __all__ = ["AnalyticsQueries", "AnalyticsFilter", "AnalyticsError", "DIMENSIONS", "INTERVALS",
            "WEIGHTS", "NUMERIC_OFFER_TERMS"]
@@ -33,6 +35,13 @@ INTERVALS: tuple[str, ...] = ("day", "week", "month", "quarter")
 WEIGHTS: tuple[str, ...] = ("est_spend_usd", "est_volume")
 NUMERIC_OFFER_TERMS: tuple[str, ...] = tuple(
     name for name, kind in OFFER_FIELD_TYPES.items() if kind is not str)
+
+
+# Term and unit of each measure code (object arrays indexed by code).
+_TERM_OF = np.full(max(c for c, _t, _u in OFFER_MEASURES) + 1, None, dtype=object)
+_UNIT_OF = _TERM_OF.copy()
+for _code, _term, _unit in OFFER_MEASURES:
+    _TERM_OF[_code], _UNIT_OF[_code] = _term, _unit
 
 
 class AnalyticsError(StoreError, ValueError):
@@ -62,6 +71,35 @@ def _period_sql(interval: str, column: str = "launch_date") -> str:
     # The TIMESTAMP cast keeps PostgreSQL off the timestamptz overload (which would depend on
     # the session time zone); both dialects then return midnight of the bucket's first day.
     return f"CAST(date_trunc('{interval}', CAST({column} AS TIMESTAMP)) AS DATE)"
+
+
+def _stats_from_counts(counted: pd.DataFrame, keys: list[str], highest: Sequence[int]
+                       ) -> pd.DataFrame:
+    """Per group of ``keys``: best (max where the measure is in ``highest``, else min),
+    typical (the median, as percentile_cont(0.5): the mean of the values at positions
+    floor((n-1)/2)+1 and floor(n/2)+1) and n, from the count ``k`` of each distinct
+    ``value`` of each group."""
+    if counted.empty:
+        return pd.DataFrame(columns=[*keys, "best", "typical", "n"])
+    groups = counted.groupby(keys, sort=False).ngroup().to_numpy()
+    values = counted["value"].to_numpy(dtype=float)
+    order = np.lexsort((values, groups))
+    groups, values = groups[order], values[order]
+    running = np.cumsum(counted["k"].to_numpy(dtype=np.int64)[order])
+    first = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    last = np.r_[first[1:], len(groups)] - 1
+    before = np.r_[0, running[last[:-1]]]
+    n = running[last] - before
+
+    def at(position: np.ndarray) -> np.ndarray:   # 1-based position within each group
+        return values[np.searchsorted(running, before + position)]
+
+    out = counted.iloc[order[first]][keys].reset_index(drop=True)
+    high = np.isin(out["measure"].to_numpy(), np.asarray(highest, dtype=np.int64))
+    out["best"] = np.where(high, values[last], values[first])
+    out["typical"] = (at((n - 1) // 2 + 1) + at(n // 2 + 1)) / 2
+    out["n"] = n
+    return out
 
 
 def _as_dates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -116,10 +154,11 @@ class AnalyticsQueries:
                big_join: bool = False) -> pd.DataFrame:
         """Run ``sql``; ``staged`` tables (name -> frame, SQL types) exist while it runs.
 
-        ``big_join``: the query joins and ranks hundreds of thousands of rows. PostgreSQL then
-        gets 64 MB of work memory (its 4 MB default spills the sorts to disk) and no merge
-        join (it cannot estimate a materialized CTE and chose to sort a million rows to merge
-        them with a few thousand groups instead of hashing the groups). Neither is set for
+        ``big_join``: the query joins, ranks, or groups into tens of thousands of groups,
+        hundreds of thousands of rows. PostgreSQL then gets 64 MB of work memory (its 4 MB
+        default spills the sorts and hash tables to disk: 2.3x slower) and no merge join (it
+        cannot estimate a materialized CTE and chose to sort a million rows to merge them with
+        a few thousand groups instead of hashing the groups). Neither is set for
         every query: with more memory the planner trades parallel aggregation for a slower
         single hash aggregate.
         """
@@ -142,21 +181,10 @@ class AnalyticsQueries:
                     # and probes the campaigns index once per row: 40 s instead of 1 s.
                     conn.execute(sa.text(f"ANALYZE {name}"))
             try:
-                return self._fetch(conn.execute(stmt, params))
+                return self.store.query_frame(conn, stmt, params)
             finally:
                 for name in staged:
                     self.store._unstage(conn, name)
-
-    def _fetch(self, result: sa.CursorResult) -> pd.DataFrame:
-        columns = list(result.keys())
-        if self.store.dialect_name == "duckdb":
-            # DuckDB hands over its result as columns: ~10x faster than Python tuples of
-            # dates, which is most of the time of a weekly series over 1M campaigns.
-            return result.cursor.df()
-        # Plain DBAPI tuples, column by column: a frame from SQLAlchemy Row objects costs
-        # ~10x more.
-        data = list(zip(*result.cursor.fetchall())) or [[] for _ in columns]
-        return pd.DataFrame(dict(zip(columns, data)), columns=columns)
 
     @staticmethod
     def _dims(dims: Sequence[str]) -> list[str]:
@@ -168,9 +196,12 @@ class AnalyticsQueries:
     def span(self, filters: AnalyticsFilter) -> tuple[date | None, date | None, date | None]:
         """First and last launch date, and last sighting, of the filtered campaigns."""
         where, params, expanding = self._where(filters)
+        # One scalar subquery per bound: without filters PostgreSQL reads each off the end of
+        # an index (launch_date, last_seen) instead of scanning the table (140 ms at 1M).
         frame = self._frame(
-            "SELECT min(launch_date) AS first_date, max(launch_date) AS last_date, "
-            f"max(last_seen) AS last_seen FROM campaigns {where}", params, expanding)
+            f"SELECT (SELECT min(launch_date) FROM campaigns {where}) AS first_date, "
+            f"(SELECT max(launch_date) FROM campaigns {where}) AS last_date, "
+            f"(SELECT max(last_seen) FROM campaigns {where}) AS last_seen", params, expanding)
         row = frame.iloc[0]
         return tuple(None if pd.isna(v) else pd.Timestamp(v).date()  # type: ignore[return-value]
                      for v in (row["first_date"], row["last_date"], row["last_seen"]))
@@ -212,24 +243,25 @@ class AnalyticsQueries:
             f"FROM campaigns {where}{group}", params, expanding))
 
     @staticmethod
-    def _offer_measures(terms: Mapping[str, str]) -> list[tuple[str, str, str, str]]:
-        """(term, unit, direction, FILTER clause) of each measure: one per term, and one per
-        bonus unit for ``bonus_amount`` (points are not miles; '' is an unstated unit)."""
+    def _measures(terms: Mapping[str, str]) -> pd.DataFrame:
+        """The measures of ``terms`` (code, term, unit, best: 'max' or 'min'): one per term,
+        and one per bonus unit for ``bonus_amount``."""
         if not terms:
             raise AnalyticsError("Name at least one offer term.")
-        measures = []
         for term, best in terms.items():
             _check(term, NUMERIC_OFFER_TERMS, "offer term")
             _check(best, ("max", "min"), "direction")
-            if term != "bonus_amount":
-                measures.append((term, "", best, ""))
-                continue
-            units = ", ".join(f"'{u}'" for u in BONUS_UNITS)
-            measures += [(term, u, best, f" FILTER (WHERE bonus_unit = '{u}')")
-                         for u in BONUS_UNITS]
-            measures.append((term, "", best, " FILTER (WHERE bonus_unit IS NULL OR "
-                                             f"bonus_unit NOT IN ({units}))"))
-        return measures
+        return pd.DataFrame([(code, term, unit, terms[term]) for code, term, unit
+                             in OFFER_MEASURES if term in terms],
+                            columns=["measure", "term", "unit", "direction"])
+
+    @staticmethod
+    def _offer_period(interval: str | None) -> list[str]:
+        if interval is None:
+            return []
+        # The month is stored with each row: truncating a million dates costs PostgreSQL ~80 ms.
+        return ["launch_month AS period" if interval == "month"
+                else f"{_period_sql(interval)} AS period"]
 
     def offer_stats(self, terms: Mapping[str, str], interval: str | None,
                     filters: AnalyticsFilter, *, seen_since: date | None = None
@@ -242,69 +274,46 @@ class AnalyticsQueries:
         on or after that date (last_seen).
 
         Columns: company, [period,] term, unit, best, typical (median over the pieces stating
-        the term), n (those pieces). A group without any piece stating a term has no row.
+        the term), n (those pieces), in no particular order. A group without any piece stating
+        a term has no row. Reads ``offer_terms``, the offer columns of the campaigns in long
+        form.
         """
-        measures = self._offer_measures(terms)
-        # Most pieces state no offer at all: leave them out before grouping.
-        stated = "(" + " OR ".join(f"{t} IS NOT NULL" for t in terms) + ")"
-        seen = ["last_seen >= :seen_since"] if seen_since is not None else []
-        where, params, expanding = self._where(filters, stated, *seen)
+        measures = self._measures(terms)
+        highest = [int(c) for c in measures.loc[measures["direction"] == "max", "measure"]]
+        extra = ([] if len(measures) == len(OFFER_MEASURES) else
+                 [f"measure IN ({', '.join(str(int(c)) for c in measures['measure'])})"])
+        if seen_since is not None:
+            extra.append("last_seen >= :seen_since")
+        where, params, expanding = self._where(filters, *extra)
         if seen_since is not None:
             params["seen_since"] = seen_since
-        keys = ["company", f"{_period_sql(interval)} AS period"] if interval else ["company"]
-        # One scan computes every measure side by side (FILTER picks a bonus unit's rows);
-        # unpivoting them into rows first would make the grouping ~3x slower.
-        aggregates = []
-        for i, (term, _unit, best, only) in enumerate(measures):
-            aggregates += [f"{best}({term}){only} AS m{i}_best",
-                           f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {term}){only} "
-                           f"AS m{i}_typical", f"count({term}){only} AS m{i}_n"]
-        group = ", ".join(str(i + 1) for i in range(len(keys)))
-        wide = self._frame(f"SELECT {', '.join(keys + aggregates)} FROM campaigns {where} "
-                           f"GROUP BY {group}", params, expanding)
-        key_cols = ["company", "period"] if interval else ["company"]
-        parts = []
-        for i, (term, unit, _best, _only) in enumerate(measures):
-            stated = wide[wide[f"m{i}_n"] > 0]
-            parts.append(pd.DataFrame({
-                **{k: stated[k].to_numpy() for k in key_cols}, "term": term, "unit": unit,
-                "best": stated[f"m{i}_best"].to_numpy(dtype=float),
-                "typical": stated[f"m{i}_typical"].to_numpy(dtype=float),
-                "n": stated[f"m{i}_n"].to_numpy(dtype=int)}))
-        frame = pd.concat(parts, ignore_index=True)
-        return _as_dates(frame).sort_values([*key_cols, "term", "unit"]).reset_index(drop=True)
-
-    def _offer_rows(self, terms: Sequence[str], interval: str | None,
-                    clauses: list[str]) -> str:
-        """SQL of the offer columns in long form: id, company, [period,] launch_date,
-        last_seen, term, unit, value; one row per campaign (alias ``c``, kept by ``clauses``)
-        and stated term. The unit groups are those of :meth:`offer_stats`: a known bonus unit,
-        else ''."""
-        period = f"{_period_sql(interval, 'c.launch_date')} AS period, " if interval else ""
-        units = ", ".join(f"'{u}'" for u in BONUS_UNITS)
-
-        def unit(term: str) -> str:
-            return (f"CASE WHEN c.bonus_unit IN ({units}) THEN c.bonus_unit ELSE '' END"
-                    if term == "bonus_amount" else "''")
-
-        for term in terms:
-            _check(term, NUMERIC_OFFER_TERMS, "offer term")
+        keys = ["company", *self._offer_period(interval), "measure"]
+        names = [k.split(" AS ")[-1] for k in keys]
+        group = ", ".join(names)
+        best = (f"CASE WHEN measure IN ({', '.join(map(str, highest or [0]))}) "
+                "THEN max(value) ELSE min(value) END")
         if self.store.dialect_name == "duckdb":
-            # Filter once, then one branch per term reading only its column: at 1M campaigns
-            # ~3x faster than unpivoting every row, and than filtering in every branch.
-            where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-            branches = " UNION ALL ".join(
-                f"SELECT c.id, c.company, {period}c.launch_date, c.last_seen, '{t}' AS term, "
-                f"{unit(t)} AS unit, CAST(c.{t} AS DOUBLE PRECISION) AS value FROM kept c "
-                f"WHERE c.{t} IS NOT NULL" for t in terms)
-            return (f"WITH kept AS MATERIALIZED (SELECT id, company, launch_date, last_seen, "
-                    f"bonus_unit, {', '.join(terms)} FROM campaigns c {where}) {branches}")
-        # A row store would scan the table once per branch: unpivot each row once instead.
-        values = ", ".join(f"('{t}', {unit(t)}, CAST(c.{t} AS DOUBLE PRECISION))" for t in terms)
-        return (f"SELECT c.id, c.company, {period}c.launch_date, c.last_seen, v.term, v.unit, "
-                "v.value "
-                f"FROM campaigns c CROSS JOIN LATERAL (VALUES {values}) AS v(term, unit, value) "
-                f"WHERE {' AND '.join([*clauses, 'v.value IS NOT NULL'])}")
+            sql = (f"SELECT {', '.join(keys)}, {best} AS best, percentile_cont(0.5) WITHIN "
+                   f"GROUP (ORDER BY value) AS typical, count(*) AS n FROM offer_terms {where} "
+                   f"GROUP BY {group}")
+            frame = self._frame(sql, params, expanding)
+        else:
+            # PostgreSQL computes an ordered-set aggregate by sorting every row (~1 s at 1M
+            # offer rows, and as long again to rank running counts in SQL); counting each
+            # distinct value is one hash aggregate, and the best and median values are then
+            # read off those far fewer rows here.
+            sql = (f"SELECT {', '.join(keys)}, value, count(*) AS k FROM offer_terms {where} "
+                   f"GROUP BY {group}, value")
+            frame = _stats_from_counts(self._frame(sql, params, expanding, big_join=True),
+                                       names, highest)
+        codes = frame["measure"].to_numpy(dtype=np.int64)
+        key_cols = ["company", "period"] if interval else ["company"]
+        return _as_dates(pd.DataFrame({
+            **{k: frame[k].to_numpy() for k in key_cols},
+            "term": _TERM_OF[codes], "unit": _UNIT_OF[codes],
+            "best": frame["best"].to_numpy(dtype=float),
+            "typical": frame["typical"].to_numpy(dtype=float),
+            "n": frame["n"].to_numpy(dtype=int)}))
 
     def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
                        filters: AnalyticsFilter, groups: pd.DataFrame, *,
@@ -322,44 +331,43 @@ class AnalyticsQueries:
         columns = [*key_cols, "best_n", "best_ids"]
         if groups.empty:
             return pd.DataFrame(columns=columns)
-        period_end = ["period_end"] if interval else []
-        wanted = groups[[*key_cols, *period_end, "best"]].reset_index(drop=True)
-        types = {"company": "TEXT", "period": "DATE", "period_end": "DATE", "term": "TEXT",
-                 "unit": "TEXT", "best": "DOUBLE PRECISION"}
-        clauses, params, expanding = self._conditions(filters, alias="c")
+        self._measures(terms)   # checks the terms
+        period_cols = ["period", "period_end"] if interval else []
+        code = {(t, u): c for c, t, u in OFFER_MEASURES}
+        wanted = groups[["company", *period_cols, "best"]].reset_index(drop=True)
+        wanted["measure"] = [code[tu] for tu in zip(groups["term"].tolist(),
+                                                     groups["unit"].tolist())]
+        types = {"company": "TEXT", "period": "DATE", "period_end": "DATE",
+                 "measure": "SMALLINT", "best": "DOUBLE PRECISION"}
+        clauses, params, expanding = self._conditions(filters, alias="o")
         if seen_since is not None:
-            clauses.append("c.last_seen >= :seen_since")
+            clauses.append("o.last_seen >= :seen_since")
             params["seen_since"] = seen_since
-        long = self._offer_rows(sorted(set(wanted["term"]) & set(terms)), interval, clauses)
-        keys = ", ".join(f"l.{k}" for k in key_cols)
-        # coalesce: PostgreSQL's staging reads an empty unit back as NULL.
-        on = ["l.company = w.company", "l.term = w.term", "l.unit = coalesce(w.unit, '')",
-              "l.value = w.best"]
-        if interval and self.store.dialect_name == "postgresql":
-            # PostgreSQL cannot estimate a join on a computed period (it expected 25 rows a
-            # company and probed the index 8,000 times: 37 s); a launch date range it can.
-            on.append("l.launch_date BETWEEN w.period AND w.period_end")
-        elif interval:
-            on.append("l.period = w.period")
+        on = ["o.company = w.company", "o.measure = w.measure", "o.value = w.best"]
+        if interval:
+            # Equal keys to hash on, and the period as a range: no date is truncated.
+            on.append("o.launch_date BETWEEN w.period AND w.period_end")
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        keys = ", ".join(f"w.{k}" for k in ["company", *period_cols[:1], "measure"])
+        out = ", ".join(["company", *period_cols[:1], "measure"])
         params["k"] = int(limit)
-        # PostgreSQL would otherwise fold the unpivot into the join and redo it for every
-        # group of the same company (826k VALUES scans for 39 groups of 3 companies: 1.7 s).
-        materialized = "MATERIALIZED " if self.store.dialect_name == "postgresql" else ""
         sql = f"""
-            WITH long AS {materialized}({long}),
-            ranked AS (
-                SELECT {keys}, l.id,
+            WITH ranked AS (
+                SELECT {keys}, o.campaign_id AS id,
                        row_number() OVER (PARTITION BY {keys}
-                                          ORDER BY l.last_seen DESC, l.id) AS rn,
+                                          ORDER BY o.last_seen DESC, o.campaign_id) AS rn,
                        count(*) OVER (PARTITION BY {keys}) AS best_n
-                FROM long l JOIN wanted_offers w ON {' AND '.join(on)}
+                FROM offer_terms o JOIN wanted_offers w ON {' AND '.join(on)}
+                {where}
             )
-            SELECT {', '.join(key_cols)}, best_n,
+            SELECT {out}, best_n,
                    string_agg(CAST(id AS VARCHAR), ',' ORDER BY rn) AS best_ids
-            FROM ranked WHERE rn <= :k GROUP BY {', '.join(key_cols)}, best_n
+            FROM ranked WHERE rn <= :k GROUP BY {out}, best_n
         """
         frame = self._frame(sql, params, expanding,
                             staged={"wanted_offers": (wanted, types)}, big_join=True)
+        codes = frame["measure"].to_numpy(dtype=np.int64)
+        frame["term"], frame["unit"] = _TERM_OF[codes], _UNIT_OF[codes]
         frame["best_n"] = frame["best_n"].astype(int)
         frame["best_ids"] = [[int(i) for i in ids.split(",")]
                              for ids in frame["best_ids"].tolist()]

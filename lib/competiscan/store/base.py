@@ -109,6 +109,17 @@ class Store(ABC):
     def _lock_for_write(self, conn: sa.Connection) -> None:
         """Serialise writers across processes where the backend allows several."""
 
+    def query_frame(self, conn: sa.Connection, stmt: sa.TextClause,
+                    params: dict[str, Any]) -> pd.DataFrame:
+        """The result of ``stmt`` on ``conn`` as a DataFrame (a backend may fetch it as
+        columns instead of rows)."""
+        result = conn.execute(stmt, params)
+        columns = list(result.keys())
+        # Plain DBAPI tuples, column by column: a frame from SQLAlchemy Row objects costs
+        # ~10x more.
+        data = list(zip(*result.cursor.fetchall())) or [[] for _ in columns]
+        return pd.DataFrame(dict(zip(columns, data)), columns=columns)
+
     def describe(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)
 
@@ -232,6 +243,16 @@ class Store(ABC):
                     "INSERT INTO sightings (campaign_id, batch_id, seen_on) "
                     "SELECT c.id, :batch, s.seen_on FROM incoming_sightings s "
                     "JOIN campaigns c ON c.content_hash = s.content_hash"), {"batch": batch_id})
+                if known:
+                    # Re-sighted campaigns keep their offers; only their dates moved.
+                    conn.execute(sa.text(
+                        "UPDATE offer_terms SET launch_date = c.launch_date, "
+                        f"launch_month = {S.month_sql('c.launch_date')}, last_seen = c.last_seen "
+                        "FROM campaigns c JOIN incoming i ON c.content_hash = i.content_hash "
+                        "WHERE c.id = offer_terms.campaign_id AND c.batch_id <> :batch"),
+                        {"batch": batch_id})
+                if _states_offers(pieces):
+                    self._insert_offer_terms(conn, "c.batch_id = :batch", {"batch": batch_id})
             finally:
                 self._unstage(conn, "incoming")
                 self._unstage(conn, "incoming_sightings")
@@ -247,6 +268,13 @@ class Store(ABC):
         new_ids = (base_id + 1, base_id + pieces.num_rows) if inserted else None
         return BatchResult(batch_id=batch_id, inserted=inserted, resighted=resighted,
                            new_ids=new_ids)
+
+    @staticmethod
+    def _insert_offer_terms(conn: sa.Connection, condition: str, params: dict[str, Any]
+                            ) -> None:
+        """Add the offer_terms rows of the campaigns ``c`` that satisfy ``condition``."""
+        conn.execute(sa.text(f"INSERT INTO offer_terms ({', '.join(S.OFFER_TERM_COLUMNS)}) "
+                             f"{S.offer_terms_sql(condition)}"), params)
 
     def undo_batch(self, batch_id: int) -> list[int]:
         """Remove exactly what a batch added; returns the ids of campaigns that no longer exist.
@@ -269,6 +297,9 @@ class Store(ABC):
             conn.execute(sa.text(
                 "UPDATE campaigns SET indexed = false WHERE id IN ("
                 "SELECT campaign_id FROM sightings WHERE batch_id = :b)"), params)
+            conn.execute(sa.text(
+                "DELETE FROM offer_terms WHERE campaign_id IN ("
+                "SELECT campaign_id FROM sightings WHERE batch_id = :b)"), params)
             conn.execute(sa.text("DELETE FROM sightings WHERE batch_id = :b"), params)
             conn.execute(sa.text(
                 "DELETE FROM campaigns WHERE batch_id = :b AND NOT EXISTS ("
@@ -283,6 +314,10 @@ class Store(ABC):
                 "WHERE s.campaign_id = campaigns.id) ELSE batch_id END "
                 "WHERE indexed = false AND EXISTS (SELECT 1 FROM sightings s "
                 "WHERE s.campaign_id = campaigns.id)"), params)
+            # The surviving campaigns the batch touched lost their offer rows above and are
+            # all unindexed now; an unindexed campaign that kept its rows was not touched.
+            self._insert_offer_terms(conn, "c.indexed = false AND NOT EXISTS (SELECT 1 FROM "
+                                           "offer_terms o WHERE o.campaign_id = c.id)", {})
             conn.execute(S.upload_batches.update().where(S.upload_batches.c.id == batch_id)
                          .values(status="undone", undone_at=utcnow()))
         return gone
@@ -467,6 +502,9 @@ class Store(ABC):
                 sets = ", ".join(f"{c} = e.{c}" for c in cols)
                 conn.execute(sa.text(f"UPDATE campaigns SET {sets}, indexed = false "
                                      "FROM enriched e WHERE campaigns.id = e.id"))
+                conn.execute(sa.text("DELETE FROM offer_terms WHERE campaign_id IN "
+                                     "(SELECT id FROM enriched)"))
+                self._insert_offer_terms(conn, "c.id IN (SELECT id FROM enriched)", {})
             finally:
                 self._unstage(conn, "enriched")
 
@@ -556,6 +594,12 @@ def _sql_type(column: str) -> str:
     if column in OFFER_FIELDS:
         return "DOUBLE PRECISION"
     return "TEXT"
+
+
+def _states_offers(pieces: pa.Table) -> bool:
+    """Whether any piece states an offer term (plain uploads state none until enriched)."""
+    return any(pieces.column(t).null_count < pieces.num_rows
+               for _code, t, _unit in S.OFFER_MEASURES if t in pieces.column_names)
 
 
 def as_arrow(frame: pd.DataFrame | pa.Table) -> pa.Table:

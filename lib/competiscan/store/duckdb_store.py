@@ -53,6 +53,12 @@ class DuckDBStore(Store):
             table = raw.sql(re.sub(r"(?<!:):(\w+)", r"$\1", sql), params=params).to_arrow_table()
         return table.to_pylist()
 
+    def query_frame(self, conn: sa.Connection, stmt: sa.TextClause,
+                    params: dict[str, Any]) -> pd.DataFrame:
+        # DuckDB hands over its result as columns: ~10x faster than Python tuples of dates,
+        # which is most of the time of a weekly series over 1M campaigns.
+        return conn.execute(stmt, params).cursor.df()
+
     def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame | pa.Table,
                types: dict[str, str]) -> None:
         _raw(conn).register(name, as_arrow(frame))
