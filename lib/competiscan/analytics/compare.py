@@ -108,25 +108,22 @@ def generosity_scores(best: pd.DataFrame, companies: Sequence[str]) -> tuple[pd.
     (NaN for a company with no scored term).
     """
     rows = best[best["term"].isin(list(GENEROSITY_TERMS)) & best["company"].isin(companies)]
-    parts = []
-    for _label, group in rows.groupby("label", sort=True):
-        low, high = group["best"].min(), group["best"].max()
-        if group["company"].nunique() < 2 or high == low:
-            continue
-        spread = (group["best"] - low) / (high - low)
-        score = np.where(group["better"] == "higher", spread, 1.0 - spread)
-        parts.append(group[["company", "label", "best"]].assign(score=score))
-    scores = (pd.concat(parts, ignore_index=True) if parts
-              else pd.DataFrame(columns=["company", "label", "best", "score"]))
-    scores["score"] = scores["score"].astype(float)
+    by_label = rows.groupby("label")["best"]
+    low, high = by_label.transform("min"), by_label.transform("max")
+    scored = (rows.groupby("label")["company"].transform("nunique") >= 2) & (high > low)
+    rows, low, high = rows[scored], low[scored], high[scored]
+    spread = ((rows["best"] - low) / (high - low)).to_numpy(dtype=float)
+    scores = rows[["company", "label", "best"]].assign(
+        score=np.where(rows["better"].to_numpy() == "higher", spread, 1.0 - spread))
     generosity = scores.groupby("company")["score"].mean().reindex(list(companies))
     return scores.sort_values(["company", "label"]).reset_index(drop=True), generosity
 
 
 def _positioning_frame(companies: tuple[str, ...], volumes: pd.DataFrame,
-                       best: pd.DataFrame, weight: str | None) -> pd.DataFrame:
+                       generosity: pd.Series, weight: str | None) -> pd.DataFrame:
     """Every positioning measure per company from the market's counts per company (company,
-    n[, weighted, missing], scored, mean_score; all companies) and the best offers."""
+    n[, weighted, missing], scored, mean_score; all companies) and their generosity (as
+    :func:`generosity_scores` gives it)."""
     measure = "weighted" if weight else "n"
     values = volumes[measure].astype(float).fillna(0.0)
     all_volume = float(values.sum())
@@ -134,7 +131,7 @@ def _positioning_frame(companies: tuple[str, ...], volumes: pd.DataFrame,
     frame = pd.DataFrame({"company": list(companies)})
     frame["volume"] = own["value"].to_numpy(dtype=float)
     frame["share_of_voice"] = frame["volume"] / all_volume if all_volume else 0.0
-    frame["generosity"] = generosity_scores(best, companies)[1].to_numpy()
+    frame["generosity"] = generosity.reindex(list(companies)).to_numpy(dtype=float)
     frame["sentiment"] = (volumes.set_index("company")["mean_score"].astype(float)
                           .reindex(list(companies)).to_numpy())
     if weight:
@@ -164,7 +161,8 @@ def positioning(source: Source, companies: Iterable[str], x: str = "share_of_voi
                              sentiment=True)
     best = best_offers(queries, own, terms=tuple(GENEROSITY_TERMS), ids=0)
     return Positioning(x=x, y=y, weight=weight,
-                       frame=_positioning_frame(chosen, volumes, best, weight))
+                       frame=_positioning_frame(chosen, volumes,
+                                                generosity_scores(best, chosen)[1], weight))
 
 
 def _mix(counts: pd.DataFrame, column: str, companies: tuple[str, ...]) -> pd.DataFrame:
@@ -229,7 +227,7 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
                                     / totals["scored"].where(totals["scored"] > 0, 1), np.nan)
     mixes = queries.counts(["company", "channel", "campaign_type"], None, own)
     best = best_offers(queries, own)
-    scores, _ = generosity_scores(best, chosen)
+    scores, generosity = generosity_scores(best, chosen)
     return Comparison(
         companies=chosen, interval=interval, weight=weight, volume=volume,
         share_of_voice=sov, channel_mix=_mix(mixes, "channel", chosen),
@@ -237,4 +235,4 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
         sentiment=sentiment[["period", "company", "n", "mean_score"]],
         best_offers=best, generosity=scores,
         positioning=Positioning(x=x, y=y, weight=weight, frame=_positioning_frame(
-            chosen, totals, best, weight)))
+            chosen, totals, generosity, weight)))

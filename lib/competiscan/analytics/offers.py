@@ -134,20 +134,29 @@ def offer_changes(source: Source, interval: str = "month",
     chosen = _check_terms(terms)
     filters = filters or AnalyticsFilter()
     summary = offer_summary(source, interval, filters, terms=chosen)
-    summary = summary.sort_values(["company", "label", "period"], kind="stable")
-    grouped = summary.groupby(["company", "label"], sort=False)
-    summary["previous_period"] = grouped["period"].shift(1)
-    summary["previous_best"] = grouped["best"].shift(1)
-    changed = summary[summary["previous_best"].notna()
-                      & (summary["best"] != summary["previous_best"])].copy()
-    higher = changed["better"] == "higher"
+    # Sorted and shifted on integer codes: tens of thousands of rows at 1M campaigns.
+    company, label, period = (pd.factorize(summary[c], sort=True)[0]
+                              for c in ("company", "label", "period"))
+    order = np.lexsort((period, label, company))
+    summary = summary.iloc[order].reset_index(drop=True)
+    company, label, period = company[order], label[order], period[order]
+    best = summary["best"].to_numpy(dtype=float)
+    previous_best = np.r_[np.nan, best[:-1]] if len(best) else best
+    same_series = np.r_[False, (company[1:] == company[:-1]) & (label[1:] == label[:-1])] \
+        if len(best) else np.zeros(0, dtype=bool)
+    changed_at = same_series & (best != previous_best)
+    changed = summary[changed_at].copy()
+    changed["previous_period"] = np.r_[[None], summary["period"].to_numpy()[:-1]][changed_at] \
+        if len(best) else []
+    changed["previous_best"] = previous_best[changed_at]
+    higher = changed["better"].to_numpy() == "higher"
     changed["improved"] = np.where(higher, changed["best"] > changed["previous_best"],
                                    changed["best"] < changed["previous_best"]).astype(bool)
     changed = _with_ids(source, chosen, interval, filters, changed, ids_per_change)
     columns = ["company", "label", "term", "unit", "previous_period", "previous_best", "period",
                "period_end", "best", "improved", *_ID_COLUMNS]
-    return changed.sort_values(["period", "company", "label"], kind="stable")[columns] \
-        .reset_index(drop=True)
+    final = np.lexsort((label[changed_at], company[changed_at], period[changed_at]))
+    return changed.iloc[final][columns].reset_index(drop=True)
 
 
 def best_offers(source: Source, filters: AnalyticsFilter | None = None, *,
