@@ -31,6 +31,7 @@ from competiscan.enrich import LocalEnricher, extract_offers
 from competiscan.enrich.campaign_type import predict_campaign_type
 from competiscan.enrich.keywords import KeywordExtractor, terms_of
 from competiscan.enrich.local import PARALLEL_MIN_RECORDS, record_text
+from competiscan.enrich.memo import Memo
 from competiscan.enrich.offers import INTRO_NOTE_FIELD
 from competiscan.enrich.sentiment import label_for, score_sentiment, vader_compound
 from competiscan.model import CAMPAIGN_TYPES, ENRICHMENT_FIELDS, OFFER_FIELDS, SENTIMENT_LABELS
@@ -322,7 +323,11 @@ VADER_EXAMPLES = [
 
 def test_fast_port_matches_vader_exactly(labelled: list[dict[str, Any]]) -> None:
     analyzer = SentimentIntensityAnalyzer()
-    words = list(analyzer.lexicon)[:2000] + ["not", "no", "very", "but", "kind", "of", "least", "never", "so", "this"]
+    words = list(analyzer.lexicon)[:2000] + [
+        "not", "no", "very", "but", "kind", "of", "least", "never", "so", "this", "or", "nor", "at",
+        "without", "doubt", "isn't", "don't", "the", "bomb", "shit", "sort", "just", "enough", "to",
+        "die", "for", "yeah", "right", "bad", "ass", "kiss", "death", "beating", "heart", "bus", "stop",
+    ]
     rng = random.Random(0)
     generated = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 30))) + rng.choice(["", "!", "??"]) for _ in range(500)]
     texts = [piece["content"] for piece in labelled] + VADER_EXAMPLES + generated + [t.upper() for t in generated[:50]]
@@ -422,6 +427,14 @@ def test_keywords_fitted_rank_rare_words_first() -> None:
 
 def test_keywords_of_empty_texts() -> None:
     assert KeywordExtractor().extract(["", "the and of", "Cash back"], k=5) == [[], [], ["cash back"]]
+
+
+def test_memo_computes_once_and_stays_bounded() -> None:
+    calls: list[str] = []
+    memo = Memo(lambda key: calls.append(key) or key.upper(), limit=2)
+    assert list(map(memo.__getitem__, "abab")) == ["A", "B", "A", "B"]
+    assert calls == ["a", "b"]
+    assert memo["c"] == "C" and len(memo) == 1
 
 
 # --- the enricher -------------------------------------------------------------------------

@@ -44,6 +44,8 @@ from vaderSentiment.vaderSentiment import (
     normalize,
 )
 
+from competiscan.enrich.memo import Memo
+
 __all__ = [
     "POSITIVE_THRESHOLD",
     "NEGATIVE_THRESHOLD",
@@ -207,20 +209,30 @@ _INSTRUCTIONAL_RE = re.compile(
 _PUNCTUATION = string.punctuation
 _TRAILING_MARKS = (".", ",", "!", "?", ";", ":", ")", '"', "'", "’", "…")
 _NEGATE = frozenset(NEGATE)
-# Words that take part in VADER's multi-word idioms and boosters; when none is near a sentiment
-# word, the (costly) idiom check cannot change anything and is skipped.
+# Words that take part in VADER's multi-word idioms and boosters ("kind of", "the bomb").
 _IDIOM_WORDS = frozenset(
     w for key in (*SPECIAL_CASES, *(k for k in BOOSTER_DICT if " " in k)) for w in key.split()
 )
-# Every word that can change the valence of a sentiment word near it in VADER's rules:
-# boosters and dampeners, negations, "no", and the words of its special cases ("never so",
-# "without doubt", "at least", idioms).
+# One uncommon word of each multi-word idiom: when a text has none of them, no idiom can occur
+# in it, and the idiom check (costly) is skipped for the whole text.
+_IDIOM_GATES = frozenset(
+    {"shit", "bomb", "ass", "bus", "yeah", "kiss", "die", "beating", "enough", "kind", "sort"}
+)
+assert all(
+    not _IDIOM_GATES.isdisjoint(key.split())
+    for key in (*SPECIAL_CASES, *BOOSTER_DICT)
+    if " " in key
+), "every multi-word idiom needs a gate word"
+# Every word before a sentiment word that can change its valence in VADER's rules, idioms
+# aside: boosters and dampeners, negations, "no", and the words of its special cases ("never
+# so", "without doubt", "at least", "no … or"). Words containing "n't" negate too.
 _MODIFIERS = (
     frozenset(BOOSTER_DICT)
     | _NEGATE
-    | _IDIOM_WORDS
     | {"no", "so", "this", "never", "without", "doubt", "least", "or", "nor"}
 )
+# The same with the idiom words, for texts that may hold an idiom.
+_MODIFIERS_AND_IDIOMS = _MODIFIERS | _IDIOM_WORDS
 # A removed phrase leaves this word: for VADER's neighbourhood rules it is a plain neutral word
 # (the control character keeps it out of the lexicon); the phrase's valence is added to the sum.
 _PHRASE_MARK = " \x01 "
@@ -260,7 +272,15 @@ class SentimentScorer:
         domain lexicon and phrases, damped by INSTRUCTIONAL_DAMPING in instructional copy."""
         if not text:
             return 0.0
-        words, case_tokens, low, phrase_valence = self._tokens(text)
+        low = text.lower()
+        return self.score_split(text, low, low.split())
+
+    def score_split(self, text: str, low: str, tokens: list[str]) -> float:
+        """`score(text)` for a caller that has already lower-cased and split the text:
+        `low` is text.lower() and `tokens` is low.split()."""
+        if not tokens:
+            return 0.0
+        words, case_tokens, low, phrase_valence = self._tokens(text, low, tokens)
         if not words:
             return 0.0
         total = self._valence_sum(words, case_tokens, "n't" in low) + phrase_valence
@@ -278,23 +298,30 @@ class SentimentScorer:
         value = self.score(text)
         return label_for(value), value
 
-    def _tokens(self, text: str) -> tuple[list[str], list[str] | None, str, float]:
+    def _tokens(
+        self, text: str, low: str, tokens: list[str]
+    ) -> tuple[list[str], list[str] | None, str, float]:
         """VADER's words of `text` (lower-cased, punctuation stripped) after phrase replacement;
         the raw tokens with their case (None when a phrase was replaced, which breaks the
         alignment); the lower-cased text before phrase replacement; the valence of the phrases
-        taken out."""
+        taken out. `low` and `tokens` are `text` lower-cased and split."""
         if not text.isascii() and not self._emoji_chars.isdisjoint(text):
             text = _describe_emojis(text, self._emojis)
-        original_low = low = text.lower()
-        tokens = low.split()
+            low = text.lower()
+            tokens = low.split()
+        original_low = low
         gates = self._gate_tokens.intersection(tokens)
         replaced = 0
         phrase_valence = 0.0
-        for number in sorted({number for gate in gates for number in self._rules_by_gate[gate]}):
-            pattern, valence = self._phrases[number]
-            low, count = _sub_at_word_start(pattern, _PHRASE_MARK, low)
-            replaced += count
-            phrase_valence += valence * count
+        if gates:
+            rules = self._rules_by_gate
+            for number in sorted({number for gate in gates for number in rules[gate]}):
+                pattern, valence = self._phrases[number]
+                if pattern.search(low) is None:
+                    continue
+                low, count = _sub_at_word_start(pattern, _PHRASE_MARK, low)
+                replaced += count
+                phrase_valence += valence * count
         if replaced:
             return _vader_words(low.split()), None, original_low, phrase_valence
         return _vader_words(tokens), text.split(), original_low, 0.0
@@ -303,8 +330,9 @@ class SentimentScorer:
         """VADER's sum of word valences, after its "but" rule.
 
         `lower` are VADER's words, `case_tokens` the same tokens with their case; `has_nt` says
-        whether the text contains "n't" (VADER's negation by substring): without it a sentiment
-        word with no modifier word near it keeps its lexicon valence, without further checks.
+        whether the text contains "n't" (VADER's negation by substring). A sentiment word with no
+        modifier word in the three words before it (and no idiom in the text) keeps its lexicon
+        valence, without further checks: VADER's rules would return it unchanged.
         """
         lexicon = self.lexicon
         # Positions of the words in the lexicon, found without a Python-level loop.
@@ -314,35 +342,45 @@ class SentimentScorer:
         n = len(lower)
         sentiments = [0.0] * n
         cap_diff: bool | None = None
+        idioms = not _IDIOM_GATES.isdisjoint(lower)
+        modifiers = _MODIFIERS_AND_IDIOMS if idioms else _MODIFIERS
+        if has_nt:
+            modifiers = modifiers.union(w for w in lower if "n't" in w)
         for i in hits:
             lw = lower[i]
             valence = lexicon[lw]
             if lw in BOOSTER_DICT or (lw == "kind" and i < n - 1 and lower[i + 1] == "of"):
                 continue
             if (
-                not has_nt
-                and lw != "no"
-                and _MODIFIERS.isdisjoint(lower[max(0, i - 3) : i + 3])
+                lw != "no"
+                and modifiers.isdisjoint(lower[i - 3 if i > 3 else 0 : i])
                 and (case_tokens is None or not case_tokens[i].isupper())
             ):
-                # Nothing around the word can change its valence (the usual case): VADER's
-                # rules below would return it unchanged.
                 sentiments[i] = valence
                 continue
             if cap_diff is None:
                 # Only needed for sentiment words, and costly: computed at most once.
                 upper = sum(map(str.isupper, case_tokens)) if case_tokens is not None else 0
                 cap_diff = 0 < upper < n
-            sentiments[i] = _word_valence(valence, i, case_tokens, lower, lexicon, cap_diff)
+            sentiments[i] = _word_valence(valence, i, case_tokens, lower, lexicon, cap_diff, idioms)
         if "but" in lower:
             sentiments = SentimentIntensityAnalyzer._but_check(lower, sentiments)
         return sum(sentiments)
 
 
+def _vader_word(token: str) -> str:
+    """VADER's word for a token: stripped of the punctuation around it, unless that leaves two
+    characters or fewer (emoticons such as ":)" stay whole)."""
+    word = token.strip(_PUNCTUATION)
+    return token if len(word) <= 2 else word
+
+
+_VADER_WORDS: Memo[str, str] = Memo(_vader_word)
+
+
 def _vader_words(tokens: list[str]) -> list[str]:
-    """VADER's words: each token with its surrounding punctuation stripped, unless that leaves
-    two characters or fewer (emoticons such as ":)" stay whole)."""
-    return [t if len(w := t.strip(_PUNCTUATION)) <= 2 else w for t in tokens]
+    """VADER's word of each token."""
+    return list(map(_VADER_WORDS.__getitem__, tokens))
 
 
 def _at_word_start(text: str, start: int) -> bool:
@@ -419,9 +457,11 @@ def _word_valence(
     lower: list[str],
     lexicon: dict[str, float],
     is_cap_diff: bool,
+    idioms: bool = True,
 ) -> float:
     """VADER's `sentiment_valence` for the lexicon word at position i (`words` keep the case;
-    None when it is unknown, then nothing counts as ALL CAPS)."""
+    None when it is unknown, then nothing counts as ALL CAPS). `idioms`: False when the text
+    holds no idiom word of _IDIOM_GATES, which skips the idiom check."""
     n = len(lower)
     lw = lower[i]
     if lw == "no" and i != n - 1 and lower[i + 1] in lexicon:
@@ -445,7 +485,7 @@ def _word_valence(
             scalar *= 0.9
         valence += scalar
         valence = _negation_check(valence, lower, start_i, i)
-        if start_i == 2 and _near_idiom_word(lower, i):
+        if start_i == 2 and idioms and _near_idiom_word(lower, i):
             valence = _special_idioms_check(valence, lower, i)
     return _least_check(valence, lower, lexicon, i)
 
