@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from competiscan.enrich import LocalEnricher, extract_offers
 from competiscan.enrich.campaign_type import predict_campaign_type
-from competiscan.enrich.keywords import KeywordExtractor, terms_of
+from competiscan.enrich import keywords as keywords_module
+from competiscan.enrich.keywords import DOMAIN_PHRASES, STOP_WORDS, KeywordExtractor, terms_of
 from competiscan.enrich.local import PARALLEL_MIN_RECORDS, record_text
 from competiscan.enrich.memo import Memo
 from competiscan.enrich.offers import INTRO_NOTE_FIELD
@@ -427,6 +429,56 @@ def test_keywords_fitted_rank_rare_words_first() -> None:
 
 def test_keywords_of_empty_texts() -> None:
     assert KeywordExtractor().extract(["", "the and of", "Cash back"], k=5) == [[], [], ["cash back"]]
+
+
+def _reference_terms(text: str) -> list[str]:
+    """terms_of as first written: the whole text at once, no memo (the reference for the fast
+    version, which works token by token)."""
+    low = re.sub(r"[^a-z_\s-]+", " | ", text.lower())
+    tokens = low.split()
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for term, forms in DOMAIN_PHRASES.items():
+        for form in forms:
+            first, *rest = form.split()
+            index.setdefault(first, []).append((tuple(rest), term))
+    for entries in index.values():
+        entries.sort(key=lambda entry: -len(entry[0]))
+    joined: list[str] = []
+    i = 0
+    while i < len(tokens):
+        for rest, term in index.get(tokens[i], []):
+            if tuple(tokens[i + 1 : i + 1 + len(rest)]) == rest:
+                joined.append(term)
+                i += 1 + len(rest)
+                break
+        else:
+            joined.append(tokens[i])
+            i += 1
+    kept = [word if word not in STOP_WORDS | {"|", "-", "--"} else "" for word in joined]
+    return [word for word in kept if word] + [f"{a} {b}" for a, b in zip(kept, kept[1:]) if a and b]
+
+
+ODD_TEXTS = [
+    "Apply -", "now", "Cash-back—on (cash back) & cash\tback; credit\ncard, credit  cards.",
+    "Sign up bonus: sign-up bonus/signup bonus… pre approved? pre-approved!",
+    "ΣΟΦΟΣ ΟΔΟΣ. Café crème à 5€ – naïve résumé", "Don’t miss 20%off $300-bonus -- --- - x-",
+    "THE BOMB!!! kind of great, sort of bad. It isn't bad; it's not good", "\u2003em\u2003space\x1cseparated\x1ftext",
+    "emoji 💘 love 😁 cash back", "", "   ", "-", "...", "the and of", "Cashback, cash back and cash-back.",
+]
+
+
+def test_terms_match_the_plain_version_also_when_memos_overflow(
+    labelled: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = [record_text(piece) for piece in labelled] + ODD_TEXTS
+    assert [terms_of(text) for text in texts] == [_reference_terms(text) for text in texts]
+    # Tiny memos, emptied again and again, give the same terms.
+    monkeypatch.setattr(keywords_module, "_PHRASE_TOKENS_LIMIT", 3)
+    for memo in (keywords_module._KEPT_OF_TOKEN, keywords_module._WORDS_OF_TOKEN):
+        monkeypatch.setattr(memo, "limit", 5)
+        memo.clear()
+    keywords_module._PHRASE_TOKENS.clear()
+    assert [terms_of(text) for text in texts] == [_reference_terms(text) for text in texts]
 
 
 def test_memo_computes_once_and_stays_bounded() -> None:

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import re
 import string
-from itertools import compress, count
+from itertools import chain, compress, count
 
+from competiscan.enrich.memo import Memo
 from competiscan.model import CAMPAIGN_TYPES
 
 __all__ = [
     "predict_campaign_type",
+    "predict_from_tokens",
     "CUES",
     "SERVICING",
     "CUE_WEIGHT_HEADLINE",
@@ -213,9 +215,19 @@ _CUE_TYPES = [cue_type for _, cue_type, _ in CUES]
 _CUE_WEIGHTS = [weight for _, _, weight in CUES]
 
 
-def _tokens(text: str) -> list[str]:
-    """Lower-cased words with the punctuation around them stripped; hyphens separate words."""
-    return [token.strip(_STRIPPED) for token in text.lower().replace("’", "'").replace("-", " ").split()]
+def _words_of_token(token: str) -> tuple[str, ...]:
+    """The cue words of one lower-cased, whitespace-free token (looked up in a memo: the
+    vocabulary is small, so this is done once per distinct token)."""
+    return tuple(word.strip(_STRIPPED) for word in token.replace("’", "'").replace("-", " ").split())
+
+
+_WORDS_OF_TOKEN: Memo[str, tuple[str, ...]] = Memo(_words_of_token)
+
+
+def _words(tokens: list[str]) -> list[str]:
+    """The cue words of lower-cased, whitespace-split tokens: hyphens separate words, and the
+    punctuation around each word is stripped."""
+    return list(chain.from_iterable(map(_WORDS_OF_TOKEN.__getitem__, tokens)))
 
 
 def _placeholder(token: str) -> str:
@@ -229,6 +241,9 @@ def _placeholder(token: str) -> str:
     return token
 
 
+_PLACEHOLDER: Memo[str, str] = Memo(_placeholder)
+
+
 def _find_cues(tokens: list[str]) -> set[int]:
     """Numbers of the cues in `tokens`; the longest cue starting at a word wins."""
     found: set[int] = set()
@@ -238,7 +253,7 @@ def _find_cues(tokens: list[str]) -> set[int]:
         single, by_second = _INDEX[tokens[i]]
         if by_second and i < last:
             second = tokens[i + 1]
-            candidates = by_second.get(second) or by_second.get(_placeholder(second))
+            candidates = by_second.get(second) or by_second.get(_PLACEHOLDER[second])
             if candidates is not None and _add_longest(candidates, tokens, i + 2, found):
                 continue
         if single is not None:
@@ -253,7 +268,7 @@ def _add_longest(
     for rest, has_placeholder, number in candidates:
         following = tuple(tokens[start : start + len(rest)])
         if has_placeholder:
-            following = tuple(map(_placeholder, following))
+            following = tuple(map(_PLACEHOLDER.__getitem__, following))
         if following == rest:
             found.add(number)
             return True
@@ -269,12 +284,31 @@ def predict_campaign_type(
     get the best guess with a low confidence.
     """
     headline = " ".join(part for part in (title, subject) if part)
-    headline_tokens = _tokens(headline) if headline else []
-    content_tokens = _tokens(content) if content else []
+    return predict_from_tokens(
+        headline,
+        headline.lower().split(),
+        content or "",
+        content.lower().split() if content else [],
+        channel,
+        any("$" in part or "%" in part for part in (title, subject, content) if part),
+    )
+
+
+def predict_from_tokens(
+    headline: str,
+    headline_tokens: list[str],
+    content: str,
+    content_tokens: list[str],
+    channel: str | None,
+    has_amount: bool,
+) -> tuple[str, float]:
+    """`predict_campaign_type` for a caller that has split the text already: `headline` is
+    title and subject joined by a space, `content` the body; the tokens are each one
+    lower-cased and split on whitespace; `has_amount` says whether any part holds "$" or "%"."""
     scores = dict.fromkeys(CAMPAIGN_TYPES, 0.0)
     servicing = 0.0
-    content_cues = _find_cues(content_tokens)
-    headline_cues = _find_cues(headline_tokens)
+    content_cues = _find_cues(_words(content_tokens))
+    headline_cues = _find_cues(_words(headline_tokens))
     for number in content_cues | headline_cues:
         weight = _CUE_WEIGHTS[number] * (CUE_WEIGHT_HEADLINE if number in headline_cues else 1.0)
         cue_type = _CUE_TYPES[number]
@@ -286,19 +320,14 @@ def predict_campaign_type(
         if part and "off" in part and _PRICE_OFF_RE.search(part.lower()):
             scores["promotional"] += PRICE_OFF_WEIGHT * weight
             break
-    has_offer = (
-        scores["acquisition"] > 0
-        or scores["promotional"] > 0
-        or any("$" in part or "%" in part for part in (title, subject, content) if part)
-    )
-    if not has_offer:
+    if not (has_amount or scores["acquisition"] > 0 or scores["promotional"] > 0):
         scores["brand_awareness"] += NO_OFFER_PRIOR
     prior = CHANNEL_PRIORS.get(channel or "")
     if prior is not None:
         scores[prior[0]] += prior[1]
-    # Ties go to the earlier type in CAMPAIGN_TYPES: sorted() is stable.
-    ranked = sorted(scores.items(), key=lambda item: -item[1])
-    (best, top), (_, second) = ranked[0], ranked[1]
+    # Ties go to the earlier type in CAMPAIGN_TYPES: max() keeps the first of equal scores.
+    best = max(scores, key=scores.__getitem__)
+    top, second = sorted(scores.values(), reverse=True)[:2]
     confidence = (top - second) / (top + second + 1.0)
     if servicing:
         confidence *= top / (top + servicing) if top else 0.0

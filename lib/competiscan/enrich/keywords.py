@@ -20,10 +20,12 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from itertools import chain, repeat
+from itertools import chain, compress, count, repeat
 from operator import itemgetter, mul
 
-__all__ = ["KeywordExtractor", "DOMAIN_PHRASES", "ENGLISH_STOP_WORDS", "STOP_WORDS", "terms_of"]
+from competiscan.enrich.memo import Memo
+
+__all__ = ["KeywordExtractor", "DOMAIN_PHRASES", "ENGLISH_STOP_WORDS", "STOP_WORDS", "terms_of", "terms_of_tokens"]
 
 # Domain phrases: the single term (shown with spaces) → the word sequences written for it.
 DOMAIN_PHRASES: dict[str, tuple[str, ...]] = {
@@ -108,13 +110,34 @@ _PHRASE_FIRST_WORDS = frozenset(_PHRASE_INDEX)
 # hyphen is a break too.
 _BREAK = "|"
 _BREAK_RE = re.compile(r"[^a-z_\s-]+")
-# The same for ASCII text, where str.translate is a single fast pass: each breaking character
-# becomes "|", which is then spaced out into a token.
-_BREAK_CHARACTERS = "".join(
-    c for c in map(chr, range(128)) if not (c.islower() or c.isspace() or c in "_-")
-)
-_BREAK_TABLE = str.maketrans(_BREAK_CHARACTERS, _BREAK * len(_BREAK_CHARACTERS))
 _DROPPED = STOP_WORDS | {_BREAK, "-", "--"}
+# A word → itself, or "" when it is dropped: `map(_KEPT.get, words, words)` runs in C.
+_KEPT = dict.fromkeys(_DROPPED, "")
+
+
+def _words_of_token(token: str) -> tuple[str, ...]:
+    """The words of one lower-cased, whitespace-free token, each run of breaking characters
+    a "|" word."""
+    return tuple(_BREAK_RE.sub(" | ", token).split())
+
+
+# Per-token work is done once per distinct token, the vocabulary of marketing copy being small.
+_WORDS_OF_TOKEN: Memo[str, tuple[str, ...]] = Memo(_words_of_token)
+# Tokens holding a word that may start a domain phrase: every token in _KEPT_OF_TOKEN that holds
+# one is in here (the set is emptied only together with that memo, between texts).
+_PHRASE_TOKENS: set[str] = set()
+_PHRASE_TOKENS_LIMIT = 50_000
+
+
+def _kept_of_token(token: str) -> tuple[str, ...]:
+    """The words of a token as `terms_of` keeps them: a dropped word (stop word, break) is ""."""
+    words = _WORDS_OF_TOKEN[token]
+    if not _PHRASE_FIRST_WORDS.isdisjoint(words):
+        _PHRASE_TOKENS.add(token)
+    return tuple(map(_KEPT.get, words, words))
+
+
+_KEPT_OF_TOKEN: Memo[str, tuple[str, ...]] = Memo(_kept_of_token)
 
 
 def terms_of(text: str) -> list[str]:
@@ -123,22 +146,26 @@ def terms_of(text: str) -> list[str]:
     A bigram is two non-stop words next to each other in the text (no stop word, number or
     punctuation between). A domain phrase is one unigram, written with "_" between its words.
     """
-    low = text.lower()
-    if low.isascii():
-        tokens = low.translate(_BREAK_TABLE).replace(_BREAK, " | ").split()
-    else:
-        tokens = _BREAK_RE.sub(" | ", low).split()
-    tokens = _join_phrases(tokens)
-    kept = [word if word not in _DROPPED else "" for word in tokens]
-    unigrams = [word for word in kept if word]
+    return terms_of_tokens(text.lower().split())
+
+
+def terms_of_tokens(tokens: list[str]) -> list[str]:
+    """`terms_of` the text whose lower-cased, whitespace-split tokens are `tokens`."""
+    if len(_PHRASE_TOKENS) >= _PHRASE_TOKENS_LIMIT:
+        _PHRASE_TOKENS.clear()
+        _KEPT_OF_TOKEN.clear()
+    kept = list(chain.from_iterable(map(_KEPT_OF_TOKEN.__getitem__, tokens)))
+    if not _PHRASE_TOKENS.isdisjoint(tokens):
+        # A domain phrase may start here: join phrases on the words, then drop.
+        words = _join_phrases(list(chain.from_iterable(map(_WORDS_OF_TOKEN.__getitem__, tokens))))
+        kept = list(map(_KEPT.get, words, words))
+    unigrams = list(filter(None, kept))
     return unigrams + [f"{a} {b}" for a, b in zip(kept, kept[1:]) if a and b]
 
 
 def _join_phrases(tokens: list[str]) -> list[str]:
     """`tokens` with each domain phrase replaced by its single term."""
-    starts = [i for i, token in enumerate(tokens) if token in _PHRASE_FIRST_WORDS]
-    if not starts:
-        return tokens
+    starts = compress(count(), map(_PHRASE_FIRST_WORDS.__contains__, tokens))
     joined: list[str] = []
     done = 0
     for i in starts:
@@ -188,7 +215,11 @@ class KeywordExtractor:
         ("bonus" after "bonus points"), so the k keywords say k different things; among equal
         scores the term that appears first in the text wins.
         """
-        term_lists = [terms_of(text) if text else [] for text in texts]
+        return self.extract_tokens([text.lower().split() if text else [] for text in texts], k)
+
+    def extract_tokens(self, token_lists: list[list[str]], k: int = 5) -> list[list[str]]:
+        """`extract` for texts already lower-cased and split on whitespace."""
+        term_lists = [terms_of_tokens(tokens) for tokens in token_lists]
         if self.fitted:
             idf, unseen_idf = self._idf, self._unseen_idf
         else:
