@@ -170,6 +170,15 @@ _OFFER_VERB_BEFORE_RE = re.compile(
 _CONDITION_AFTER_RE = re.compile(
     r"\s+(?:in\s+cash\s+)?(?:when|after|once|upon|for\s+(?:opening|signing|switching|joining))\b"
 )
+# A dollar bonus needs one of these words after its amount (see the three patterns above); most
+# pieces with a "$" have none, and their amounts need not be looked at.
+def _may_name_dollar_bonus(low: str) -> bool:
+    return (
+        "bonus" in low or "when" in low or "after" in low or "once" in low or "upon" in low
+        or "opening" in low or "signing" in low or "switching" in low or "joining" in low
+    )
+
+
 # How far before an amount its verb is looked for ("receive an extra up to " is 24 characters).
 _VERB_WINDOW = 32
 # The spend requirement and the window of a bonus are found by their literal parts (the "$"
@@ -199,16 +208,18 @@ _CASH_BACK_PCT_RE = re.compile(
 )
 
 
-def extract_offers(text: str) -> OfferTerms:
+def extract_offers(text: str, low: str | None = None) -> OfferTerms:
     """Return every offer field of `model.OFFER_FIELDS` found in `text` (None when absent).
 
     Adds "annual_fee_intro_note" when the copy states an intro annual fee. `text` is usually
-    title, subject line and body joined; an empty or missing text gives all None.
+    title, subject line and body joined; an empty or missing text gives all None. `low`:
+    text.lower(), when the caller has it already.
     """
     terms: OfferTerms = dict.fromkeys(OFFER_FIELDS)
     if not text:
         return terms
-    low = text.lower()
+    if low is None:
+        low = text.lower()
     if "apr" in low or "annual percentage rate" in low:
         _extract_aprs(low, terms)
     if "apy" in low or "annual percentage yield" in low:
@@ -217,7 +228,7 @@ def extract_offers(text: str) -> OfferTerms:
         _extract_annual_fee(low, terms)
     if "balance transfer fee" in low:
         _extract_balance_transfer_fee(low, terms)
-    if "points" in low or "miles" in low or "pts" in low or "$" in low:
+    if "points" in low or "miles" in low or "pts" in low or ("$" in low and _may_name_dollar_bonus(low)):
         _extract_bonus(low, terms)
     if "%" in low and ("back" in low or "cash" in low or "earn" in low):
         _extract_cash_back(low, terms)
@@ -335,7 +346,7 @@ def _extract_bonus(low: str, terms: OfferTerms) -> None:
             if verb is not None or "bonus" in m.group("words") or unit_match.group(2):
                 unit = "miles" if unit_match.group(1) == "miles" else "points"
                 found.append((start, amount, unit, (verb.start() if verb else start, unit_match.end())))
-    if "$" in low:
+    if "$" in low and _may_name_dollar_bonus(low):
         for m in _DOLLARS_RE.finditer(low):
             start, end = m.span()
             amount = _number(m.group(1))
