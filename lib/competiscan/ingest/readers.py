@@ -139,7 +139,38 @@ def _read_csv_arrow(data: bytes, delimiter: str) -> pd.DataFrame | None:
     return table.to_pandas()
 
 
+def _read_csv_utf8(data: bytes) -> RawTable | None:
+    """The fast path for UTF-8 files: Arrow validates the UTF-8 as it parses, so the file is
+    not decoded to a Python string first (~0.5 s of a million rows). None when the file is not
+    plain UTF-8 or needs the careful path."""
+    encoding = "utf-8"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, encoding = data[3:], "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    head = data[:65536]
+    if b"\x00" in head:
+        return None
+    if len(head) < len(data):
+        head = head[:head.rfind(b"\n") + 1]
+    try:
+        sample = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not sample.strip():
+        return None
+    delimiter = _sniff_delimiter(sample)
+    frame = _read_csv_arrow(data, delimiter)
+    if frame is None or (frame.empty and not len(frame.columns)):
+        return None
+    return RawTable(frame=frame, file_format="csv", row_numbers=list(range(2, len(frame) + 2)),
+                    encoding=encoding, delimiter=delimiter)
+
+
 def _read_csv(data: bytes, filename: str) -> RawTable:
+    fast = _read_csv_utf8(data)
+    if fast is not None:
+        return fast
     text, encoding = _decode(data, filename)
     lines = text[:65536]
     delimiter = _sniff_delimiter(lines)
