@@ -25,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -32,7 +33,7 @@ from competiscan.enrich import LocalEnricher, extract_offers
 from competiscan.enrich.campaign_type import predict_campaign_type
 from competiscan.enrich import keywords as keywords_module
 from competiscan.enrich.keywords import DOMAIN_PHRASES, STOP_WORDS, KeywordExtractor, terms_of
-from competiscan.enrich.local import PARALLEL_MIN_RECORDS, record_text
+from competiscan.enrich.local import INPUT_FIELDS, PARALLEL_MIN_RECORDS, record_text
 from competiscan.enrich.memo import Memo
 from competiscan.enrich.offers import INTRO_NOTE_FIELD
 from competiscan.enrich.sentiment import label_for, score_sentiment, vader_compound
@@ -490,6 +491,38 @@ def test_memo_computes_once_and_stays_bounded() -> None:
 
 
 # --- the enricher -------------------------------------------------------------------------
+
+def test_shared_words_give_what_each_analysis_gives_alone(labelled: list[dict[str, Any]]) -> None:
+    # The enricher splits each text once for all analyses; the result must be what each
+    # analysis computes from the record on its own.
+    records = [{key: piece[key] for key in ("title", "subject_line", "content", "channel")} for piece in labelled]
+    rng = random.Random(1)
+    for _ in range(300):
+        title, subject, content = (rng.choice(ODD_TEXTS + [None]) for _ in range(3))
+        records.append({"title": title, "subject_line": subject, "content": content, "channel": rng.choice(["sms", None])})
+    results = LocalEnricher().enrich_many(records)
+    texts = [record_text(record) for record in records]
+    keywords = KeywordExtractor().extract(texts, 5)
+    for record, text, result, record_keywords in zip(records, texts, results, keywords):
+        label, score = score_sentiment(text)
+        expected_type = predict_campaign_type(record["title"], record["subject_line"], record["content"], record["channel"])
+        offers = extract_offers(text)
+        assert (result["sentiment_label"], result["sentiment_score"]) == (label, round(score, 4)), record
+        assert (result["campaign_type_predicted"], result["campaign_type_confidence"]) == expected_type, record
+        assert {f: result[f] for f in OFFER_FIELDS} == {f: offers[f] for f in OFFER_FIELDS}, record
+        assert result["extracted_keywords"] == record_keywords, record
+
+
+def test_enrich_arrow_matches_enrich_many() -> None:
+    records = _records(40) + [{"title": None, "subject_line": "  ", "content": None, "channel": None}]
+    table = pa.Table.from_pylist(records).select(list(INPUT_FIELDS))
+    enricher = LocalEnricher()
+    arrow = enricher.enrich_arrow(table).to_pylist()
+    for a, b in zip(arrow, enricher.enrich_many(records)):
+        assert a == {**{k: v for k, v in b.items() if k != "enriched_by"},
+                     "extracted_keywords": ", ".join(b["extracted_keywords"]) or None}
+    assert enricher.enrich_arrow(table.slice(0, 0)).num_rows == 0
+
 
 def _records(n: int) -> list[dict[str, Any]]:
     pieces = _load_labelled()

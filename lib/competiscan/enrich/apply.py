@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from ..model import OFFER_FIELD_TYPES, OFFER_FIELDS
+from ..model import OFFER_FIELDS
 
 __all__ = ["enrich_table", "results_to_columns", "STORED_ENRICHMENT_COLUMNS"]
 
@@ -18,42 +19,26 @@ STORED_ENRICHMENT_COLUMNS: tuple[str, ...] = (
 )
 
 
-_TEXT_INPUTS = ["title", "subject_line", "content", "channel", "campaign_type"]
-
-
-def _arrow_type(column: str) -> pa.DataType:
-    kind = OFFER_FIELD_TYPES.get(column)
-    if kind is int:
-        return pa.int64()
-    if kind is float or column in ("sentiment_score", "campaign_type_confidence"):
-        return pa.float64()
-    return pa.string()
-
-
 def enrich_table(enricher: Any, table: pa.Table) -> pa.Table:
     """Local enrichment of an upload's pieces, Arrow in and out (the ingest path: no pandas
-    round trip, which cost ~0.6 s per 100k pieces, measured)."""
+    round trip, which cost ~0.6 s per 100k pieces, measured). `enricher` is a LocalEnricher:
+    its results come back as Arrow columns, built by its workers."""
     if table.num_rows == 0:
         return table
-    results = enricher.enrich_many(table.select(_TEXT_INPUTS).to_pylist())
-    columns: dict[str, pa.Array] = {
-        name: pa.array([r.get(name) for r in results], type=_arrow_type(name))
-        for name in STORED_ENRICHMENT_COLUMNS}
-    columns["extracted_keywords"] = pa.array(
-        [", ".join(r["extracted_keywords"]) if r.get("extracted_keywords") else None
-         for r in results], type=pa.string())
-    columns["enriched_by"] = pa.array([r["enriched_by"] for r in results], type=pa.string())
-    columns["enriched_at"] = pa.array(
-        [datetime.now(timezone.utc).replace(tzinfo=None)] * table.num_rows, type=pa.timestamp("us"))
+    enriched = enricher.enrich_arrow(table)
+    columns: dict[str, pa.ChunkedArray] = {name: enriched[name] for name in STORED_ENRICHMENT_COLUMNS}
+    columns["extracted_keywords"] = enriched["extracted_keywords"]
+    columns["enriched_by"] = pa.repeat(pa.scalar(enricher.version, pa.string()), table.num_rows)
+    columns["enriched_at"] = pa.repeat(
+        pa.scalar(datetime.now(timezone.utc).replace(tzinfo=None), pa.timestamp("us")), table.num_rows)
     # a type the source gave stays; a missing one takes the prediction
-    given = table["campaign_type"].to_pylist()
-    given_by = table["campaign_type_source"].to_pylist()
-    predicted = columns["campaign_type_predicted"].to_pylist()
-    columns["campaign_type"] = pa.array(
-        [g if g is not None else p for g, p in zip(given, predicted)], type=pa.string())
-    columns["campaign_type_source"] = pa.array(
-        [s if g is not None else ("predicted" if p is not None else None)
-         for g, s, p in zip(given, given_by, predicted)], type=pa.string())
+    given = table["campaign_type"]
+    predicted = columns["campaign_type_predicted"]
+    columns["campaign_type"] = pc.coalesce(given.cast(pa.string()), predicted)
+    columns["campaign_type_source"] = pc.if_else(
+        pc.is_null(given),
+        pc.if_else(pc.is_null(predicted), pa.scalar(None, pa.string()), "predicted"),
+        table["campaign_type_source"].cast(pa.string()))
     kept = table.drop_columns([c for c in columns if c in table.column_names])
     for name, values in columns.items():
         kept = kept.append_column(name, values)

@@ -2,14 +2,19 @@
 
 `LocalEnricher.enrich_many` takes campaign records (title, subject_line, content, channel,
 campaign_type) and returns, per record, exactly the fields of `model.ENRICHMENT_FIELDS` plus
-"enriched_by". Small batches run in the calling process; a batch of PARALLEL_MIN_RECORDS or
-more is cut into chunks and spread over a process pool, because the rules are pure Python and
-one process uses one core.
+"enriched_by"; `LocalEnricher.enrich_arrow` does the same from and to Arrow columns (the ingest
+path). Small batches run in the calling process; a batch of PARALLEL_MIN_RECORDS or more is cut
+into chunks and spread over a process pool, because the rules are pure Python and one process
+uses one core.
+
+Each text is lower-cased and split into words once; sentiment, keywords and campaign type share
+those words (and offer terms the lower-cased text), instead of each splitting it again.
 
 The pool uses the "forkserver" start method: forking the caller directly (the Linux default)
 is unsafe when the caller runs threads, which the Streamlit app does. Workers get the keyword
-extractor once, at start-up, and send back plain tuples, which pickle several times faster
-than dicts; the dicts are built here.
+extractor once, at start-up, receive plain tuples and send back tuples (enrich_many) or Arrow
+record batches (enrich_arrow), which pickle several times faster than dicts and leave the
+calling process, which also has to feed the workers, little to do.
 """
 
 from __future__ import annotations
@@ -20,13 +25,15 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from competiscan.enrich.campaign_type import predict_campaign_type
+import pyarrow as pa
+
+from competiscan.enrich.campaign_type import predict_from_tokens
 from competiscan.enrich.keywords import KeywordExtractor
 from competiscan.enrich.offers import extract_offers
-from competiscan.enrich.sentiment import SentimentScorer
-from competiscan.model import ENRICHMENT_FIELDS, OFFER_FIELDS
+from competiscan.enrich.sentiment import SentimentScorer, label_for
+from competiscan.model import ENRICHMENT_FIELDS, OFFER_FIELD_TYPES, OFFER_FIELDS
 
-__all__ = ["LocalEnricher", "PARALLEL_MIN_RECORDS", "KEYWORD_FIT_SAMPLE", "record_text"]
+__all__ = ["LocalEnricher", "PARALLEL_MIN_RECORDS", "KEYWORD_FIT_SAMPLE", "record_text", "INPUT_FIELDS"]
 
 # Below this many records a pool costs more to start and feed than it saves.
 PARALLEL_MIN_RECORDS = 20_000
@@ -36,8 +43,12 @@ KEYWORD_FIT_SAMPLE = 5_000
 KEYWORDS_PER_CAMPAIGN = 5
 # Records per task sent to a pool worker.
 CHUNK_SIZE = 2_500
+# The fields of a record the rules read (campaign_type is not one: it is predicted).
+INPUT_FIELDS = ("title", "subject_line", "content", "channel")
 
 Record = dict[str, Any]
+# One record's inputs: the values of INPUT_FIELDS, in order.
+_Input = tuple[Any, ...]
 # One enrichment as a worker sends it back: the values of ENRICHMENT_FIELDS, in order.
 _Row = tuple[Any, ...]
 
@@ -66,16 +77,31 @@ class LocalEnricher:
         """
         if not records:
             return []
+        inputs = [tuple(map(record.get, INPUT_FIELDS)) for record in records]
+        rows: list[_Row] = []
+        for part in self._run(inputs, workers, arrow=False):
+            rows.extend(part)
+        version = self.version
+        return [{**dict(zip(ENRICHMENT_FIELDS, row)), "enriched_by": version} for row in rows]
+
+    def enrich_arrow(self, table: pa.Table, workers: int | None = None) -> pa.Table:
+        """Enrich the rows of `table` (which has the columns of INPUT_FIELDS): a table of the
+        ENRICHMENT_FIELDS, typed, with the keywords joined by ", " (None when there are none)."""
+        inputs = list(zip(*(table.column(name).to_pylist() for name in INPUT_FIELDS)))
+        batches = self._run(inputs, workers, arrow=True) if inputs else [_rows_to_batch([])]
+        return pa.Table.from_batches(batches, schema=ENRICHMENT_SCHEMA)
+
+    def _run(self, inputs: list[_Input], workers: int | None, arrow: bool) -> list[Any]:
+        """Rows (lists of tuples) or Arrow record batches for `inputs`, in order."""
         workers = workers or _available_cores()
         extractor = self.keywords if self.keywords is not None and self.keywords.fitted else None
-        if workers == 1 or len(records) < PARALLEL_MIN_RECORDS:
-            rows = _enrich_chunk(records, extractor or KeywordExtractor())
-        else:
-            if extractor is None:
-                step = max(1, len(records) // KEYWORD_FIT_SAMPLE)
-                extractor = KeywordExtractor().fit(record_text(r) for r in records[::step])
-            rows = _enrich_in_pool(records, extractor, workers)
-        return [{**dict(zip(ENRICHMENT_FIELDS, row)), "enriched_by": self.version} for row in rows]
+        if workers == 1 or len(inputs) < PARALLEL_MIN_RECORDS:
+            rows = _enrich_chunk(inputs, extractor or KeywordExtractor())
+            return [_rows_to_batch(rows) if arrow else rows]
+        if extractor is None:
+            step = max(1, len(inputs) // KEYWORD_FIT_SAMPLE)
+            extractor = KeywordExtractor().fit(_text(*item[:3]) for item in inputs[::step])
+        return _enrich_in_pool(inputs, extractor, workers, arrow)
 
 
 def _available_cores() -> int:
@@ -85,20 +111,17 @@ def _available_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _enrich_in_pool(records: Sequence[Record], extractor: KeywordExtractor, workers: int) -> list[_Row]:
+def _enrich_in_pool(inputs: list[_Input], extractor: KeywordExtractor, workers: int, arrow: bool) -> list[Any]:
     # Many small chunks keep every worker busy to the end (the last chunk finishing alone is the
-    # main loss); 2,500 records are ~0.3 s of work, against ~1 ms to pickle and schedule them.
-    chunk_size = max(500, min(CHUNK_SIZE, len(records) // (workers * 8)))
-    chunks = [records[i : i + chunk_size] for i in range(0, len(records), chunk_size)]
+    # main loss); 2,500 records are ~0.2 s of work, against ~1 ms to pickle and schedule them.
+    chunk_size = max(500, min(CHUNK_SIZE, len(inputs) // (workers * 8)))
+    chunks = [inputs[i : i + chunk_size] for i in range(0, len(inputs), chunk_size)]
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(extractor,)
     ) as pool:
-        rows: list[_Row] = []
-        for chunk_rows in pool.map(_enrich_chunk_in_worker, chunks):
-            rows.extend(chunk_rows)
-    return rows
+        return list(pool.map(_enrich_batch_in_worker if arrow else _enrich_chunk_in_worker, chunks))
 
 
 def _start_worker(extractor: KeywordExtractor) -> None:
@@ -106,9 +129,13 @@ def _start_worker(extractor: KeywordExtractor) -> None:
     _WORKER_EXTRACTOR = extractor
 
 
-def _enrich_chunk_in_worker(records: Sequence[Record]) -> list[_Row]:
+def _enrich_chunk_in_worker(inputs: Sequence[_Input]) -> list[_Row]:
     assert _WORKER_EXTRACTOR is not None, "worker started without _start_worker"
-    return _enrich_chunk(records, _WORKER_EXTRACTOR)
+    return _enrich_chunk(inputs, _WORKER_EXTRACTOR)
+
+
+def _enrich_batch_in_worker(inputs: Sequence[_Input]) -> pa.RecordBatch:
+    return _rows_to_batch(_enrich_chunk_in_worker(inputs))
 
 
 def _scorer() -> SentimentScorer:
@@ -119,33 +146,84 @@ def _scorer() -> SentimentScorer:
     return _SCORER
 
 
-def _enrich_chunk(records: Sequence[Record], extractor: KeywordExtractor) -> list[_Row]:
-    """Enrichment rows for `records`; an unfitted `extractor` ranks keywords against them."""
-    scorer = _scorer()
-    texts = [record_text(record) for record in records]
+def _enrich_chunk(inputs: Sequence[_Input], extractor: KeywordExtractor) -> list[_Row]:
+    """Enrichment rows for `inputs`; an unfitted `extractor` ranks keywords against them."""
+    score = _scorer().score_split
+    texts: list[str] = []
+    lows: list[str] = []
+    token_lists: list[list[str]] = []
+    types: list[tuple[str, float]] = []
+    for title, subject, content, channel in inputs:
+        text, content_appended = _text_and_mark(title, subject, content)
+        low = text.lower()
+        tokens = low.split()
+        texts.append(text)
+        lows.append(low)
+        token_lists.append(tokens)
+        # The campaign type reads the headline (title and subject) and the body apart. The
+        # text's words are the headline's, then the body's (its last word with the "." the
+        # text added to end the sentence: taken off again).
+        headline = " ".join(part for part in (title, subject) if part)
+        headline_tokens = headline.lower().split()
+        content_tokens = tokens[len(headline_tokens) :]
+        if content_appended:
+            content_tokens[-1] = content_tokens[-1][:-1]
+        types.append(
+            predict_from_tokens(
+                headline, headline_tokens, content or "", content_tokens, channel, "$" in text or "%" in text
+            )
+        )
     # One analysis at a time over the whole chunk rather than all analyses per record: each
     # keeps its code and tables hot in the CPU caches, which is measurably faster.
-    sentiments = [scorer.label_and_score(text) for text in texts]
-    types = [
-        predict_campaign_type(r.get("title"), r.get("subject_line"), r.get("content"), r.get("channel"))
-        for r in records
-    ]
-    offers = [extract_offers(text) for text in texts]
-    keywords = extractor.extract(texts, KEYWORDS_PER_CAMPAIGN)
+    scores = list(map(score, texts, lows, token_lists))
+    offers = list(map(extract_offers, texts, lows))
+    keywords = extractor.extract_tokens(token_lists, KEYWORDS_PER_CAMPAIGN)
     return [
-        (label, round(score, 4), campaign_type, confidence, record_keywords, None, *map(terms.get, OFFER_FIELDS))
-        for (label, score), (campaign_type, confidence), record_keywords, terms in zip(
-            sentiments, types, keywords, offers
-        )
+        (label_for(score), round(score, 4), campaign_type, confidence, record_keywords, None,
+         *map(terms.get, OFFER_FIELDS))
+        for score, (campaign_type, confidence), record_keywords, terms in zip(scores, types, keywords, offers)
     ]
 
 
 def record_text(record: Record) -> str:
     """Title, subject line and body as one text, each part ending a sentence."""
+    return _text(record.get("title"), record.get("subject_line"), record.get("content"))
+
+
+def _text(title: Any, subject: Any, content: Any) -> str:
+    return _text_and_mark(title, subject, content)[0]
+
+
+def _text_and_mark(title: Any, subject: Any, content: Any) -> tuple[str, bool]:
+    """record_text of the three parts, and whether a "." was added after the body."""
     parts = []
-    for field in ("title", "subject_line", "content"):
-        value = record.get(field)
+    for value in (title, subject, content):
+        value = str(value).strip() if value else ""
+        # After the loop: whether the body (the last part) got a "."
+        appended = bool(value) and value[-1] not in ".!?"
         if value:
-            value = str(value).strip()
-            parts.append(value if value[-1] in ".!?" else value + ".")
-    return " ".join(parts)
+            parts.append(value + "." if appended else value)
+    return " ".join(parts), appended
+
+
+def _arrow_type(field: str) -> pa.DataType:
+    kind = OFFER_FIELD_TYPES.get(field)
+    if kind is int:
+        return pa.int64()
+    if kind is float or field in ("sentiment_score", "campaign_type_confidence"):
+        return pa.float64()
+    return pa.string()
+
+
+ENRICHMENT_SCHEMA = pa.schema([(field, _arrow_type(field)) for field in ENRICHMENT_FIELDS])
+
+
+def _rows_to_batch(rows: list[_Row]) -> pa.RecordBatch:
+    """Enrichment rows as Arrow columns of ENRICHMENT_SCHEMA; keywords joined by ", "."""
+    columns = list(zip(*rows)) if rows else [()] * len(ENRICHMENT_FIELDS)
+    arrays = []
+    for field, values in zip(ENRICHMENT_SCHEMA, columns):
+        if field.name == "extracted_keywords":
+            values = [", ".join(keywords) if keywords else None for keywords in values]
+        arrays.append(pa.array(values, type=field.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=ENRICHMENT_SCHEMA)
