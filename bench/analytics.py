@@ -153,6 +153,18 @@ class PandasQueries:
                                             for k, d in terms.items()})
         return frame.sort_values(keys).reset_index(drop=True)
 
+    def best_changes(self, terms: Mapping[str, str], interval: str,
+                     filters: AnalyticsFilter) -> pd.DataFrame:
+        stats = self.offer_stats(terms, interval, filters).sort_values(
+            ["company", "term", "unit", "period"])
+        g = stats.groupby(["company", "term", "unit"], sort=False)
+        stats["previous_period"] = g["period"].shift(1)
+        stats["previous_best"] = g["best"].shift(1)
+        changed = stats[stats["previous_best"].notna()
+                        & (stats["best"] != stats["previous_best"])]
+        return changed[["company", "period", "term", "unit", "best", "previous_period",
+                        "previous_best"]].reset_index(drop=True)
+
     def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
                        filters: AnalyticsFilter, groups: pd.DataFrame, *,
                        seen_since: date | None = None, limit: int = 5) -> pd.DataFrame:

@@ -133,30 +133,19 @@ def offer_changes(source: Source, interval: str = "month",
     """
     chosen = _check_terms(terms)
     filters = filters or AnalyticsFilter()
-    summary = offer_summary(source, interval, filters, terms=chosen)
-    # Sorted and shifted on integer codes: tens of thousands of rows at 1M campaigns.
-    company, label, period = (pd.factorize(summary[c], sort=True)[0]
-                              for c in ("company", "label", "period"))
-    order = np.lexsort((period, label, company))
-    summary = summary.iloc[order].reset_index(drop=True)
-    company, label, period = company[order], label[order], period[order]
-    best = summary["best"].to_numpy(dtype=float)
-    previous_best = np.r_[np.nan, best[:-1]] if len(best) else best
-    same_series = np.r_[False, (company[1:] == company[:-1]) & (label[1:] == label[:-1])] \
-        if len(best) else np.zeros(0, dtype=bool)
-    changed_at = same_series & (best != previous_best)
-    changed = summary[changed_at].copy()
-    changed["previous_period"] = np.r_[[None], summary["period"].to_numpy()[:-1]][changed_at] \
-        if len(best) else []
-    changed["previous_best"] = previous_best[changed_at]
+    changed = queries_for(source).best_changes(chosen, interval, filters)
+    changed["period_end"] = _period_ends(changed["period"], interval)
+    changed = _shape(changed, chosen)
     higher = changed["better"].to_numpy() == "higher"
-    changed["improved"] = np.where(higher, changed["best"] > changed["previous_best"],
-                                   changed["best"] < changed["previous_best"]).astype(bool)
+    best, previous = changed["best"].to_numpy(), changed["previous_best"].to_numpy()
+    changed["improved"] = np.where(higher, best > previous, best < previous).astype(bool)
     changed = _with_ids(source, chosen, interval, filters, changed, ids_per_change)
     columns = ["company", "label", "term", "unit", "previous_period", "previous_best", "period",
                "period_end", "best", "improved", *_ID_COLUMNS]
-    final = np.lexsort((label[changed_at], company[changed_at], period[changed_at]))
-    return changed.iloc[final][columns].reset_index(drop=True)
+    # _shape ordered them by company, period, term: order by period, company, label.
+    order = np.lexsort([pd.factorize(changed[c], sort=True)[0]
+                        for c in ("label", "company", "period")])
+    return changed.iloc[order][columns].reset_index(drop=True)
 
 
 def best_offers(source: Source, filters: AnalyticsFilter | None = None, *,

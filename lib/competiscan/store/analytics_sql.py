@@ -315,6 +315,45 @@ class AnalyticsQueries:
             "typical": frame["typical"].to_numpy(dtype=float),
             "n": frame["n"].to_numpy(dtype=int)}))
 
+    def best_changes(self, terms: Mapping[str, str], interval: str,
+                     filters: AnalyticsFilter) -> pd.DataFrame:
+        """Where a company's best value of a measure differs from its previous period's.
+
+        The previous period is the last earlier one in which the company stated the measure
+        (a silent period between is skipped, not read as a withdrawn offer). Columns: company,
+        period, term, unit, best, previous_period, previous_best, in no particular order.
+        Only the best value is computed (no median), and only the changes come back.
+        """
+        measures = self._measures(terms)
+        highest = [int(c) for c in measures.loc[measures["direction"] == "max", "measure"]]
+        extra = ([] if len(measures) == len(OFFER_MEASURES) else
+                 [f"measure IN ({', '.join(str(int(c)) for c in measures['measure'])})"])
+        where, params, expanding = self._where(filters, *extra)
+        period = self._offer_period(interval)[0]
+        sql = f"""
+            WITH best AS (
+                SELECT company, {period}, measure,
+                       CASE WHEN measure IN ({', '.join(map(str, highest or [0]))})
+                            THEN max(value) ELSE min(value) END AS best
+                FROM offer_terms {where} GROUP BY company, period, measure),
+            lagged AS (
+                SELECT company, period, measure, best,
+                       lag(period) OVER w AS previous_period, lag(best) OVER w AS previous_best
+                FROM best WINDOW w AS (PARTITION BY company, measure ORDER BY period))
+            SELECT company, period, measure, best, previous_period, previous_best FROM lagged
+            WHERE previous_best IS NOT NULL AND best <> previous_best"""
+        frame = self._frame(sql, params, expanding, big_join=True)
+        codes = frame["measure"].to_numpy(dtype=np.int64)
+        out = pd.DataFrame({
+            "company": frame["company"].to_numpy(), "period": frame["period"].to_numpy(),
+            "term": _TERM_OF[codes], "unit": _UNIT_OF[codes],
+            "best": frame["best"].to_numpy(dtype=float),
+            "previous_period": frame["previous_period"].to_numpy(),
+            "previous_best": frame["previous_best"].to_numpy(dtype=float)})
+        out = _as_dates(out)
+        out["previous_period"] = pd.to_datetime(out["previous_period"]).dt.date
+        return out
+
     def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
                        filters: AnalyticsFilter, groups: pd.DataFrame, *,
                        seen_since: date | None = None, limit: int = 5) -> pd.DataFrame:
