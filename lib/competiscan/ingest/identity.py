@@ -44,14 +44,15 @@ FROM squeezed ORDER BY rn
 
 # Only the narrow key columns go through SQL; the text columns are gathered once with Arrow's
 # take, so the long strings are never copied into DuckDB and back.
+# One hash aggregate per piece: its first row (earliest date, then file order: the day number
+# in the high bits of one BIGINT key) and the file's span. A window over the pieces sorted a
+# million 32-character hashes: 2x slower (measured). Rows of one piece share its variant key.
 _FIRSTS_SQL = """
-SELECT rn, content_hash, variant_key, first_seen, last_seen_all FROM (
-  SELECT rn, content_hash, variant_key,
-    min(launch_date) OVER w AS first_seen,
-    max(last_seen) OVER w AS last_seen_all,
-    row_number() OVER (PARTITION BY content_hash ORDER BY launch_date, rn) AS nth
-  FROM keys WINDOW w AS (PARTITION BY content_hash)
-) WHERE nth = 1 ORDER BY rn
+SELECT arg_min(rn, date_diff('day', DATE '1970-01-01', CAST(launch_date AS DATE))
+                 * 4294967296 + rn) AS rn, content_hash,
+  any_value(variant_key) AS variant_key, min(launch_date) AS first_seen,
+  max(last_seen) AS last_seen_all
+FROM keys GROUP BY content_hash ORDER BY rn
 """
 
 
