@@ -14,8 +14,8 @@ from ..model import OFFER_FIELD_TYPES
 
 __all__ = ["metadata", "campaigns", "sightings", "upload_batches", "companies",
            "company_aliases", "enrichment_cache", "saved_searches", "jobs",
-           "offer_terms", "OFFER_MEASURES", "OFFER_TERM_COLUMNS", "offer_terms_sql", "month_sql", "MIGRATIONS", "SCHEMA_VERSION",
-           "CAMPAIGN_COLUMNS"]
+           "offer_terms", "OFFER_MEASURES", "OFFER_TERM_COLUMNS", "offer_terms_sql", "month_sql",
+           "MIGRATIONS", "SCHEMA_VERSION", "CAMPAIGN_COLUMNS"]
 
 metadata = sa.MetaData()
 
