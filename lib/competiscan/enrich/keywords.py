@@ -249,12 +249,20 @@ def _top_terms(terms: list[str], idf: dict[str, float], unseen_idf: float, k: in
     chosen: list[str] = []
     covered: set[str] = set()
     # sorted() is stable also in reverse, so equal scores keep the order of first appearance.
-    for _, term in sorted(zip(scores, counts), key=itemgetter(0), reverse=True):
-        words = term.split(" ")
-        if covered.issuperset(words):
+    for _, term in sorted(zip(scores, counts), key=_SCORE, reverse=True):
+        if " " in term:  # a bigram
+            words = term.split(" ")
+            if covered.issuperset(words):
+                continue
+            covered.update(words)
+        elif term in covered:
             continue
-        chosen.append(term.replace("_", " "))
-        covered.update(words)
+        else:
+            covered.add(term)
+        chosen.append(term.replace("_", " ") if "_" in term else term)
         if len(chosen) == k:
             break
     return chosen
+
+
+_SCORE = itemgetter(0)
