@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 import string
 from itertools import chain, compress, count
+from typing import NamedTuple
 
 from competiscan.enrich.memo import Memo
 from competiscan.model import CAMPAIGN_TYPES
@@ -31,6 +32,8 @@ from competiscan.model import CAMPAIGN_TYPES
 __all__ = [
     "predict_campaign_type",
     "predict_from_tokens",
+    "HEADLINES",
+    "Headline",
     "CUES",
     "SERVICING",
     "CUE_WEIGHT_HEADLINE",
@@ -285,8 +288,7 @@ def predict_campaign_type(
     """
     headline = " ".join(part for part in (title, subject) if part)
     return predict_from_tokens(
-        headline,
-        headline.lower().split(),
+        HEADLINES[headline],
         content or "",
         content.lower().split() if content else [],
         channel,
@@ -294,32 +296,48 @@ def predict_campaign_type(
     )
 
 
+class Headline(NamedTuple):
+    """What the campaign type takes from a headline (title and subject joined by a space)."""
+
+    words: int  # whitespace-separated words
+    cues: frozenset[int]  # numbers of the cues found in it
+    price_off: bool  # whether it offers "20% off" or "$50 off"
+
+
+def _headline(headline: str) -> Headline:
+    tokens = headline.lower().split()
+    price_off = "off" in headline and _PRICE_OFF_RE.search(headline.lower()) is not None
+    return Headline(len(tokens), frozenset(_find_cues(_words(tokens))), price_off)
+
+
+# Headlines repeat much more than bodies (one subject line goes out in many pieces).
+HEADLINES: Memo[str, Headline] = Memo(_headline, limit=50_000)
+
+
 def predict_from_tokens(
-    headline: str,
-    headline_tokens: list[str],
+    headline: Headline,
     content: str,
     content_tokens: list[str],
     channel: str | None,
     has_amount: bool,
 ) -> tuple[str, float]:
     """`predict_campaign_type` for a caller that has split the text already: `headline` is
-    title and subject joined by a space, `content` the body; the tokens are each one
-    lower-cased and split on whitespace; `has_amount` says whether any part holds "$" or "%"."""
+    HEADLINES[title and subject joined by a space], `content` the body and `content_tokens` the
+    body lower-cased and split on whitespace; `has_amount`: whether any part holds "$" or "%"."""
     scores = dict.fromkeys(CAMPAIGN_TYPES, 0.0)
     servicing = 0.0
-    content_cues = _find_cues(_words(content_tokens))
-    headline_cues = _find_cues(_words(headline_tokens))
-    for number in content_cues | headline_cues:
+    headline_cues = headline.cues
+    for number in _find_cues(_words(content_tokens)).union(headline_cues):
         weight = _CUE_WEIGHTS[number] * (CUE_WEIGHT_HEADLINE if number in headline_cues else 1.0)
         cue_type = _CUE_TYPES[number]
         if cue_type == SERVICING:
             servicing += weight
         else:
             scores[cue_type] += weight
-    for part, weight in ((headline, CUE_WEIGHT_HEADLINE), (content, 1.0)):
-        if part and "off" in part and _PRICE_OFF_RE.search(part.lower()):
-            scores["promotional"] += PRICE_OFF_WEIGHT * weight
-            break
+    if headline.price_off:
+        scores["promotional"] += PRICE_OFF_WEIGHT * CUE_WEIGHT_HEADLINE
+    elif "off" in content and _PRICE_OFF_RE.search(content.lower()):
+        scores["promotional"] += PRICE_OFF_WEIGHT
     if not (has_amount or scores["acquisition"] > 0 or scores["promotional"] > 0):
         scores["brand_awareness"] += NO_OFFER_PRIOR
     prior = CHANNEL_PRIORS.get(channel or "")

@@ -27,7 +27,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from competiscan.enrich.campaign_type import predict_from_tokens
+from competiscan.enrich.campaign_type import HEADLINES, predict_from_tokens
 from competiscan.enrich.keywords import KeywordExtractor
 from competiscan.enrich.offers import extract_offers
 from competiscan.enrich.sentiment import SentimentScorer, label_for
@@ -149,6 +149,7 @@ def _scorer() -> SentimentScorer:
 def _enrich_chunk(inputs: Sequence[_Input], extractor: KeywordExtractor) -> list[_Row]:
     """Enrichment rows for `inputs`; an unfitted `extractor` ranks keywords against them."""
     score = _scorer().score_split
+    headlines = HEADLINES
     texts: list[str] = []
     lows: list[str] = []
     token_lists: list[list[str]] = []
@@ -163,16 +164,11 @@ def _enrich_chunk(inputs: Sequence[_Input], extractor: KeywordExtractor) -> list
         # The campaign type reads the headline (title and subject) and the body apart. The
         # text's words are the headline's, then the body's (its last word with the "." the
         # text added to end the sentence: taken off again).
-        headline = " ".join(part for part in (title, subject) if part)
-        headline_tokens = headline.lower().split()
-        content_tokens = tokens[len(headline_tokens) :]
+        headline = headlines[f"{title} {subject}" if title and subject else title or subject or ""]
+        content_tokens = tokens[headline.words :]
         if content_appended:
             content_tokens[-1] = content_tokens[-1][:-1]
-        types.append(
-            predict_from_tokens(
-                headline, headline_tokens, content or "", content_tokens, channel, "$" in text or "%" in text
-            )
-        )
+        types.append(predict_from_tokens(headline, content or "", content_tokens, channel, "$" in text or "%" in text))
     # One analysis at a time over the whole chunk rather than all analyses per record: each
     # keeps its code and tables hot in the CPU caches, which is measurably faster.
     scores = list(map(score, texts, lows, token_lists))
