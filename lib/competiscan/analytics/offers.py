@@ -13,8 +13,9 @@ from typing import Any, Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
+from ..store.analytics_sql import AnalyticsError, AnalyticsFilter, lookup
 from .common import Source, make_filter, queries_for
 from .periods import bucket_end
 
@@ -61,12 +62,13 @@ def _shape(stats: pd.DataFrame, terms: dict[str, str]) -> pd.DataFrame:
     pairs = [(terms_seen[c // (len(units_seen) + 1)], units_seen[c % (len(units_seen) + 1)])
              for c in pair_codes]
     order = list(terms)
-    label = np.array([term_label(t, u) for t, u in pairs] + [""], dtype=object)
-    better = np.array([_BETTER[terms[t]] for t, _u in pairs] + [""], dtype=object)
+    label = pa.array([term_label(t, u) for t, u in pairs] + [""], type=pa.string())
+    better = pa.array([_BETTER[terms[t]] for t, _u in pairs] + [""], type=pa.string())
     rank = np.zeros(len(pairs) + 1, dtype=np.int64)
     rank[sorted(range(len(pairs)), key=lambda i: (order.index(pairs[i][0]), pairs[i][1]))] = \
         np.arange(len(pairs))
-    shaped = stats.assign(label=label[codes], better=better[codes])
+    shaped = stats.assign(label=lookup(label, codes).set_axis(stats.index),
+                          better=lookup(better, codes).set_axis(stats.index))
     keys = [rank[codes]]
     if "period" in stats.columns:
         keys.append(pd.factorize(stats["period"], sort=True)[0])
