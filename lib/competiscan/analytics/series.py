@@ -71,8 +71,12 @@ def complete_grid(frame: pd.DataFrame, group_cols: list[str], periods: Sequence[
     """Every period x group, ordered by group then period; absent combinations are 0."""
     if not groups or not periods:
         return pd.DataFrame(columns=[*group_cols, "period", *value_cols])
-    index = pd.MultiIndex.from_tuples([(*g, p) for g in groups for p in periods],
-                                      names=[*group_cols, "period"])
+    # Built column-wise: tuples of every group x period cost ~10x more at thousands of them.
+    columns = list(zip(*groups))
+    index = pd.MultiIndex.from_arrays(
+        [np.repeat(np.asarray(column, dtype=object), len(periods)) for column in columns]
+        + [np.tile(np.asarray(periods, dtype=object), len(groups))],
+        names=[*group_cols, "period"])
     if frame.empty:
         filled = pd.DataFrame(0, index=index, columns=value_cols)
     else:
@@ -157,8 +161,9 @@ def series_from_counts(raw: pd.DataFrame, by: str, within: str | None, interval:
     if weight:
         raw["weighted"] = raw["weighted"].astype(float).fillna(0.0)
     wanted = filter_values(filters, column)
-    scopes = set(raw["scope"]) if scope_column else {ALL_SCOPE}
-    groups = sorted(set(zip(raw["scope"], raw["key"])) | {(s, k) for s in scopes for k in wanted})
+    scopes = set(raw["scope"].tolist()) if scope_column else {ALL_SCOPE}
+    groups = sorted(set(zip(raw["scope"].tolist(), raw["key"].tolist()))
+                    | {(s, k) for s in scopes for k in wanted})
     if periods is None:
         periods = range_periods(raw, filters, interval)
     grid = complete_grid(raw[["scope", "key", "period", *value_cols]], ["scope", "key"],

@@ -434,30 +434,28 @@ class AnalyticsQueries:
             where, params, expanding = self._where(
                 filters, "c.company = b.company",
                 "c.launch_date BETWEEN b.period AND b.period_end", alias="c")
-            pieces = f"""
-                SELECT b.company, b.period, p.id, p.launch_date
-                FROM wanted_buckets b CROSS JOIN LATERAL (
-                    SELECT c.id, c.launch_date FROM campaigns c {where}
-                    ORDER BY c.launch_date, c.id LIMIT :k) AS p"""
+            params["k"] = int(limit)
+            sql = f"""
+                SELECT company, period,
+                       string_agg(CAST(id AS VARCHAR), ',' ORDER BY launch_date, id) AS ids
+                FROM (SELECT b.company, b.period, p.id, p.launch_date
+                      FROM wanted_buckets b CROSS JOIN LATERAL (
+                          SELECT c.id, c.launch_date FROM campaigns c {where}
+                          ORDER BY c.launch_date, c.id LIMIT :k) AS p) AS pieces
+                GROUP BY company, period"""
         else:
             # No index to walk: hash-join every piece to its bucket on equal keys (4x faster
-            # than a join on the date range measured at 1M campaigns), then rank.
+            # than a join on the date range measured at 1M campaigns), then one ordered
+            # aggregate per bucket cut to ``limit`` (a window ranking the pieces of every
+            # bucket cost DuckDB ~4x more).
             where, params, expanding = self._where(filters, alias="c")
-            pieces = f"""
-                SELECT company, period, id, launch_date FROM (
-                    SELECT b.company, b.period, c.id, c.launch_date,
-                           row_number() OVER (PARTITION BY b.company, b.period
-                                              ORDER BY c.launch_date, c.id) AS rn
-                    FROM campaigns c JOIN wanted_buckets b ON b.company = c.company
-                         AND b.period = {_period_sql(interval, 'c.launch_date')}
-                    {where}) AS ranked
-                WHERE rn <= :k"""
-        params["k"] = int(limit)
-        sql = f"""
-            SELECT company, period,
-                   string_agg(CAST(id AS VARCHAR), ',' ORDER BY launch_date, id) AS ids
-            FROM ({pieces}) AS pieces GROUP BY company, period
-        """
+            sql = f"""
+                SELECT b.company, b.period,
+                       array_to_string((array_agg(c.id ORDER BY c.launch_date, c.id))
+                                       [1:{int(limit)}], ',') AS ids
+                FROM campaigns c JOIN wanted_buckets b ON b.company = c.company
+                     AND b.period = {_period_sql(interval, 'c.launch_date')}
+                {where} GROUP BY b.company, b.period"""
         staged = buckets[["company", "period", "period_end"]].reset_index(drop=True)
         frame = self._frame(sql, params, expanding, staged={"wanted_buckets": (
             staged, {"company": "TEXT", "period": "DATE", "period_end": "DATE"})})
