@@ -168,12 +168,15 @@ def positioning(source: Source, companies: Iterable[str], x: str = "share_of_voi
 def _mix(counts: pd.DataFrame, column: str, companies: tuple[str, ...]) -> pd.DataFrame:
     """Each company's campaigns per value of ``column`` and their share of its campaigns,
     from counts per (company, ..., column); every value seen among them for every company."""
-    raw = counts.assign(**{column: labels(counts[column])}) \
-        .groupby(["company", column], as_index=False)["n"].sum()
-    values = sorted(set(raw[column]))
-    index = pd.MultiIndex.from_product([list(companies), values], names=["company", column])
-    mix = (raw.set_index(["company", column])["n"].reindex(index, fill_value=0)
-           .rename("count").reset_index())
+    # A few dozen rows: plain Python sums cost a tenth of a pandas groupby and reindex.
+    sums: dict[tuple[str, str], int] = {}
+    for company, value, n in zip(counts["company"].tolist(),
+                                 labels(counts[column]).tolist(), counts["n"].tolist()):
+        sums[(company, value)] = sums.get((company, value), 0) + int(n)
+    values = sorted({value for _company, value in sums})
+    rows = [(company, value, sums.get((company, value), 0))
+            for company in companies for value in values]
+    mix = pd.DataFrame(rows, columns=["company", column, "count"])
     mix["count"] = mix["count"].astype(int)
     totals = mix.groupby("company")["count"].transform("sum")
     mix["share"] = np.where(totals > 0, mix["count"] / totals.where(totals > 0, 1), 0.0)
