@@ -14,8 +14,9 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
-from .common import Source, queries_for
-from .series import volume_series
+from .common import Source, labels, queries_for
+from .periods import bucket_end
+from .series import range_periods
 
 __all__ = ["Anomaly", "AnomalyReport", "robust_z", "trailing_robust_z", "volume_anomalies",
            "ANOMALY_THRESHOLD", "BASELINE_PERIODS", "MAD_SCALE", "MEAN_AD_SCALE", "MIN_SCALE",
@@ -104,15 +105,19 @@ def volume_anomalies(source: Source, interval: str = "week",
     """Spikes and drops of each company's volume against its trailing baseline."""
     filters = filters or AnalyticsFilter()
     queries = queries_for(source)
-    series = volume_series(queries, "company", interval, filters).frame
+    # Each company's count per period as a matrix, straight from the store's counts (every
+    # period of the range, zeros where a company had no piece).
+    raw = queries.counts(["company"], interval, filters)
+    periods = np.asarray(range_periods(raw, filters, interval), dtype=object)
     columns = ["period", "period_end", "company", "count", "median", "scale", "z", "kind"]
-    if series.empty:
+    if raw.empty or not len(periods):
         return AnomalyReport([], pd.DataFrame(columns=columns), threshold, baseline_periods,
                              interval)
     last_day = filters.date_to or queries.span(filters)[1]
-    wide = series.pivot(index="key", columns="period", values="count")
-    counts = wide.to_numpy(dtype=float)
-    periods = np.asarray(wide.columns, dtype=object)
+    row_of, companies = pd.factorize(labels(raw["company"]), sort=True)
+    column_of = {p: i for i, p in enumerate(periods)}
+    counts = np.zeros((len(companies), len(periods)))
+    counts[row_of, [column_of[p] for p in raw["period"].tolist()]] = raw["n"].to_numpy()
     # A company's history starts at its first piece: entering the data is not a spike, and
     # its first periods have no baseline of their own yet.
     starts = np.argmax(counts > 0, axis=1)
@@ -124,10 +129,10 @@ def volume_anomalies(source: Source, interval: str = "week",
     kept = (index >= starts[:, None]) & counts.any(axis=1)[:, None]
     rows, cols = np.nonzero(kept)
     scores = pd.DataFrame({
-        "period": periods[cols], "company": wide.index.to_numpy()[rows],
+        "period": periods[cols], "company": np.asarray(companies, dtype=object)[rows],
         "count": counts[rows, cols].astype(int),
         "median": median[rows, cols], "scale": scale[rows, cols], "z": z[rows, cols]})
-    ends = dict(zip(series["period"], series["period_end"]))
+    ends = {p: bucket_end(p, interval) for p in periods}
     scores.insert(1, "period_end", scores["period"].map(ends))
     partial = (scores["period_end"] > last_day).to_numpy()
     scores["kind"] = np.select([scores["z"] > threshold, (scores["z"] < -threshold) & ~partial],
