@@ -233,6 +233,9 @@ _MODIFIERS = (
 )
 # The same with the idiom words, for texts that may hold an idiom.
 _MODIFIERS_AND_IDIOMS = _MODIFIERS | _IDIOM_WORDS
+# A text with none of these words (and no "n't") gets no valence changed by VADER's rules but
+# for words in capitals: no modifier, no idiom, no "but".
+_TRIGGERS = _MODIFIERS | _IDIOM_GATES | {"but"}
 # A removed phrase leaves this word: for VADER's neighbourhood rules it is a plain neutral word
 # (the control character keeps it out of the lexicon); the phrase's valence is added to the sum.
 _PHRASE_MARK = " \x01 "
@@ -264,7 +267,9 @@ class SentimentScorer:
         for number, (gates, _, _) in enumerate(phrases):
             for gate in gates:
                 for token in (gate, *(gate + mark for mark in _TRAILING_MARKS)):
-                    self._rules_by_gate.setdefault(token, []).append(number)
+                    rules = self._rules_by_gate.setdefault(token, [])
+                    if number not in rules:
+                        rules.append(number)
         self._gate_tokens = frozenset(self._rules_by_gate)
 
     def score(self, text: str) -> float:
@@ -280,10 +285,10 @@ class SentimentScorer:
         `low` is text.lower() and `tokens` is low.split()."""
         if not tokens:
             return 0.0
-        words, case_tokens, low, phrase_valence = self._tokens(text, low, tokens)
+        words, cased_text, low, phrase_valence = self._tokens(text, low, tokens)
         if not words:
             return 0.0
-        total = self._valence_sum(words, case_tokens, "n't" in low) + phrase_valence
+        total = self._valence_sum(words, cased_text, "n't" in low) + phrase_valence
         if (
             total != 0.0
             and self._damp_instructional
@@ -300,11 +305,11 @@ class SentimentScorer:
 
     def _tokens(
         self, text: str, low: str, tokens: list[str]
-    ) -> tuple[list[str], list[str] | None, str, float]:
+    ) -> tuple[list[str], str | None, str, float]:
         """VADER's words of `text` (lower-cased, punctuation stripped) after phrase replacement;
-        the raw tokens with their case (None when a phrase was replaced, which breaks the
-        alignment); the lower-cased text before phrase replacement; the valence of the phrases
-        taken out. `low` and `tokens` are `text` lower-cased and split."""
+        the text with its case, whose words are those words (None when a phrase was replaced,
+        which breaks the alignment); the lower-cased text before phrase replacement; the valence
+        of the phrases taken out. `low` and `tokens` are `text` lower-cased and split."""
         if not text.isascii() and not self._emoji_chars.isdisjoint(text):
             text = _describe_emojis(text, self._emojis)
             low = text.lower()
@@ -315,7 +320,12 @@ class SentimentScorer:
         phrase_valence = 0.0
         if gates:
             rules = self._rules_by_gate
-            for number in sorted({number for gate in gates for number in rules[gate]}):
+            # The rules of the gates found, each once, in order (one gate's list already is).
+            if len(gates) == 1:
+                numbers = rules[next(iter(gates))]
+            else:
+                numbers = sorted(set().union(*map(rules.__getitem__, gates)))
+            for number in numbers:
                 pattern, valence = self._phrases[number]
                 if pattern.search(low) is None:
                     continue
@@ -324,28 +334,49 @@ class SentimentScorer:
                 phrase_valence += valence * count
         if replaced:
             return _vader_words(low.split()), None, original_low, phrase_valence
-        return _vader_words(tokens), text.split(), original_low, 0.0
+        return _vader_words(tokens), text, original_low, 0.0
 
-    def _valence_sum(self, lower: list[str], case_tokens: list[str] | None, has_nt: bool) -> float:
+    def _valence_sum(self, lower: list[str], cased_text: str | None, has_nt: bool) -> float:
         """VADER's sum of word valences, after its "but" rule.
 
-        `lower` are VADER's words, `case_tokens` the same tokens with their case; `has_nt` says
-        whether the text contains "n't" (VADER's negation by substring). A sentiment word with no
-        modifier word in the three words before it (and no idiom in the text) keeps its lexicon
-        valence, without further checks: VADER's rules would return it unchanged.
+        `lower` are VADER's words, `cased_text` the text they come from with its case (None:
+        nothing counts as ALL CAPS); `has_nt` says whether the text contains "n't" (VADER's
+        negation by substring). A sentiment word with no modifier word in the three words before
+        it (and no idiom in the text) and not in capitals keeps its lexicon valence, without
+        further checks: VADER's rules would return it unchanged.
         """
         lexicon = self.lexicon
-        # Positions of the words in the lexicon, found without a Python-level loop.
-        hits = list(compress(count(), map(lexicon.__contains__, lower)))
-        if not hits:
+        # Which words are in the lexicon, found without a Python-level loop.
+        in_lexicon = list(map(lexicon.__contains__, lower))
+        if True not in in_lexicon:
             return 0.0
-        n = len(lower)
-        sentiments = [0.0] * n
-        cap_diff: bool | None = None
+        # Whether no sentiment word is written in capitals. In ASCII text a word in capitals
+        # holds its lexicon word upper-cased, so when none of those occurs in the text, none is
+        # (the text need not be split with its case).
+        case_tokens = None
+        if cased_text is None or (
+            cased_text.isascii()
+            and not any(map(cased_text.__contains__, map(str.upper, compress(lower, in_lexicon))))
+        ):
+            no_caps = True
+        else:
+            case_tokens = cased_text.split()
+            no_caps = not any(map(str.isupper, compress(case_tokens, in_lexicon)))
+        if no_caps and not has_nt and _TRIGGERS.isdisjoint(lower):
+            # No word of the text can change another's valence (boosters and "kind" are
+            # modifiers too), no idiom and no "but", and none is in capitals: the sum of the
+            # lexicon's valences, as the loop below would add them up.
+            return sum(map(lexicon.__getitem__, compress(lower, in_lexicon)))
         idioms = not _IDIOM_GATES.isdisjoint(lower)
         modifiers = _MODIFIERS_AND_IDIOMS if idioms else _MODIFIERS
         if has_nt:
             modifiers = modifiers.union(w for w in lower if "n't" in w)
+        if case_tokens is None and cased_text is not None:
+            case_tokens = cased_text.split()
+        hits = list(compress(count(), in_lexicon))
+        n = len(lower)
+        sentiments = [0.0] * n
+        cap_diff: bool | None = None
         for i in hits:
             lw = lower[i]
             valence = lexicon[lw]
@@ -354,7 +385,7 @@ class SentimentScorer:
             if (
                 lw != "no"
                 and modifiers.isdisjoint(lower[i - 3 if i > 3 else 0 : i])
-                and (case_tokens is None or not case_tokens[i].isupper())
+                and (no_caps or not case_tokens[i].isupper())
             ):
                 sentiments[i] = valence
                 continue
