@@ -192,8 +192,9 @@ _PLACEHOLDERS = frozenset({"usd", "pct", "num"})
 
 
 # A cue entry: (cue number of the word alone, or None; second word → [(words after the second,
-# whether they hold a number placeholder, cue number)], longest first).
-_Entry = tuple[int | None, dict[str, list[tuple[tuple[str, ...], bool, int]]]]
+# whether they hold a number placeholder, cue number)], longest first; whether a second word
+# is a number placeholder).
+_Entry = tuple[int | None, dict[str, list[tuple[tuple[str, ...], bool, int]]], bool]
 
 
 def _build_index(cues: tuple[tuple[str, str, float], ...]) -> dict[str, _Entry]:
@@ -210,7 +211,10 @@ def _build_index(cues: tuple[tuple[str, str, float], ...]) -> dict[str, _Entry]:
         entries = multis.setdefault(first, {}).setdefault(second, [])
         entries.append((tuple(after), not _PLACEHOLDERS.isdisjoint(after), number))
         entries.sort(key=lambda entry: -len(entry[0]))
-    return {word: (singles.get(word), multis.get(word, {})) for word in {*singles, *multis}}
+    return {
+        word: (singles.get(word), multis.get(word, {}), not _PLACEHOLDERS.isdisjoint(multis.get(word, ())))
+        for word in {*singles, *multis}
+    }
 
 
 _INDEX = _build_index(CUES)
@@ -253,10 +257,11 @@ def _find_cues(tokens: list[str]) -> set[int]:
     last = len(tokens) - 1
     # Only the positions of words that start a cue are visited, found by map() in C.
     for i in compress(count(), map(_INDEX.__contains__, tokens)):
-        single, by_second = _INDEX[tokens[i]]
+        single, by_second, numbered = _INDEX[tokens[i]]
         if by_second and i < last:
-            second = tokens[i + 1]
-            candidates = by_second.get(second) or by_second.get(_PLACEHOLDER[second])
+            candidates = by_second.get(tokens[i + 1])
+            if candidates is None and numbered:
+                candidates = by_second.get(_PLACEHOLDER[tokens[i + 1]])
             if candidates is not None and _add_longest(candidates, tokens, i + 2, found):
                 continue
         if single is not None:
@@ -324,20 +329,29 @@ def predict_from_tokens(
     """`predict_campaign_type` for a caller that has split the text already: `headline` is
     HEADLINES[title and subject joined by a space], `content` the body and `content_tokens` the
     body lower-cased and split on whitespace; `has_amount`: whether any part holds "$" or "%"."""
+    if headline.price_off:
+        price_off = 2
+    else:
+        price_off = 1 if "off" in content and _PRICE_OFF_RE.search(content.lower()) else 0
+    content_cues = frozenset(_find_cues(_words(content_tokens)))
+    return _DECISIONS[(content_cues, headline.cues, price_off, has_amount, channel)]
+
+
+def _decide(evidence: tuple[frozenset[int], frozenset[int], int, bool, str | None]) -> tuple[str, float]:
+    """The type and confidence for (cues in the body, cues in the headline, "% off" in the
+    headline (2), in the body (1) or nowhere (0), whether the piece has "$" or "%", channel)."""
+    content_cues, headline_cues, price_off, has_amount, channel = evidence
     scores = dict.fromkeys(CAMPAIGN_TYPES, 0.0)
     servicing = 0.0
-    headline_cues = headline.cues
-    for number in _find_cues(_words(content_tokens)).union(headline_cues):
+    for number in content_cues | headline_cues:
         weight = _CUE_WEIGHTS[number] * (CUE_WEIGHT_HEADLINE if number in headline_cues else 1.0)
         cue_type = _CUE_TYPES[number]
         if cue_type == SERVICING:
             servicing += weight
         else:
             scores[cue_type] += weight
-    if headline.price_off:
-        scores["promotional"] += PRICE_OFF_WEIGHT * CUE_WEIGHT_HEADLINE
-    elif "off" in content and _PRICE_OFF_RE.search(content.lower()):
-        scores["promotional"] += PRICE_OFF_WEIGHT
+    if price_off:
+        scores["promotional"] += PRICE_OFF_WEIGHT * (CUE_WEIGHT_HEADLINE if price_off == 2 else 1.0)
     if not (has_amount or scores["acquisition"] > 0 or scores["promotional"] > 0):
         scores["brand_awareness"] += NO_OFFER_PRIOR
     prior = CHANNEL_PRIORS.get(channel or "")
@@ -350,3 +364,9 @@ def predict_from_tokens(
     if servicing:
         confidence *= top / (top + servicing) if top else 0.0
     return best, round(confidence, 4)
+
+
+# The same evidence recurs often (templates, one offer in many pieces): decisions are kept.
+_DECISIONS: Memo[tuple[frozenset[int], frozenset[int], int, bool, str | None], tuple[str, float]] = Memo(
+    _decide, limit=50_000
+)
