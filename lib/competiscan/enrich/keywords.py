@@ -156,28 +156,29 @@ def terms_of_tokens(tokens: list[str]) -> list[str]:
         _KEPT_OF_TOKEN.clear()
     kept = list(chain.from_iterable(map(_KEPT_OF_TOKEN.__getitem__, tokens)))
     if not _PHRASE_TOKENS.isdisjoint(tokens):
-        # A domain phrase may start here: join phrases on the words, then drop.
-        words = _join_phrases(list(chain.from_iterable(map(_WORDS_OF_TOKEN.__getitem__, tokens))))
-        kept = list(map(_KEPT.get, words, words))
+        # A domain phrase may start here: found on the words (some of its words, "back" or
+        # "up", are stop words), it replaces their kept words.
+        kept = _join_phrases(list(chain.from_iterable(map(_WORDS_OF_TOKEN.__getitem__, tokens))), kept)
     unigrams = list(filter(None, kept))
     return unigrams + [f"{a} {b}" for a, b in zip(kept, kept[1:]) if a and b]
 
 
-def _join_phrases(tokens: list[str]) -> list[str]:
-    """`tokens` with each domain phrase replaced by its single term."""
-    starts = compress(count(), map(_PHRASE_FIRST_WORDS.__contains__, tokens))
+def _join_phrases(words: list[str], kept: list[str]) -> list[str]:
+    """`kept` (the kept word of each of `words`) with each domain phrase of `words` replaced by
+    its single term."""
+    starts = compress(count(), map(_PHRASE_FIRST_WORDS.__contains__, words))
     joined: list[str] = []
     done = 0
     for i in starts:
         if i < done:
             continue  # inside a phrase already joined
-        for rest, term in _PHRASE_INDEX[tokens[i]]:
-            if tuple(tokens[i + 1 : i + 1 + len(rest)]) == rest:
-                joined.extend(tokens[done:i])
+        for rest, term in _PHRASE_INDEX[words[i]]:
+            if tuple(words[i + 1 : i + 1 + len(rest)]) == rest:
+                joined.extend(kept[done:i])
                 joined.append(term)
                 done = i + 1 + len(rest)
                 break
-    joined.extend(tokens[done:])
+    joined.extend(kept[done:])
     return joined
 
 
@@ -219,31 +220,30 @@ class KeywordExtractor:
 
     def extract_tokens(self, token_lists: list[list[str]], k: int = 5) -> list[list[str]]:
         """`extract` for texts already lower-cased and split on whitespace."""
-        term_lists = [terms_of_tokens(tokens) for tokens in token_lists]
+        # Term frequencies per text, terms in order of first appearance.
+        counts = [Counter(terms_of_tokens(tokens)) for tokens in token_lists]
         if self.fitted:
             idf, unseen_idf = self._idf, self._unseen_idf
         else:
-            idf, unseen_idf = _idf(_document_frequency(term_lists), len(term_lists))
-        return [_top_terms(terms, idf, unseen_idf, k) for terms in term_lists]
-
-
-def _document_frequency(term_lists: list[list[str]]) -> Counter[str]:
-    """In how many of the documents each term occurs."""
-    return Counter(chain.from_iterable(map(set, term_lists)))
+            # In how many of the texts each term occurs.
+            idf, unseen_idf = _idf(Counter(chain.from_iterable(counts)), len(counts))
+        return [_top_terms(text_counts, idf, unseen_idf, k) for text_counts in counts]
 
 
 def _idf(document_frequency: Counter[str], documents: int) -> tuple[dict[str, float], float]:
     """Smoothed idf per term, as scikit-learn's TfidfVectorizer(smooth_idf=True) computes it:
     log((1 + n) / (1 + df)) + 1; and the value for a term never seen (df = 0)."""
     log_documents = math.log(documents + 1)
-    idf = {term: log_documents - math.log(1 + df) + 1.0 for term, df in document_frequency.items()}
+    # One logarithm per distinct frequency (most terms share a few small ones), not per term.
+    most = max(document_frequency.values(), default=0)
+    by_frequency = [log_documents - math.log(1 + df) + 1.0 for df in range(most + 1)]
+    idf = dict(zip(document_frequency, map(by_frequency.__getitem__, document_frequency.values())))
     return idf, log_documents + 1.0
 
 
-def _top_terms(terms: list[str], idf: dict[str, float], unseen_idf: float, k: int) -> list[str]:
-    if not terms:
+def _top_terms(counts: Counter[str], idf: dict[str, float], unseen_idf: float, k: int) -> list[str]:
+    if not counts:
         return []
-    counts = Counter(terms)
     # tf × idf per term, computed by map() so that the per-term work stays in C.
     scores = map(mul, counts.values(), map(idf.get, counts, repeat(unseen_idf)))
     chosen: list[str] = []
