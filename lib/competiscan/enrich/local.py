@@ -30,9 +30,9 @@ import pyarrow as pa
 
 from competiscan.enrich.campaign_type import HEADLINES, predict_from_tokens
 from competiscan.enrich.keywords import KeywordExtractor
-from competiscan.enrich.offers import extract_offers
+from competiscan.enrich.offers import offer_values
 from competiscan.enrich.sentiment import SentimentScorer, label_for
-from competiscan.model import ENRICHMENT_FIELDS, OFFER_FIELD_TYPES, OFFER_FIELDS
+from competiscan.model import ENRICHMENT_FIELDS, OFFER_FIELD_TYPES
 
 __all__ = ["LocalEnricher", "PARALLEL_MIN_RECORDS", "KEYWORD_FIT_SAMPLE", "record_text", "INPUT_FIELDS"]
 
@@ -183,16 +183,16 @@ def _analyse_chunk(inputs: Sequence[_Input], extractor: KeywordExtractor) -> lis
         content_tokens = tokens[headline.words :]
         if content_appended:
             content_tokens[-1] = content_tokens[-1][:-1]
-        types.append(predict_from_tokens(headline, content or "", content_tokens, channel, "$" in text or "%" in text))
+        has_amount = "$" in text or "%" in text
+        types.append(predict_from_tokens(headline, content or "", content_tokens, channel, has_amount))
     # One analysis at a time over the whole chunk rather than all analyses per record: each
     # keeps its code and tables hot in the CPU caches, which is measurably faster.
     scores = list(map(score, texts, lows, token_lists))
-    offers = list(map(extract_offers, texts, lows))
+    offers = list(map(offer_values, texts, lows))
     keywords = extractor.extract_tokens(token_lists, KEYWORDS_PER_CAMPAIGN)
     return [
-        (label_for(score), round(score, 4), campaign_type, confidence, record_keywords, None,
-         *map(terms.get, OFFER_FIELDS))
-        for score, (campaign_type, confidence), record_keywords, terms in zip(scores, types, keywords, offers)
+        (label_for(score), round(score, 4), campaign_type, confidence, record_keywords, None, *values)
+        for score, (campaign_type, confidence), record_keywords, values in zip(scores, types, keywords, offers)
     ]
 
 

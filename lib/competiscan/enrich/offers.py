@@ -32,7 +32,7 @@ import re
 
 from competiscan.model import OFFER_FIELDS
 
-__all__ = ["extract_offers", "OfferTerms", "INTRO_NOTE_FIELD"]
+__all__ = ["extract_offers", "offer_values", "OfferTerms", "INTRO_NOTE_FIELD"]
 
 OfferTerms = dict[str, float | int | str | None]
 
@@ -235,6 +235,23 @@ def extract_offers(text: str, low: str | None = None) -> OfferTerms:
     return terms
 
 
+_NO_TERMS: tuple[None, ...] = (None,) * len(OFFER_FIELDS)
+
+
+def offer_values(text: str, low: str) -> tuple[float | int | str | None, ...]:
+    """The values of `extract_offers(text)` in the order of OFFER_FIELDS, `low` being
+    text.lower(). Most pieces name no kind of offer term at all (no rate, fee, points, bonus or
+    cash back): for them, the same substring tests extract_offers starts with say so at once."""
+    if not (
+        "apr" in low or "apy" in low or "annual" in low or "balance transfer fee" in low
+        or "points" in low or "miles" in low or "pts" in low
+        or ("$" in low and _may_name_dollar_bonus(low))
+        or ("%" in low and ("back" in low or "cash" in low or "earn" in low))
+    ):
+        return _NO_TERMS
+    return tuple(map(extract_offers(text, low).get, OFFER_FIELDS))
+
+
 def _number(raw: str) -> float:
     return float(raw.replace(",", ""))
 
@@ -302,7 +319,8 @@ def _extract_apy(low: str, terms: OfferTerms) -> None:
 
 
 def _extract_annual_fee(low: str, terms: OfferTerms) -> None:
-    intro = _ANNUAL_FEE_INTRO_RE.search(low)
+    # Every intro wording names the "first" year or months.
+    intro = _ANNUAL_FEE_INTRO_RE.search(low) if "first" in low else None
     if intro is not None:
         fee = intro.group("fee1") or intro.group("fee2") or intro.group("fee3")
         note = intro.group("note") or intro.group("note2") or f"annual fee {intro.group('note3')}"
