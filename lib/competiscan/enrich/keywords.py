@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Iterable
 from itertools import chain, compress, count, repeat
 from operator import itemgetter, mul
@@ -221,13 +221,21 @@ class KeywordExtractor:
     def extract_tokens(self, token_lists: list[list[str]], k: int = 5) -> list[list[str]]:
         """`extract` for texts already lower-cased and split on whitespace."""
         # Term frequencies per text, terms in order of first appearance.
-        counts = [Counter(terms_of_tokens(tokens)) for tokens in token_lists]
+        counts = list(map(_term_counts, token_lists))
         if self.fitted:
             idf, unseen_idf = self._idf, self._unseen_idf
         else:
             # In how many of the texts each term occurs.
             idf, unseen_idf = _idf(Counter(chain.from_iterable(counts)), len(counts))
         return [_top_terms(text_counts, idf, unseen_idf, k) for text_counts in counts]
+
+
+def _term_counts(tokens: list[str]) -> dict[str, int]:
+    """How often each term of the text occurs, terms in order of first appearance."""
+    counts: dict[str, int] = {}
+    # Counter's own counting loop (in C), without the cost of building a Counter (~1 µs).
+    _count_elements(counts, terms_of_tokens(tokens))
+    return counts
 
 
 def _idf(document_frequency: Counter[str], documents: int) -> tuple[dict[str, float], float]:
@@ -241,7 +249,7 @@ def _idf(document_frequency: Counter[str], documents: int) -> tuple[dict[str, fl
     return idf, log_documents + 1.0
 
 
-def _top_terms(counts: Counter[str], idf: dict[str, float], unseen_idf: float, k: int) -> list[str]:
+def _top_terms(counts: dict[str, int], idf: dict[str, float], unseen_idf: float, k: int) -> list[str]:
     if not counts:
         return []
     # tf × idf per term, computed by map() so that the per-term work stays in C.
