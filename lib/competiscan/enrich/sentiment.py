@@ -327,7 +327,15 @@ class SentimentScorer:
                 numbers = sorted(set().union(*map(rules.__getitem__, gates)))
             for number in numbers:
                 pattern, valence = self._phrases[number]
-                if pattern.search(low) is None:
+                match = pattern.search(low)
+                if match is None:
+                    continue
+                start, end = match.span()
+                if _at_word_start(low, start) and pattern.search(low, end) is None:
+                    # The usual case, one match: replaced without a substitution callback.
+                    low = low[:start] + _PHRASE_MARK + low[end:]
+                    replaced += 1
+                    phrase_valence += valence
                     continue
                 low, count = _sub_at_word_start(pattern, _PHRASE_MARK, low)
                 replaced += count
