@@ -156,6 +156,43 @@ def _osa_distance(a: str, b: str, limit: int) -> int:
     return prev[-1]
 
 
+_TEXT_COPIES = {name: f"{name}_text" for name in _STORED_TEXT}
+
+
+def _fields(doc: Mapping[str, Any]) -> dict[str, Any]:
+    """The index fields of one campaign. Bulk loads call this for every document in the thread
+    that also feeds tantivy, so values of the usual type (str, float) are checked inline: a
+    string is stated when not empty, a float when not NaN (what is_stated says of them)."""
+    doc_id = int(doc["id"])
+    launch = _as_datetime(doc["launch_date"])
+    out: dict[str, Any] = {
+        "id": doc_id,
+        "launch_date": launch,
+        "sort_key": (launch.toordinal() << _ID_BITS) + (doc_id & _ID_MASK),
+    }
+    if (ingested := doc.get("ingested_at")) is not None and is_stated(ingested):
+        out["ingested_at_us"] = _micros(ingested)
+    for name in TEXT_FIELDS:
+        value = doc.get(name)
+        if value is None or not (value if type(value) is str else is_stated(value)):
+            continue
+        value = str(value)
+        out[name] = mark_amounts(value)
+        if name in _TEXT_COPIES:
+            out[_TEXT_COPIES[name]] = value.encode("utf-8")
+    for name in FACET_FIELDS:
+        value = doc.get(name)
+        if value is None or not (value if type(value) is str else is_stated(value)):
+            continue
+        out[name] = str(value)
+    for name in NUMERIC_OFFER_FIELDS:
+        value = doc.get(name)
+        if value is None or not (value == value if type(value) is float else is_stated(value)):
+            continue
+        out[name] = float(value)
+    return out
+
+
 class _Compiler:
     """Turns a query tree into a tantivy query. Words with no exact match anywhere in the text
     fields are matched fuzzily; those are remembered so snippets can highlight what they found."""
@@ -322,28 +359,7 @@ class EmbeddedIndex(SearchIndex):
         """One campaign as a tantivy document, built with one ``from_dict`` call: filling it
         field by field costs twice the Python time, and bulk loads share two cores with the
         indexing threads."""
-        doc_id = int(doc["id"])
-        launch = _as_datetime(doc["launch_date"])
-        out: dict[str, Any] = {
-            "id": doc_id,
-            "launch_date": launch,
-            "sort_key": (launch.toordinal() << _ID_BITS) + (doc_id & _ID_MASK),
-        }
-        # "is not None" first: most values are None or plainly there, and is_stated is a call.
-        if (ingested := doc.get("ingested_at")) is not None and is_stated(ingested):
-            out["ingested_at_us"] = _micros(ingested)
-        for name in TEXT_FIELDS:
-            if (value := doc.get(name)) is not None and is_stated(value):
-                out[name] = mark_amounts(str(value))
-                if name in _STORED_TEXT:
-                    out[f"{name}_text"] = str(value).encode("utf-8")
-        for name in FACET_FIELDS:
-            if (value := doc.get(name)) is not None and is_stated(value):
-                out[name] = str(value)
-        for name in NUMERIC_OFFER_FIELDS:
-            if (value := doc.get(name)) is not None and is_stated(value):
-                out[name] = float(value)
-        return tantivy.Document.from_dict(out, self._schema)
+        return tantivy.Document.from_dict(_fields(doc), self._schema)
 
     def add(self, docs: Iterable[Mapping[str, Any]]) -> int:
         """Insert or replace documents by id and commit. A document already in the index is
