@@ -6,6 +6,7 @@ All functions work on whole columns (pandas Series) so a million rows stay fast.
 from __future__ import annotations
 
 import re
+
 import numpy as np
 import pandas as pd
 
@@ -124,9 +125,13 @@ _INDUSTRY_WORDS: dict[str, str] = {
 
 
 def map_unique(values: pd.Series, func) -> pd.Series:
-    """``values.map(func)`` computed once per distinct value: columns repeat a lot."""
-    lookup = {u: func(u) for u in pd.unique(values) if isinstance(u, str)}
-    return values.map(lookup).astype(object)
+    """``values.map(func)`` computed once per distinct string (columns repeat a lot); a
+    missing value maps to None. Spread by factorize codes: pandas' map of a dict looked every
+    row up again (~1.5 s of a million-row file)."""
+    codes, uniques = pd.factorize(values)
+    mapped = [func(u) if isinstance(u, str) else None for u in uniques.tolist()]
+    return pd.Series(np.array([*mapped, None], dtype=object)[codes], index=values.index,
+                     dtype=object)
 
 
 def _map_words(values: pd.Series, table: dict[str, str]) -> tuple[pd.Series, pd.Series]:
@@ -197,7 +202,8 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
     if not present.any():
         return out, pd.Series(False, index=values.index)
     # parse each distinct value once: dates repeat a lot
-    uniques = pd.Series(pd.unique(text[present].str.strip()))
+    codes, distinct = pd.factorize(text[present].str.strip())
+    uniques = pd.Series(distinct)
     parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
     iso = pd.to_datetime(uniques, format="ISO8601", errors="coerce", utc=True)
     parsed = parsed.fillna(iso.dt.tz_localize(None).dt.normalize().astype("datetime64[ns]"))
@@ -215,8 +221,8 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
             _EXCEL_EPOCH + pd.to_timedelta(numbers[ok].astype(int), unit="D"))
     # implausible years are typos, not history
     parsed[(parsed.dt.year < 1990) | (parsed.dt.year > 2100)] = pd.NaT
-    lookup = dict(zip(uniques, parsed))
-    out[present] = text[present].str.strip().map(lookup).astype("datetime64[ns]")
+    # Spread to the rows by factorize code (a dict lookup per row cost ~0.5 s at 1M rows).
+    out[present] = parsed.to_numpy(dtype="datetime64[ns]")[codes]
     bad = present & out.isna()
     return out, bad
 

@@ -17,8 +17,8 @@ import pyarrow as pa
 from ..store import BatchWrite
 from .identity import deduplicate
 from .normalise import (MAPPABLE_FIELDS, company_key, company_keys_of, detect_mapping,
-                        normalise_campaign_type, normalise_channel, normalise_industry,
-                        normalise_keywords, parse_dates, parse_numbers)
+                        map_unique, normalise_campaign_type, normalise_channel,
+                        normalise_industry, normalise_keywords, parse_dates, parse_numbers)
 from .readers import RawTable, UnreadableFileError, read_table
 
 __all__ = ["RowIssue", "IngestReport", "Prepared", "prepare", "prepare_bytes",
@@ -191,7 +191,7 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
             if key not in aliases:
                 new_companies.add((spaced, key))
         by_name[name] = by_key[key]
-    out["company"] = company_raw.map(by_name)
+    out["company"] = map_unique(company_raw, by_name.get)
 
     no_text = out["title"].isna() & out["content"].isna()
     flag(no_text & company_raw.notna(), "content", out["content"],
@@ -211,7 +211,7 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
                                             dtype=object)
 
     industry = normalise_industry(col("industry"))
-    out["industry"] = industry.where(industry.notna(), out["company"].map(industries))
+    out["industry"] = industry.where(industry.notna(), map_unique(out["company"], industries.get))
 
     excel = raw.file_format == "xlsx"
     launch, bad_launch = parse_dates(col("launch_date"), excel_serials=excel)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -62,7 +63,7 @@ def format_of(filename: str) -> str:
 def read_table(data: bytes, filename: str) -> RawTable:
     """Read ``data`` (the file's bytes) according to ``filename``'s extension."""
     fmt = format_of(filename)
-    if not data.strip():
+    if re.search(rb"\S", data) is None:   # (strip() would copy the whole file)
         raise UnreadableFileError(filename, "the file is empty")
     reader = {"csv": _read_csv, "json": _read_json, "jsonl": _read_jsonl,
               "xlsx": _read_xlsx, "parquet": _read_parquet}[fmt]
