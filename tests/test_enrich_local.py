@@ -33,7 +33,7 @@ from competiscan.enrich import LocalEnricher, extract_offers
 from competiscan.enrich.campaign_type import predict_campaign_type
 from competiscan.enrich import keywords as keywords_module
 from competiscan.enrich.keywords import DOMAIN_PHRASES, STOP_WORDS, KeywordExtractor, terms_of
-from competiscan.enrich.local import INPUT_FIELDS, PARALLEL_MIN_RECORDS, record_text
+from competiscan.enrich.local import INPUT_FIELDS, PARALLEL_MIN_RECORDS, _enrich_chunk, record_text
 from competiscan.enrich.memo import Memo
 from competiscan.enrich.offers import INTRO_NOTE_FIELD
 from competiscan.enrich.sentiment import label_for, score_sentiment, vader_compound
@@ -513,6 +513,21 @@ def test_shared_words_give_what_each_analysis_gives_alone(labelled: list[dict[st
         assert result["extracted_keywords"] == record_keywords, record
 
 
+def test_identical_pieces_are_analysed_once_with_the_same_results() -> None:
+    records = _records(30) * 3
+    inputs = [tuple(map(record.get, INPUT_FIELDS)) for record in records]
+    # Every record analysed, keywords ranked against all 90 (what grouping must reproduce).
+    expected = _enrich_chunk(inputs, KeywordExtractor())
+    results = LocalEnricher().enrich_many(records)
+    assert [tuple(result[field] for field in ENRICHMENT_FIELDS) for result in results] == expected
+    results[0]["extracted_keywords"].append("changed")
+    assert "changed" not in results[30]["extracted_keywords"]
+    table = pa.Table.from_pylist(records).select(list(INPUT_FIELDS))
+    arrow = LocalEnricher().enrich_arrow(table).to_pylist()
+    assert [row["extracted_keywords"] for row in arrow] == [", ".join(row[4]) or None for row in expected]
+    assert [row["sentiment_score"] for row in arrow] == [row[1] for row in expected]
+
+
 def test_enrich_arrow_matches_enrich_many() -> None:
     records = _records(40) + [{"title": None, "subject_line": "  ", "content": None, "channel": None}]
     table = pa.Table.from_pylist(records).select(list(INPUT_FIELDS))
@@ -560,7 +575,8 @@ def test_enrich_many_with_a_fitted_extractor() -> None:
 
 @pytest.mark.slow
 def test_large_batch_in_a_pool_matches_serial() -> None:
-    records = _records(PARALLEL_MIN_RECORDS)
+    # Distinct pieces (identical ones would be analysed once), so that the pool gets many chunks.
+    records = [{**record, "content": f"{record['content']} Ref {i}."} for i, record in enumerate(_records(PARALLEL_MIN_RECORDS))]
     enricher = LocalEnricher()
     parallel = enricher.enrich_many(records, workers=2)
     serial = enricher.enrich_many(records[:500], workers=1)

@@ -218,15 +218,22 @@ class KeywordExtractor:
         """
         return self.extract_tokens([text.lower().split() if text else [] for text in texts], k)
 
-    def extract_tokens(self, token_lists: list[list[str]], k: int = 5) -> list[list[str]]:
-        """`extract` for texts already lower-cased and split on whitespace."""
+    def extract_tokens(
+        self, token_lists: list[list[str]], k: int = 5, weights: list[int] | None = None
+    ) -> list[list[str]]:
+        """`extract` for texts already lower-cased and split on whitespace. `weights`: how
+        many times each text counts as a document when the extractor is not fitted (a text
+        that stands for several identical ones); default once."""
         # Term frequencies per text, terms in order of first appearance.
         counts = list(map(_term_counts, token_lists))
         if self.fitted:
             idf, unseen_idf = self._idf, self._unseen_idf
-        else:
+        elif weights is None:
             # In how many of the texts each term occurs.
             idf, unseen_idf = _idf(Counter(chain.from_iterable(counts)), len(counts))
+        else:
+            documents = chain.from_iterable(map(repeat, counts, weights))
+            idf, unseen_idf = _idf(Counter(chain.from_iterable(documents)), sum(weights))
         return [_top_terms(text_counts, idf, unseen_idf, k) for text_counts in counts]
 
 

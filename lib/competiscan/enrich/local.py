@@ -9,6 +9,7 @@ uses one core.
 
 Each text is lower-cased and split into words once; sentiment, keywords and campaign type share
 those words (and offer terms the lower-cased text), instead of each splitting it again.
+Identical pieces (same title, subject line, body and channel) are analysed once per batch.
 
 The pool uses the "forkserver" start method: forking the caller directly (the Linux default)
 is unsafe when the caller runs threads, which the Streamlit app does. Workers get the keyword
@@ -22,7 +23,9 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -79,9 +82,10 @@ class LocalEnricher:
         if not records:
             return []
         inputs = [tuple(map(record.get, INPUT_FIELDS)) for record in records]
-        rows: list[_Row] = []
-        for part in self._run(inputs, workers, arrow=False):
-            rows.extend(part)
+        parts, distinct = self._run(inputs, workers, arrow=False)
+        rows = list(chain.from_iterable(parts))
+        if distinct is not None:
+            rows = _expand(rows, distinct, inputs)
         version = self.version
         return [{**dict(zip(ENRICHMENT_FIELDS, row)), "enriched_by": version} for row in rows]
 
@@ -89,20 +93,56 @@ class LocalEnricher:
         """Enrich the rows of `table` (which has the columns of INPUT_FIELDS): a table of the
         ENRICHMENT_FIELDS, typed, with the keywords joined by ", " (None when there are none)."""
         inputs = list(zip(*(table.column(name).to_pylist() for name in INPUT_FIELDS)))
-        batches = self._run(inputs, workers, arrow=True) if inputs else [_rows_to_batch([])]
-        return pa.Table.from_batches(batches, schema=ENRICHMENT_SCHEMA)
+        if not inputs:
+            return pa.Table.from_batches([_rows_to_batch([])], schema=ENRICHMENT_SCHEMA)
+        batches, distinct = self._run(inputs, workers, arrow=True)
+        enriched = pa.Table.from_batches(batches, schema=ENRICHMENT_SCHEMA)
+        if distinct is not None:
+            position_of = dict(zip(distinct, range(len(distinct))))
+            enriched = enriched.take(pa.array(list(map(position_of.__getitem__, inputs)), pa.int64()))
+        return enriched
 
-    def _run(self, inputs: list[_Input], workers: int | None, arrow: bool) -> list[Any]:
-        """Rows (lists of tuples) or Arrow record batches for `inputs`, in order."""
+    def _run(
+        self, inputs: list[_Input], workers: int | None, arrow: bool
+    ) -> tuple[list[Any], list[_Input] | None]:
+        """Rows (lists of tuples) or Arrow record batches for `inputs`, in order; when some
+        inputs repeat, each distinct input is analysed once, the results are for the distinct
+        inputs and those are returned too (else None)."""
         workers = workers or _available_cores()
         extractor = self.keywords if self.keywords is not None and self.keywords.fitted else None
-        if workers == 1 or len(inputs) < PARALLEL_MIN_RECORDS:
-            rows = _enrich_chunk(inputs, extractor or KeywordExtractor())
-            return [_rows_to_batch(rows) if arrow else rows]
-        if extractor is None:
+        serial = workers == 1 or len(inputs) < PARALLEL_MIN_RECORDS
+        if not serial and extractor is None:
             step = max(1, len(inputs) // KEYWORD_FIT_SAMPLE)
             extractor = KeywordExtractor().fit(_text(*item[:3]) for item in inputs[::step])
-        return _enrich_in_pool(inputs, extractor, workers, arrow)
+        # Identical pieces (same texts and channel) get identical results: analysed once. An
+        # unfitted extractor still counts each copy as a document of the batch.
+        try:
+            copies = Counter(inputs)
+        except TypeError:  # an unhashable value: no grouping
+            copies = None
+        distinct = None if copies is None or len(copies) == len(inputs) else list(copies)
+        todo = inputs if distinct is None else distinct
+        if serial:
+            weights = None if distinct is None or extractor is not None else list(copies.values())
+            rows = _enrich_chunk(todo, extractor or KeywordExtractor(), weights)
+            return [_rows_to_batch(rows) if arrow else rows], distinct
+        return _enrich_in_pool(todo, extractor, workers, arrow), distinct
+
+
+def _expand(rows: list[_Row], distinct: list[_Input], inputs: list[_Input]) -> list[_Row]:
+    """The row of each input, from the rows of the distinct inputs; a repeated input gets a
+    keyword list of its own (the caller may change one record's list)."""
+    row_of = dict(zip(distinct, rows))
+    seen: set[_Input] = set()
+    out = []
+    for key in inputs:
+        row = row_of[key]
+        if key in seen:
+            row = (*row[:4], list(row[4]), *row[5:])
+        else:
+            seen.add(key)
+        out.append(row)
+    return out
 
 
 def _available_cores() -> int:
@@ -147,8 +187,11 @@ def _scorer() -> SentimentScorer:
     return _SCORER
 
 
-def _enrich_chunk(inputs: Sequence[_Input], extractor: KeywordExtractor) -> list[_Row]:
-    """Enrichment rows for `inputs`; an unfitted `extractor` ranks keywords against them.
+def _enrich_chunk(
+    inputs: Sequence[_Input], extractor: KeywordExtractor, weights: list[int] | None = None
+) -> list[_Row]:
+    """Enrichment rows for `inputs`; an unfitted `extractor` ranks keywords against them (each
+    input counting `weights[i]` times as a document, default once).
 
     The cyclic garbage collector is paused meanwhile: the analyses allocate many small lists
     and tuples, none in a reference cycle, and the collections they trigger cost ~4% of the
@@ -156,13 +199,15 @@ def _enrich_chunk(inputs: Sequence[_Input], extractor: KeywordExtractor) -> list
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyse_chunk(inputs, extractor)
+        return _analyse_chunk(inputs, extractor, weights)
     finally:
         if enabled:
             gc.enable()
 
 
-def _analyse_chunk(inputs: Sequence[_Input], extractor: KeywordExtractor) -> list[_Row]:
+def _analyse_chunk(
+    inputs: Sequence[_Input], extractor: KeywordExtractor, weights: list[int] | None
+) -> list[_Row]:
     score = _scorer().score_split
     headlines = HEADLINES
     texts: list[str] = []
@@ -189,7 +234,7 @@ def _analyse_chunk(inputs: Sequence[_Input], extractor: KeywordExtractor) -> lis
     # keeps its code and tables hot in the CPU caches, which is measurably faster.
     scores = list(map(score, texts, lows, token_lists))
     offers = list(map(offer_values, texts, lows))
-    keywords = extractor.extract_tokens(token_lists, KEYWORDS_PER_CAMPAIGN)
+    keywords = extractor.extract_tokens(token_lists, KEYWORDS_PER_CAMPAIGN, weights)
     return [
         (label_for(score), round(score, 4), campaign_type, confidence, record_keywords, None, *values)
         for score, (campaign_type, confidence), record_keywords, values in zip(scores, types, keywords, offers)
