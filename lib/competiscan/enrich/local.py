@@ -24,7 +24,8 @@ import gc
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import chain
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -83,11 +84,12 @@ class LocalEnricher:
             return []
         inputs = [tuple(map(record.get, INPUT_FIELDS)) for record in records]
         parts, distinct = self._run(inputs, workers, arrow=False)
-        rows = list(chain.from_iterable(parts))
-        if distinct is not None:
-            rows = _expand(rows, distinct, inputs)
-        version = self.version
-        return [{**dict(zip(ENRICHMENT_FIELDS, row)), "enriched_by": version} for row in rows]
+        with _gc_paused():
+            rows = list(chain.from_iterable(parts))
+            if distinct is not None:
+                rows = _expand(rows, distinct, inputs)
+            version = self.version
+            return [{**dict(zip(ENRICHMENT_FIELDS, row)), "enriched_by": version} for row in rows]
 
     def enrich_arrow(self, table: pa.Table, workers: int | None = None) -> pa.Table:
         """Enrich the rows of `table` (which has the columns of INPUT_FIELDS): a table of the
@@ -193,13 +195,20 @@ def _enrich_chunk(
     """Enrichment rows for `inputs`; an unfitted `extractor` ranks keywords against them (each
     input counting `weights[i]` times as a document, default once).
 
-    The cyclic garbage collector is paused meanwhile: the analyses allocate many small lists
-    and tuples, none in a reference cycle, and the collections they trigger cost ~4% of the
-    time for nothing (they resume, with their usual thresholds, when the chunk is done)."""
+    The cyclic garbage collector is paused meanwhile (see _gc_paused)."""
+    with _gc_paused():
+        return _analyse_chunk(inputs, extractor, weights)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector: enrichment allocates many small lists, tuples and
+    dicts, none in a reference cycle, and the collections they trigger cost ~4% of the time for
+    nothing. The previous state is restored (collections resume with their usual thresholds)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _analyse_chunk(inputs, extractor, weights)
+        yield
     finally:
         if enabled:
             gc.enable()
