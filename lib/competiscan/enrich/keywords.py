@@ -151,6 +151,12 @@ def terms_of(text: str) -> list[str]:
 
 def terms_of_tokens(tokens: list[str]) -> list[str]:
     """`terms_of` the text whose lower-cased, whitespace-split tokens are `tokens`."""
+    kept = _kept_words(tokens)
+    return list(filter(None, kept)) + _bigrams(kept)
+
+
+def _kept_words(tokens: list[str]) -> list[str]:
+    """The words of the tokens with domain phrases joined, a dropped word being ""."""
     if len(_PHRASE_TOKENS) >= _PHRASE_TOKENS_LIMIT:
         _PHRASE_TOKENS.clear()
         _KEPT_OF_TOKEN.clear()
@@ -159,8 +165,11 @@ def terms_of_tokens(tokens: list[str]) -> list[str]:
         # A domain phrase may start here: found on the words (some of its words, "back" or
         # "up", are stop words), it replaces their kept words.
         kept = _join_phrases(list(chain.from_iterable(map(_WORDS_OF_TOKEN.__getitem__, tokens))), kept)
-    unigrams = list(filter(None, kept))
-    return unigrams + [f"{a} {b}" for a, b in zip(kept, kept[1:]) if a and b]
+    return kept
+
+
+def _bigrams(kept: list[str]) -> list[str]:
+    return [f"{a} {b}" for a, b in zip(kept, kept[1:]) if a and b]
 
 
 def _join_phrases(words: list[str], kept: list[str]) -> list[str]:
@@ -239,9 +248,12 @@ class KeywordExtractor:
 
 def _term_counts(tokens: list[str]) -> dict[str, int]:
     """How often each term of the text occurs, terms in order of first appearance."""
+    kept = _kept_words(tokens)
     counts: dict[str, int] = {}
-    # Counter's own counting loop (in C), without the cost of building a Counter (~1 µs).
-    _count_elements(counts, terms_of_tokens(tokens))
+    # Counter's own counting loop (in C), without the cost of building a Counter (~1 µs);
+    # unigrams first, as terms_of_tokens lists them.
+    _count_elements(counts, filter(None, kept))
+    _count_elements(counts, _bigrams(kept))
     return counts
 
 
