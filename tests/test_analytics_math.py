@@ -156,3 +156,22 @@ def test_best_and_median_from_value_counts_match_the_raw_values():
     out = _stats_from_counts(tiny, ["company", "measure"], highest=[])
     assert out[["company", "best", "typical", "n"]].values.tolist() == [
         ["A", 1.0, 6.0, 4], ["B", 1.0, 1.0, 3]]
+
+
+def test_share_and_change_match_a_pandas_groupby_on_unordered_groups():
+    """add_share and add_change work on integer group codes; they must agree with pandas'
+    groupby even when a group's rows are not next to each other."""
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"g": rng.choice(list("abc"), 60), "h": rng.choice(list("xy"), 60),
+                          "period": rng.integers(0, 5, 60),
+                          "v": rng.integers(0, 4, 60).astype(float)})
+    changed = add_change(frame.copy(), ["g", "h"], "v")
+    previous = frame.groupby(["g", "h"], sort=False)["v"].shift(1)
+    assert np.allclose(changed["change"], frame["v"] - previous, equal_nan=True)
+    assert np.allclose(changed["change_pct"], np.where(
+        previous > 0, 100.0 * (frame["v"] - previous) / previous.where(previous > 0, 1),
+        np.nan), equal_nan=True)
+    shared = add_share(frame.copy(), ["h"], "v")
+    totals = frame.groupby(["period", "h"])["v"].transform("sum")
+    assert np.allclose(shared["share"], np.where(totals > 0, frame["v"] / totals.where(
+        totals > 0, 1), 0.0))
