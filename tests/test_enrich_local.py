@@ -32,7 +32,8 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from competiscan.enrich import LocalEnricher, extract_offers
 from competiscan.enrich.campaign_type import predict_campaign_type
 from competiscan.enrich import keywords as keywords_module
-from competiscan.enrich.keywords import DOMAIN_PHRASES, STOP_WORDS, KeywordExtractor, terms_of
+from competiscan.enrich.keywords import (STOP_WORDS, KeywordExtractor,
+                                        _build_phrase_index, terms_of)
 from competiscan.enrich.local import INPUT_FIELDS, PARALLEL_MIN_RECORDS, _enrich_chunk, record_text
 from competiscan.enrich.memo import Memo
 from competiscan.enrich.offers import INTRO_NOTE_FIELD
@@ -437,13 +438,7 @@ def _reference_terms(text: str) -> list[str]:
     version, which works token by token)."""
     low = re.sub(r"[^a-z_\s-]+", " | ", text.lower())
     tokens = low.split()
-    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
-    for term, forms in DOMAIN_PHRASES.items():
-        for form in forms:
-            first, *rest = form.split()
-            index.setdefault(first, []).append((tuple(rest), term))
-    for entries in index.values():
-        entries.sort(key=lambda entry: -len(entry[0]))
+    index = _build_phrase_index()
     joined: list[str] = []
     i = 0
     while i < len(tokens):

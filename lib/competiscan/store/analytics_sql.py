@@ -259,25 +259,30 @@ class AnalyticsQueries:
             f"FROM campaigns {where}{group}", params, expanding))
 
     @staticmethod
-    def _measures(terms: Mapping[str, str]) -> pd.DataFrame:
-        """The measures of ``terms`` (code, term, unit, best: 'max' or 'min'): one per term,
-        and one per bonus unit for ``bonus_amount``."""
+    def _measures(terms: Mapping[str, str]) -> tuple[list[str], str, list[int]]:
+        """For the measures of ``terms`` (one per term, one per bonus unit for
+        ``bonus_amount``): the condition selecting their offer_terms rows (none when all
+        are asked for), the SQL of a group's best value, and the codes where higher is
+        better."""
         if not terms:
             raise AnalyticsError("Name at least one offer term.")
         for term, best in terms.items():
             _check(term, NUMERIC_OFFER_TERMS, "offer term")
             _check(best, ("max", "min"), "direction")
-        return pd.DataFrame([(code, term, unit, terms[term]) for code, term, unit
-                             in OFFER_MEASURES if term in terms],
-                            columns=["measure", "term", "unit", "direction"])
+        codes = [code for code, term, _unit in OFFER_MEASURES if term in terms]
+        highest = [code for code, term, _unit in OFFER_MEASURES
+                   if term in terms and terms[term] == "max"]
+        conditions = ([] if len(codes) == len(OFFER_MEASURES) else
+                      [f"measure IN ({', '.join(map(str, codes))})"])
+        best = (f"CASE WHEN measure IN ({', '.join(map(str, highest or [0]))}) "
+                "THEN max(value) ELSE min(value) END")
+        return conditions, best, highest
 
     @staticmethod
-    def _offer_period(interval: str | None) -> list[str]:
-        if interval is None:
-            return []
+    def _offer_period(interval: str) -> str:
+        """SQL of the period of an offer_terms row."""
         # The month is stored with each row: truncating a million dates costs PostgreSQL ~80 ms.
-        return ["launch_month AS period" if interval == "month"
-                else f"{_period_sql(interval)} AS period"]
+        return "launch_month" if interval == "month" else _period_sql(interval)
 
     def offer_stats(self, terms: Mapping[str, str], interval: str | None,
                     filters: AnalyticsFilter, *, seen_since: date | None = None
@@ -294,20 +299,16 @@ class AnalyticsQueries:
         a term has no row. Reads ``offer_terms``, the offer columns of the campaigns in long
         form.
         """
-        measures = self._measures(terms)
-        highest = [int(c) for c in measures.loc[measures["direction"] == "max", "measure"]]
-        extra = ([] if len(measures) == len(OFFER_MEASURES) else
-                 [f"measure IN ({', '.join(str(int(c)) for c in measures['measure'])})"])
+        extra, best, highest = self._measures(terms)
         if seen_since is not None:
             extra.append("last_seen >= :seen_since")
         where, params, expanding = self._where(filters, *extra)
         if seen_since is not None:
             params["seen_since"] = seen_since
-        keys = ["company", *self._offer_period(interval), "measure"]
-        names = [k.split(" AS ")[-1] for k in keys]
+        names = ["company", "period", "measure"] if interval else ["company", "measure"]
+        keys = (["company", f"{self._offer_period(interval)} AS period", "measure"] if interval
+                else names)
         group = ", ".join(names)
-        best = (f"CASE WHEN measure IN ({', '.join(map(str, highest or [0]))}) "
-                "THEN max(value) ELSE min(value) END")
         if self.store.dialect_name == "duckdb":
             sql = (f"SELECT {', '.join(keys)}, {best} AS best, percentile_cont(0.5) WITHIN "
                    f"GROUP (ORDER BY value) AS typical, count(*) AS n FROM offer_terms {where} "
@@ -340,17 +341,12 @@ class AnalyticsQueries:
         period, term, unit, best, previous_period, previous_best, in no particular order.
         Only the best value is computed (no median), and only the changes come back.
         """
-        measures = self._measures(terms)
-        highest = [int(c) for c in measures.loc[measures["direction"] == "max", "measure"]]
-        extra = ([] if len(measures) == len(OFFER_MEASURES) else
-                 [f"measure IN ({', '.join(str(int(c)) for c in measures['measure'])})"])
+        extra, best, _highest = self._measures(terms)
         where, params, expanding = self._where(filters, *extra)
-        period = self._offer_period(interval)[0]
         sql = f"""
             WITH best AS (
-                SELECT company, {period}, measure,
-                       CASE WHEN measure IN ({', '.join(map(str, highest or [0]))})
-                            THEN max(value) ELSE min(value) END AS best
+                SELECT company, {self._offer_period(interval)} AS period, measure,
+                       {best} AS best
                 FROM offer_terms {where} GROUP BY company, period, measure),
             lagged AS (
                 SELECT company, period, measure, best,
@@ -406,7 +402,7 @@ class AnalyticsQueries:
         elif interval:
             # The period as one more equal key to hash on: as a range it was checked against
             # every period of a company's measure and value (12x the matches at 1M).
-            on.append(f"{self._offer_period(interval)[0].split(' AS ')[0]} = w.period")
+            on.append(f"{self._offer_period(interval)} = w.period")
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         keys = ", ".join(f"w.{k}" for k in ["company", *period_cols[:1], "measure"])
         # Each group's first ``limit`` (latest seen, then lowest id) by one aggregate: a window
