@@ -12,7 +12,8 @@ from competiscan.analytics import (OFFER_TERMS, AnalyticsError, forecast_series,
                                    generosity_scores, robust_z)
 from competiscan.analytics.forecast import forecast_matrix
 from competiscan.analytics.periods import bucket_end, bucket_start, period_starts
-from competiscan.analytics.series import add_change, add_share, complete_grid, hop
+from competiscan.analytics.series import changes, dense, hop, series_from_counts, shares
+from competiscan.store.analytics_sql import AnalyticsFilter
 from competiscan.store.analytics_sql import NUMERIC_OFFER_TERMS
 
 
@@ -31,22 +32,49 @@ def test_buckets_are_iso_weeks_months_and_quarters():
 
 def test_grid_hop_share_and_change():
     periods = [date(2024, 1, 1), date(2024, 1, 8), date(2024, 1, 15)]
-    raw = pd.DataFrame({"key": ["a", "a", "b"], "period": [periods[0], periods[2], periods[1]],
-                        "count": [2, 4, 3]})
-    grid = complete_grid(raw, ["key"], periods, [("a",), ("b",)], ["count"])
-    assert grid["count"].tolist() == [2, 0, 4, 0, 3, 0]
-    windows = hop(grid, ["key"], ["count"], "week", window=2, step=1)
-    assert windows["period"].tolist() == [periods[0], periods[1]] * 2
-    assert windows["period_end"].tolist() == [date(2024, 1, 14), date(2024, 1, 21)] * 2
-    assert windows["count"].tolist() == [2, 4, 3, 3]
-    shared = add_share(windows.copy(), [], "count")
-    assert shared["share"].tolist() == pytest.approx([0.4, 4 / 7, 0.6, 3 / 7])
-    changed = add_change(shared, ["key"], "count")
-    assert changed["change"].tolist()[1::2] == [2, 0]
-    assert changed["change_pct"].tolist()[1] == 100.0
-    assert hop(grid, ["key"], ["count"], "week", window=4, step=1).empty
+    raw = pd.DataFrame({"key": ["a", "a", "b", "z"],
+                        "period": [periods[0], periods[2], periods[1], periods[1]],
+                        "count": [2, 4, 3, 9]})
+    grid = dense([raw["key"]], raw["period"].tolist(), {"count": raw["count"]},
+                 [("a",), ("b",)], periods)["count"]     # "z" is not a group: left out
+    assert grid.tolist() == [[2, 0, 4], [0, 3, 0]]
+    ends, windows = hop(grid, window=2, step=1)
+    assert ends.tolist() == [1, 2]
+    assert windows.tolist() == [[2, 4], [3, 3]]
+    assert shares(windows, np.array([0, 0])).ravel().tolist() == pytest.approx(
+        [0.4, 4 / 7, 0.6, 3 / 7])
+    assert shares(windows, np.array([0, 1])).tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    change, pct = changes(windows)
+    assert change[:, 1].tolist() == [2, 0] and np.isnan(change[:, 0]).all()
+    assert pct[:, 1].tolist() == [100.0, 0.0]
+    assert hop(grid, window=4, step=1)[1].shape == (2, 0)
+    assert hop(grid, window=1, step=2)[0].tolist() == [0, 2]   # anchored on the last week
     with pytest.raises(AnalyticsError):
-        hop(grid, ["key"], ["count"], "week", window=0, step=1)
+        hop(grid, window=0, step=1)
+
+
+def test_series_from_counts_fills_zeros_and_orders_by_period_scope_key():
+    periods = [date(2024, 1, 1), date(2024, 1, 8)]
+    raw = pd.DataFrame({"channel": ["email", "email", "sms"], "company": ["B", "A", "A"],
+                        "period": [periods[0], periods[1], periods[1]], "n": [2, 1, 3]})
+    series = series_from_counts(raw, "company", "channel", "week",
+                                AnalyticsFilter(companies=("A", "B", "C")))
+    frame = series.frame
+    assert (series.by, series.within, series.window) == ("company", "channel", 1)
+    assert list(frame.columns) == ["period", "period_end", "scope", "key", "count", "share",
+                                   "change", "change_pct"]
+    # every (scope, key) x week, the companies asked for included; C has no campaign at all
+    assert frame[["period", "scope", "key", "count"]].values.tolist() == [
+        [periods[0], "email", "A", 0], [periods[0], "email", "B", 2],
+        [periods[0], "email", "C", 0], [periods[0], "sms", "A", 0],
+        [periods[0], "sms", "B", 0], [periods[0], "sms", "C", 0],
+        [periods[1], "email", "A", 1], [periods[1], "email", "B", 0],
+        [periods[1], "email", "C", 0], [periods[1], "sms", "A", 3],
+        [periods[1], "sms", "B", 0], [periods[1], "sms", "C", 0]]
+    assert frame["share"].tolist() == [0, 1, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0]
+    assert frame["change"].tolist()[6:] == [1, -2, 0, 3, 0, 0]
+    assert frame["change_pct"].tolist()[7] == -100.0
+    assert frame["period_end"].tolist()[0] == date(2024, 1, 7)
 
 
 def test_robust_z_with_and_without_mad():
@@ -158,20 +186,34 @@ def test_best_and_median_from_value_counts_match_the_raw_values():
         ["A", 1.0, 6.0, 4], ["B", 1.0, 1.0, 3]]
 
 
-def test_share_and_change_match_a_pandas_groupby_on_unordered_groups():
-    """add_share and add_change work on integer group codes; they must agree with pandas'
-    groupby even when a group's rows are not next to each other."""
+def test_series_shares_and_changes_match_a_pandas_groupby():
+    """The matrix arithmetic of series_from_counts against pandas' groupby on random counts:
+    share of the period within the scope, change from the previous period of the group."""
     rng = np.random.default_rng(1)
-    frame = pd.DataFrame({"g": rng.choice(list("abc"), 60), "h": rng.choice(list("xy"), 60),
-                          "period": rng.integers(0, 5, 60),
-                          "v": rng.integers(0, 4, 60).astype(float)})
-    changed = add_change(frame.copy(), ["g", "h"], "v")
-    previous = frame.groupby(["g", "h"], sort=False)["v"].shift(1)
-    assert np.allclose(changed["change"], frame["v"] - previous, equal_nan=True)
-    assert np.allclose(changed["change_pct"], np.where(
-        previous > 0, 100.0 * (frame["v"] - previous) / previous.where(previous > 0, 1),
-        np.nan), equal_nan=True)
-    shared = add_share(frame.copy(), ["h"], "v")
-    totals = frame.groupby(["period", "h"])["v"].transform("sum")
-    assert np.allclose(shared["share"], np.where(totals > 0, frame["v"] / totals.where(
+    periods = [date(2024, 1, 1) + pd.Timedelta(weeks=w).to_pytimedelta() for w in range(6)]
+    raw = pd.DataFrame({"company": rng.choice(list("abcd"), 80),
+                        "channel": rng.choice(["email", "sms", None], 80),
+                        "period": rng.choice(np.asarray(periods, dtype=object), 80),
+                        "n": rng.integers(1, 5, 80)})
+    raw = raw.groupby(["company", "channel", "period"], dropna=False,
+                      as_index=False)["n"].sum()
+    frame = series_from_counts(raw, "company", "channel", "week", AnalyticsFilter()).frame
+    full = (raw.assign(channel=raw["channel"].fillna("(unknown)"))
+            .set_index(["channel", "company", "period"])["n"]
+            .reindex(pd.MultiIndex.from_product(
+                [sorted(set(raw["channel"].fillna("(unknown)"))), sorted(set(raw["company"])),
+                 periods], names=["channel", "company", "period"]), fill_value=0)
+            .reset_index())
+    pairs = set(zip(raw["channel"].fillna("(unknown)"), raw["company"]))
+    full = full[[pair in pairs for pair in zip(full["channel"], full["company"])]]
+    full = full.sort_values(["period", "channel", "company"]).reset_index(drop=True)
+    assert frame[["scope", "key", "count"]].values.tolist() == \
+        full[["channel", "company", "n"]].values.tolist()
+    totals = full.groupby(["period", "channel"])["n"].transform("sum")
+    assert np.allclose(frame["share"], np.where(totals > 0, full["n"] / totals.where(
         totals > 0, 1), 0.0))
+    previous = full.groupby(["channel", "company"])["n"].shift(1)
+    assert np.allclose(frame["change"], full["n"] - previous, equal_nan=True)
+    assert np.allclose(frame["change_pct"], np.where(
+        previous > 0, 100.0 * (full["n"] - previous) / previous.where(previous > 0, 1),
+        np.nan), equal_nan=True)
