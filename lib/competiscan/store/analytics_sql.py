@@ -74,8 +74,16 @@ def _check(value: str | None, allowed: Sequence[str], what: str) -> None:
         raise AnalyticsError(f"Unknown {what} {value!r}: use one of {', '.join(allowed)}.")
 
 
-def _period_sql(interval: str, column: str = "launch_date") -> str:
+def _period_sql(interval: str, column: str = "launch_date", dialect: str = "postgresql"
+                ) -> str:
+    """SQL of the first day (a DATE) of the ``interval`` bucket of the DATE ``column``."""
     _check(interval, INTERVALS, "interval")
+    if dialect == "duckdb" and interval != "quarter":
+        # Date arithmetic instead of date_trunc, which goes through a TIMESTAMP and back:
+        # 10-14 ms less per weekly or monthly count over 1M campaigns (measured), the same
+        # days (checked for every day of 2000-2030 in the tests).
+        part = {"day": None, "week": "isodow", "month": "dayofmonth"}[interval]
+        return column if part is None else f"({column} - CAST({part}({column}) - 1 AS INTEGER))"
     # The TIMESTAMP cast keeps PostgreSQL off the timestamptz overload (which would depend on
     # the session time zone); both dialects then return midnight of the bucket's first day.
     return f"CAST(date_trunc('{interval}', CAST({column} AS TIMESTAMP)) AS DATE)"
@@ -232,7 +240,7 @@ class AnalyticsQueries:
         caller's job. ``interval=None`` aggregates over the whole filtered range.
         """
         dims = self._dims(dims)
-        select = ([f"{_period_sql(interval)} AS period"] if interval else []) + dims
+        select = ([f"{self._period(interval)} AS period"] if interval else []) + dims
         measures = ["count(*) AS n"]
         if weight is not None:
             _check(weight, WEIGHTS, "weight")
@@ -251,7 +259,7 @@ class AnalyticsQueries:
         """Mean sentiment score per (period, *dims): columns ``[period,] *dims, n, mean_score``
         where ``n`` counts the campaigns that have a score (groups without one are left out)."""
         dims = self._dims(dims)
-        select = ([f"{_period_sql(interval)} AS period"] if interval else []) + dims
+        select = ([f"{self._period(interval)} AS period"] if interval else []) + dims
         where, params, expanding = self._where(filters, "sentiment_score IS NOT NULL")
         group = (" GROUP BY " + ", ".join(str(i + 1) for i in range(len(select)))) if select else ""
         return _as_dates(self._frame(
@@ -278,11 +286,14 @@ class AnalyticsQueries:
                 "THEN max(value) ELSE min(value) END")
         return conditions, best, highest
 
-    @staticmethod
-    def _offer_period(interval: str) -> str:
+    def _period(self, interval: str, column: str = "launch_date") -> str:
+        """SQL of the first day of the ``interval`` bucket of ``column``, for this backend."""
+        return _period_sql(interval, column, self.store.dialect_name)
+
+    def _offer_period(self, interval: str) -> str:
         """SQL of the period of an offer_terms row."""
         # The month is stored with each row: truncating a million dates costs PostgreSQL ~80 ms.
-        return "launch_month" if interval == "month" else _period_sql(interval)
+        return "launch_month" if interval == "month" else self._period(interval)
 
     def offer_stats(self, terms: Mapping[str, str], interval: str | None,
                     filters: AnalyticsFilter, *, seen_since: date | None = None
@@ -467,7 +478,7 @@ class AnalyticsQueries:
                        array_to_string(arg_min(c.id, {_day_then_id('c.launch_date', 'c.id')},
                                                {int(limit)}), ',') AS ids
                 FROM campaigns c JOIN wanted_buckets b ON b.company = c.company
-                     AND b.period = {_period_sql(interval, 'c.launch_date')}
+                     AND b.period = {self._period(interval, 'c.launch_date')}
                 {where} GROUP BY b.company, b.period"""
         staged = buckets[["company", "period", "period_end"]].reset_index(drop=True)
         frame = self._frame(sql, params, expanding, staged={"wanted_buckets": (
