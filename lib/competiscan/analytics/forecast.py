@@ -133,32 +133,48 @@ class _Fit:
         return np.maximum(self.level[:, None] + damping * self.trend[:, None], 0.0)
 
 
-def _smooth(y: np.ndarray, starts: np.ndarray, method: str,
-            origins: set[int]) -> dict[int, _Fit]:
-    """Fit ``method`` on every series up to each origin: the parameter set with the smallest
-    sum of squared one-step errors on the series' own weeks before the origin."""
-    alpha, beta, phi = _grid(method)
+def _smooth(y: np.ndarray, starts: np.ndarray, methods: Sequence[str],
+            origins: set[int]) -> dict[str, dict[int, _Fit]]:
+    """Fit each smoothing method on every series up to each origin: the parameter set with the
+    smallest sum of squared one-step errors on the series' own weeks before the origin."""
+    # Every method's parameter sets side by side in one pass: the per-week numpy calls, not
+    # the arithmetic, are most of the cost at a few hundred series.
+    grids = [_grid(method) for method in methods]
+    bounds = np.cumsum([0] + [len(g[0]) for g in grids])
+    alpha, beta, phi = (np.concatenate(parts) for parts in zip(*grids))
     n_series, n = y.shape
     level = np.zeros((n_series, len(alpha)))
     trend = np.zeros_like(level)
     sse = np.zeros_like(level)
     rows = np.arange(n_series)
-    fits: dict[int, _Fit] = {}
+    fits: dict[str, dict[int, _Fit]] = {method: {} for method in methods}
     # The recursion is causal, so the state after week t is that of a fit on the weeks up to
     # t: one pass over the weeks serves every origin.
     for t in range(n):
         observed = y[:, t][:, None]
-        active = (t > starts)[:, None]       # a series starts at its own first week
-        first = (t == starts)[:, None]
-        predicted = level + phi * trend
-        sse += np.where(active, (observed - predicted) ** 2, 0.0)
-        new_level = alpha * observed + (1 - alpha) * predicted
-        new_trend = beta * (new_level - level) + (1 - beta) * phi * trend
-        level = np.where(active, new_level, np.where(first, observed, level))
-        trend = np.where(active, new_trend, np.where(first, 0.0, trend))
+        damped = phi * trend
+        error = observed - (level + damped)
+        # A series starts at its own first week: before it nothing moves, on it the level is
+        # that week's count; only those few rows need fixing after the vectorised step.
+        waiting = np.flatnonzero(starts > t)
+        starting = np.flatnonzero(starts == t)
+        error[waiting] = 0.0
+        error[starting] = 0.0
+        sse += error * error
+        new_level = level + damped + alpha * error
+        trend = beta * (new_level - level) + (1 - beta) * damped
+        level = new_level
+        if len(waiting):
+            level[waiting] = 0.0
+            trend[waiting] = 0.0
+        if len(starting):
+            level[starting] = observed[starting]
+            trend[starting] = 0.0
         if t + 1 in origins:
-            best = np.argmin(sse, axis=1)
-            fits[t + 1] = _Fit(best, level[rows, best], trend[rows, best], phi[best])
+            for method, low, high in zip(methods, bounds[:-1], bounds[1:]):
+                best = np.argmin(sse[:, low:high], axis=1) + low
+                fits[method][t + 1] = _Fit(best - low, level[rows, best], trend[rows, best],
+                                           phi[best])
     return fits
 
 
@@ -231,7 +247,7 @@ def forecast_matrix(y: np.ndarray, starts: np.ndarray | Sequence[int], names: Se
     starts = np.asarray(starts, dtype=int)
     n = y.shape[1]
     origins = set(range(max(n - backtest_weeks, 1), n + 1))
-    fits = {m: _smooth(y, starts, m, origins) for m in ("ses", "holt")}
+    fits = _smooth(y, starts, ("ses", "holt"), origins)
     backtests = _backtests(y, starts, horizon, backtest_weeks, fits)
     final = _forecasts(y, n, horizon, fits)
     out = []

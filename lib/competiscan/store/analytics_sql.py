@@ -126,10 +126,19 @@ def _stats_from_counts(counted: pd.DataFrame, keys: list[str], highest: Sequence
     return out
 
 
+def dates_of(values: pd.Series | np.ndarray) -> np.ndarray:
+    """Dates, datetimes or timestamps (None/NaT for missing) as ``datetime.date`` objects."""
+    # Converted once per distinct value: an analysis has tens of thousands of rows but only a
+    # few hundred periods, and ``.dt.date`` builds an object per row (~3 ms at 14k rows).
+    codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
+    days = np.asarray([pd.Timestamp(u).date() for u in uniques] + [None], dtype=object)
+    return days[codes]
+
+
 def _as_dates(frame: pd.DataFrame) -> pd.DataFrame:
     """Drivers differ (date vs datetime); periods leave this module as ``datetime.date``."""
     if "period" in frame.columns:
-        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+        frame["period"] = dates_of(frame["period"])
     return frame
 
 
@@ -375,7 +384,7 @@ class AnalyticsQueries:
             "previous_period": frame["previous_period"].to_numpy(),
             "previous_best": frame["previous_best"].to_numpy(dtype=float)})
         out = _as_dates(out)
-        out["previous_period"] = pd.to_datetime(out["previous_period"]).dt.date
+        out["previous_period"] = dates_of(out["previous_period"])
         return out
 
     def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
