@@ -14,7 +14,7 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
-from .common import Source, labels, queries_for
+from .common import Source, labels, queries_for, together
 from .periods import bucket_end
 from .series import range_periods
 
@@ -107,13 +107,14 @@ def volume_anomalies(source: Source, interval: str = "week",
     queries = queries_for(source)
     # Each company's count per period as a matrix, straight from the store's counts (every
     # period of the range, zeros where a company had no piece).
-    raw = queries.counts(["company"], interval, filters)
+    raw, span = together(queries, lambda: queries.counts(["company"], interval, filters),
+                         lambda: None if filters.date_to else queries.span(filters))
     periods = np.asarray(range_periods(raw, filters, interval), dtype=object)
     columns = ["period", "period_end", "company", "count", "median", "scale", "z", "kind"]
     if raw.empty or not len(periods):
         return AnomalyReport([], pd.DataFrame(columns=columns), threshold, baseline_periods,
                              interval)
-    last_day = filters.date_to or queries.span(filters)[1]
+    last_day = filters.date_to or span[1]
     row_of, companies = pd.factorize(labels(raw["company"]), sort=True)
     column_of = {p: i for i, p in enumerate(periods)}
     counts = np.zeros((len(companies), len(periods)))

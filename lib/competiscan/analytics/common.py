@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
 from ..store import Store
 from ..store.analytics_sql import DIMENSIONS, AnalyticsError, AnalyticsFilter, AnalyticsQueries
 
-__all__ = ["Source", "queries_for", "make_filter", "resolve_dimension", "labels", "UNKNOWN",
+__all__ = ["Source", "queries_for", "together", "make_filter", "resolve_dimension", "labels", "UNKNOWN",
            "DIMENSION_ALIASES", "filter_values"]
 
 # A Store, or an object with the methods of AnalyticsQueries (the benchmark passes a pandas
@@ -27,6 +28,21 @@ DIMENSION_ALIASES: dict[str, str] = {"type": "campaign_type"}
 def queries_for(source: Source) -> AnalyticsQueries:
     """The aggregate queries of ``source`` (a Store is wrapped; anything else is used as is)."""
     return AnalyticsQueries(source) if isinstance(source, Store) else source
+
+
+# Threads for independent queries of one analysis. Both databases run them side by side (the
+# driver releases the GIL while a query runs): a comparison's three queries take ~25% less
+# time together than one after the other on 2 cores (measured at 1M campaigns on DuckDB).
+_QUERY_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="competiscan-query")
+
+
+def together(source: Source, *calls: Callable[[], Any]) -> list[Any]:
+    """The results of ``calls``, run concurrently when ``source`` is a database (anything else,
+    such as the benchmark's pandas baseline, runs them in turn)."""
+    if not isinstance(source, (Store, AnalyticsQueries)) or len(calls) < 2:
+        return [call() for call in calls]
+    futures = [_QUERY_THREADS.submit(call) for call in calls]
+    return [future.result() for future in futures]
 
 
 def _as_date(value: date | str | None, what: str) -> date | None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
-from .common import Source, labels, queries_for
+from .common import Source, labels, queries_for, together
 from .offers import OFFER_TERMS, best_offers
 from .series import range_periods, series_from_counts
 
@@ -157,9 +157,11 @@ def positioning(source: Source, companies: Iterable[str], x: str = "share_of_voi
     base = filters or AnalyticsFilter()
     own = replace(base, companies=chosen)
     queries = queries_for(source)
-    volumes = queries.counts(["company"], None, replace(base, companies=()), weight,
-                             sentiment=True)
-    best = best_offers(queries, own, terms=tuple(GENEROSITY_TERMS), ids=0)
+    volumes, best = together(
+        queries,
+        lambda: queries.counts(["company"], None, replace(base, companies=()), weight,
+                               sentiment=True),
+        lambda: best_offers(queries, own, terms=tuple(GENEROSITY_TERMS), ids=0))
     return Positioning(x=x, y=y, weight=weight,
                        frame=_positioning_frame(chosen, volumes,
                                                 generosity_scores(best, chosen)[1], weight))
@@ -200,7 +202,11 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
     # One count of the whole market per period serves volume, share of voice, sentiment and
     # the positioning measures; its range is every frame's axis, so a company that started
     # late or went quiet shows zeros on the same periods as the others.
-    raw = queries.counts(["company"], interval, market, weight, sentiment=True)
+    raw, mixes, best = together(
+        queries,
+        lambda: queries.counts(["company"], interval, market, weight, sentiment=True),
+        lambda: queries.counts(["company", "channel", "campaign_type"], None, own),
+        lambda: best_offers(queries, own))
     periods = range_periods(raw, market, interval)
     own_raw = raw[raw["company"].isin(chosen)]
     volume = series_from_counts(own_raw, "company", None, interval, own, weight=weight,
@@ -228,8 +234,6 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
         .drop(columns=["period", "mean_score"]).groupby("company", as_index=False).sum()
     totals["mean_score"] = np.where(totals["scored"] > 0, totals["score_sum"]
                                     / totals["scored"].where(totals["scored"] > 0, 1), np.nan)
-    mixes = queries.counts(["company", "channel", "campaign_type"], None, own)
-    best = best_offers(queries, own)
     scores, generosity = generosity_scores(best, chosen)
     return Comparison(
         companies=chosen, interval=interval, weight=weight, volume=volume,
