@@ -140,8 +140,8 @@ class PandasQueries:
         return pd.concat(parts, ignore_index=True)
 
     def offer_stats(self, terms: Mapping[str, str], interval: str | None,
-                    filters: AnalyticsFilter, *, seen_since: date | None = None
-                    ) -> pd.DataFrame:
+                    filters: AnalyticsFilter, *, seen_since: date | None = None,
+                    ids: int = 0) -> pd.DataFrame:
         keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
         long = self._offer_rows(terms, interval, filters, seen_since)
         long["score"] = long["value"] * long["term"].map(
@@ -151,10 +151,15 @@ class PandasQueries:
                               "n": g.size()}).reset_index()
         frame["best"] *= frame["term"].map({k: 1.0 if d == "max" else -1.0
                                             for k, d in terms.items()})
-        return frame.sort_values(keys).reset_index(drop=True)
+        frame = frame.sort_values(keys).reset_index(drop=True)
+        if ids <= 0:
+            return frame
+        found = self.best_piece_ids(terms, interval, filters, frame, seen_since=seen_since,
+                                    limit=ids)
+        return frame.merge(found, on=keys, how="left")
 
     def best_changes(self, terms: Mapping[str, str], interval: str,
-                     filters: AnalyticsFilter) -> pd.DataFrame:
+                     filters: AnalyticsFilter, *, limit: int = 0) -> pd.DataFrame:
         stats = self.offer_stats(terms, interval, filters).sort_values(
             ["company", "term", "unit", "period"])
         g = stats.groupby(["company", "term", "unit"], sort=False)
@@ -162,8 +167,13 @@ class PandasQueries:
         stats["previous_best"] = g["best"].shift(1)
         changed = stats[stats["previous_best"].notna()
                         & (stats["best"] != stats["previous_best"])]
-        return changed[["company", "period", "term", "unit", "best", "previous_period",
-                        "previous_best"]].reset_index(drop=True)
+        changed = changed[["company", "period", "term", "unit", "best", "previous_period",
+                           "previous_best"]].reset_index(drop=True)
+        if limit <= 0:
+            return changed
+        keys = ["company", "period", "term", "unit"]
+        ids = self.best_piece_ids(terms, interval, filters, changed, limit=limit)
+        return changed.merge(ids, on=keys, how="left")
 
     def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
                        filters: AnalyticsFilter, groups: pd.DataFrame, *,

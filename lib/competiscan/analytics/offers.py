@@ -85,18 +85,6 @@ def _check_terms(terms: Iterable[str]) -> dict[str, str]:
     return {t: OFFER_TERMS[t] for t in terms}
 
 
-def _with_ids(source: Source, terms: dict[str, str], interval: str | None,
-              filters: AnalyticsFilter, rows: pd.DataFrame, limit: int,
-              seen_since: date | None = None) -> pd.DataFrame:
-    """``rows`` with best_n and best_ids: the pieces showing each row's best value."""
-    if rows.empty:
-        return rows.assign(best_n=pd.Series(dtype=int), best_ids=pd.Series(dtype=object))
-    keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
-    ids = queries_for(source).best_piece_ids(terms, interval, filters, rows,
-                                             seen_since=seen_since, limit=limit)
-    return rows.merge(ids, on=keys, how="left")
-
-
 def _period_ends(periods: pd.Series, interval: str) -> pd.Series:
     return periods.map({p: bucket_end(p, interval) for p in periods.unique()})
 
@@ -115,11 +103,10 @@ def offer_summary(source: Source, interval: str = "month",
     """
     chosen = _check_terms(terms)
     filters = filters or AnalyticsFilter()
-    stats = queries_for(source).offer_stats(chosen, interval, filters)
+    stats = queries_for(source).offer_stats(chosen, interval, filters, ids=ids_per_period)
     stats["period_end"] = _period_ends(stats["period"], interval)
     columns = ["company", "period", "period_end", *_COLUMNS[1:]]
     if ids_per_period > 0:
-        stats = _with_ids(source, chosen, interval, filters, stats, ids_per_period)
         columns += _ID_COLUMNS
     return _shape(stats, chosen)[columns]
 
@@ -138,13 +125,15 @@ def offer_changes(source: Source, interval: str = "month",
     """
     chosen = _check_terms(terms)
     filters = filters or AnalyticsFilter()
-    changed = queries_for(source).best_changes(chosen, interval, filters)
+    changed = queries_for(source).best_changes(chosen, interval, filters,
+                                               limit=max(ids_per_change, 1))
     changed["period_end"] = _period_ends(changed["period"], interval)
     changed = _shape(changed, chosen)
     higher = changed["better"].to_numpy() == "higher"
     best, previous = changed["best"].to_numpy(), changed["previous_best"].to_numpy()
     changed["improved"] = np.where(higher, best > previous, best < previous).astype(bool)
-    changed = _with_ids(source, chosen, interval, filters, changed, ids_per_change)
+    if ids_per_change <= 0:
+        changed["best_ids"] = [[] for _ in range(len(changed))]
     columns = ["company", "label", "term", "unit", "previous_period", "previous_best", "period",
                "period_end", "best", "improved", *_ID_COLUMNS]
     # _shape ordered them by company, period, term: order by period, company, label.
@@ -164,11 +153,9 @@ def best_offers(source: Source, filters: AnalyticsFilter | None = None, *,
     """
     chosen = _check_terms(terms)
     filters = filters or AnalyticsFilter()
-    stats = queries_for(source).offer_stats(chosen, None, filters, seen_since=seen_since)
-    if ids <= 0:
-        return _shape(stats, chosen)[_COLUMNS]
-    stats = _with_ids(source, chosen, None, filters, stats, ids, seen_since)
-    return _shape(stats, chosen)[_COLUMNS + _ID_COLUMNS]
+    stats = queries_for(source).offer_stats(chosen, None, filters, seen_since=seen_since,
+                                            ids=max(ids, 0))
+    return _shape(stats, chosen)[_COLUMNS + (_ID_COLUMNS if ids > 0 else [])]
 
 
 def offers(store: Source, companies: Iterable[str] = (), *, as_of: date | str | None = None,
