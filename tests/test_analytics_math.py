@@ -219,19 +219,37 @@ def test_series_shares_and_changes_match_a_pandas_groupby():
         np.nan), equal_nan=True)
 
 
+def _period_mismatches(run, dialect: str) -> None:
+    from competiscan.store.analytics_sql import _period_sql
+
+    for interval in ("day", "week", "month", "quarter"):
+        fast = _period_sql(interval, dialect=dialect)
+        reference = f"CAST(date_trunc('{interval}', CAST(launch_date AS TIMESTAMP)) AS DATE)"
+        differing, days = run(f"SELECT count(*) FILTER (WHERE {fast} <> {reference}), count(*) "
+                              "FROM d")
+        assert (differing, days) == (0, 11323), (dialect, interval)
+
+
 def test_duckdb_period_arithmetic_matches_date_trunc_on_every_day():
     """DuckDB buckets dates by arithmetic (faster than date_trunc); the very same days."""
     import duckdb
 
-    from competiscan.store.analytics_sql import _period_sql
-
     con = duckdb.connect()
     con.execute("CREATE TABLE d AS SELECT CAST(range AS DATE) AS launch_date "
                 "FROM range(DATE '2000-01-01', DATE '2031-01-01', INTERVAL 1 DAY)")
-    for interval in ("day", "week", "month", "quarter"):
-        fast = _period_sql(interval, dialect="duckdb")
-        reference = _period_sql(interval)
-        assert fast != reference or interval == "quarter"
-        differing, days = con.execute(
-            f"SELECT count(*) FILTER (WHERE {fast} <> {reference}), count(*) FROM d").fetchone()
-        assert (differing, days) == (0, 11323), interval
+    _period_mismatches(lambda sql: con.execute(sql).fetchone(), "duckdb")
+
+
+def test_postgresql_period_arithmetic_matches_date_trunc_on_every_day(pg_database_url):
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(pg_database_url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(
+                "CREATE TEMP TABLE d AS SELECT CAST(g AS DATE) AS launch_date FROM "
+                "generate_series(DATE '2000-01-01', DATE '2030-12-31', INTERVAL '1 day') g"))
+            _period_mismatches(lambda sql: tuple(conn.execute(sa.text(sql)).one()),
+                               "postgresql")
+    finally:
+        engine.dispose()

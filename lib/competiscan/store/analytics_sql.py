@@ -85,6 +85,10 @@ def _period_sql(interval: str, column: str = "launch_date", dialect: str = "post
         # days (checked for every day of 2000-2030 in the tests).
         part = {"day": None, "week": "isodow", "month": "dayofmonth"}[interval]
         return column if part is None else f"({column} - CAST({part}({column}) - 1 AS INTEGER))"
+    if dialect == "postgresql" and interval == "week":
+        # Days since a Monday long ago, modulo 7: ~25% faster than date_trunc (measured at 1M);
+        # its month equivalent (extracting the day) was not faster.
+        return f"({column} - ({column} - DATE '0001-01-01') % 7)"
     # The TIMESTAMP cast keeps PostgreSQL off the timestamptz overload (which would depend on
     # the session time zone); both dialects then return midnight of the bucket's first day.
     return f"CAST(date_trunc('{interval}', CAST({column} AS TIMESTAMP)) AS DATE)"
