@@ -120,13 +120,16 @@ def generosity_scores(best: pd.DataFrame, companies: Sequence[str]) -> tuple[pd.
 
 
 def _positioning_frame(companies: tuple[str, ...], volumes: pd.DataFrame,
-                       generosity: pd.Series, weight: str | None) -> pd.DataFrame:
-    """Every positioning measure per company from the market's counts per company (company,
-    n[, weighted, missing], scored, mean_score; all companies) and their generosity (as
-    :func:`generosity_scores` gives it)."""
+                       generosity: pd.Series, weight: str | None,
+                       all_volume: float | None = None) -> pd.DataFrame:
+    """Every positioning measure per company from counts per company (company, n[, weighted,
+    missing], scored, mean_score) and their generosity (as :func:`generosity_scores` gives
+    it). ``all_volume`` is the market's volume, by default the sum of ``volumes`` (which then
+    holds every company)."""
     measure = "weighted" if weight else "n"
     values = volumes[measure].astype(float).fillna(0.0)
-    all_volume = float(values.sum())
+    if all_volume is None:
+        all_volume = float(values.sum())
     own = volumes.assign(value=values).set_index("company").reindex(list(companies)).fillna(0)
     frame = pd.DataFrame({"company": list(companies)})
     frame["volume"] = own["value"].to_numpy(dtype=float)
@@ -199,21 +202,22 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
     queries = queries_for(source)
     market = replace(filters or AnalyticsFilter(), companies=())
     own = replace(market, companies=chosen)
-    # One count of the whole market per period serves volume, share of voice, sentiment and
-    # the positioning measures; its range is every frame's axis, so a company that started
-    # late or went quiet shows zeros on the same periods as the others.
-    raw, mixes, best = together(
+    # The market's count per period is the share of voice's denominator, and its range is
+    # every frame's axis, so a company that started late or went quiet shows zeros on the
+    # same periods as the others. The compared companies are counted on their own: grouping
+    # the whole market by company and period cost ~3x more (measured at 1M campaigns).
+    market_raw, own_raw, mixes, best = together(
         queries,
-        lambda: queries.counts(["company"], interval, market, weight, sentiment=True),
+        lambda: queries.counts([], interval, market, weight),
+        lambda: queries.counts(["company"], interval, own, weight, sentiment=True),
         lambda: queries.counts(["company", "channel", "campaign_type"], None, own),
         lambda: best_offers(queries, own))
-    periods = range_periods(raw, market, interval)
-    own_raw = raw[raw["company"].isin(chosen)]
+    periods = range_periods(market_raw, market, interval)
     volume = series_from_counts(own_raw, "company", None, interval, own, weight=weight,
                                 periods=periods).frame \
         .drop(columns="scope").rename(columns={"key": "company"})
     measure = "weighted" if weight else "n"
-    market_total = raw.groupby("period")[measure].sum().astype(float)
+    market_total = market_raw.groupby("period")[measure].sum().astype(float)
     value_cols = ["count", "weighted", "missing"] if weight else ["count"]
     sov = volume[["period", "period_end", "company", *value_cols]].copy()
     total = sov["period"].map(market_total).fillna(0.0).to_numpy()
@@ -230,7 +234,8 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
 
     # The whole range per company: sums of the periods, the mean score weighted by scored
     # campaigns.
-    totals = raw.assign(score_sum=raw["scored"] * raw["mean_score"].astype(float).fillna(0.0)) \
+    totals = own_raw.assign(score_sum=own_raw["scored"]
+                            * own_raw["mean_score"].astype(float).fillna(0.0)) \
         .drop(columns=["period", "mean_score"]).groupby("company", as_index=False).sum()
     totals["mean_score"] = np.where(totals["scored"] > 0, totals["score_sum"]
                                     / totals["scored"].where(totals["scored"] > 0, 1), np.nan)
@@ -242,4 +247,5 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
         sentiment=sentiment[["period", "company", "n", "mean_score"]],
         best_offers=best, generosity=scores,
         positioning=Positioning(x=x, y=y, weight=weight, frame=_positioning_frame(
-            chosen, totals, generosity, weight)))
+            chosen, totals, generosity, weight,
+            float(market_total.sum()))))
