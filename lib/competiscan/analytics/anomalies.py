@@ -128,19 +128,24 @@ def volume_anomalies(source: Source, interval: str = "week",
     for values in (z, median, scale):
         values[unscored] = np.nan
     kept = (index >= starts[:, None]) & counts.any(axis=1)[:, None]
-    rows, cols = np.nonzero(kept)
+    # Period-major, companies in order within a period: the order of ``scores``, no sort.
+    cols, rows = np.nonzero(kept.T)
+    ends = np.asarray([bucket_end(p, interval) for p in periods], dtype=object)
+    z_kept = z[rows, cols]
+    partial = np.asarray([end > last_day for end in ends], dtype=bool)[cols]
+    kind = np.select([z_kept > threshold, (z_kept < -threshold) & ~partial], ["spike", "drop"],
+                     default=None)
     scores = pd.DataFrame({
-        "period": periods[cols], "company": pd.array(list(companies), dtype="str").take(rows),
-        "count": counts[rows, cols].astype(int),
-        "median": median[rows, cols], "scale": scale[rows, cols], "z": z[rows, cols]})
-    ends = {p: bucket_end(p, interval) for p in periods}
-    scores.insert(1, "period_end", scores["period"].map(ends))
-    partial = (scores["period_end"] > last_day).to_numpy()
-    scores["kind"] = np.select([scores["z"] > threshold, (scores["z"] < -threshold) & ~partial],
-                               ["spike", "drop"], default=None)
-    flagged = scores[scores["kind"].notna()]
+        "period": periods[cols], "period_end": ends[cols],
+        "company": pd.array(list(companies), dtype="str").take(rows),
+        "count": counts[rows, cols].astype(int), "median": median[rows, cols],
+        "scale": scale[rows, cols], "z": z_kept, "kind": kind})
+    # The anomalies themselves by company, then period.
+    flags = np.flatnonzero(pd.notna(kind))
+    flagged = scores.iloc[flags[np.lexsort((cols[flags], rows[flags]))]]
     ids = queries.bucket_piece_ids(interval, filters, flagged, ids_per_anomaly)
-    ids_of = {(c, p): i for c, p, i in zip(ids["company"], ids["period"], ids["ids"])}
+    ids_of = {(c, p): i for c, p, i in zip(ids["company"].tolist(), ids["period"].tolist(),
+                                           ids["ids"].tolist())}
     # Zipped column lists: itertuples builds a named tuple per row, ~3x the cost at the
     # thousand anomalies of a year of weekly volume over a hundred companies.
     anomalies = [Anomaly(company=company, period=period, period_end=period_end, count=count,
@@ -149,6 +154,5 @@ def volume_anomalies(source: Source, interval: str = "week",
                  for company, period, period_end, count, median, scale, z, kind in zip(
                      *(flagged[c].tolist() for c in ("company", "period", "period_end", "count",
                                                      "median", "scale", "z", "kind")))]
-    return AnomalyReport(anomalies=anomalies, scores=scores.sort_values(["period", "company"])
-                         .reset_index(drop=True), threshold=threshold,
+    return AnomalyReport(anomalies=anomalies, scores=scores, threshold=threshold,
                          baseline_periods=baseline_periods, interval=interval)
