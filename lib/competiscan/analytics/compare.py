@@ -17,7 +17,7 @@ import pandas as pd
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
 from .common import Source, labels, queries_for, together
 from .offers import OFFER_TERMS, best_offers
-from .series import range_periods, series_from_counts
+from .series import dense, range_periods, series_from_counts
 
 __all__ = ["Comparison", "Positioning", "compare", "positioning", "generosity_scores",
            "GENEROSITY_TERMS", "GENEROSITY_FORMULA", "POSITIONING_MEASURES",
@@ -108,15 +108,31 @@ def generosity_scores(best: pd.DataFrame, companies: Sequence[str]) -> tuple[pd.
     (NaN for a company with no scored term).
     """
     rows = best[best["term"].isin(list(GENEROSITY_TERMS)) & best["company"].isin(companies)]
-    by_label = rows.groupby("label")["best"]
-    low, high = by_label.transform("min"), by_label.transform("max")
-    scored = (rows.groupby("label")["company"].transform("nunique") >= 2) & (high > low)
-    rows, low, high = rows[scored], low[scored], high[scored]
-    spread = ((rows["best"] - low) / (high - low)).to_numpy(dtype=float)
-    scores = rows[["company", "label", "best"]].assign(
-        score=np.where(rows["better"].to_numpy() == "higher", spread, 1.0 - spread))
-    generosity = scores.groupby("company")["score"].mean().reindex(list(companies))
-    return scores.sort_values(["company", "label"]).reset_index(drop=True), generosity
+    # A few dozen rows: plain Python costs a tenth of pandas' grouped transforms here.
+    items = list(zip(rows["company"].tolist(), rows["label"].tolist(),
+                     rows["best"].astype(float).tolist(), rows["better"].tolist()))
+    low: dict[str, float] = {}
+    high: dict[str, float] = {}
+    stating: dict[str, set[str]] = {}
+    for company, label, value, _better in items:
+        low[label] = min(low.get(label, value), value)
+        high[label] = max(high.get(label, value), value)
+        stating.setdefault(label, set()).add(company)
+    scored = []
+    for company, label, value, better in sorted(items, key=lambda item: item[:2]):
+        if len(stating[label]) >= 2 and high[label] > low[label]:
+            spread = (value - low[label]) / (high[label] - low[label])
+            scored.append((company, label, value, spread if better == "higher" else 1.0 - spread))
+    scores = pd.DataFrame({"company": pd.array([r[0] for r in scored], dtype="str"),
+                           "label": pd.array([r[1] for r in scored], dtype="str"),
+                           "best": np.asarray([r[2] for r in scored], dtype=float),
+                           "score": np.asarray([r[3] for r in scored], dtype=float)})
+    by_company: dict[str, list[float]] = {}
+    for company, _label, _value, score in scored:
+        by_company.setdefault(company, []).append(score)
+    generosity = pd.Series({c: float(np.mean(v)) for c, v in by_company.items()},
+                           dtype=float).reindex(list(companies))
+    return scores, generosity
 
 
 def _positioning_frame(companies: tuple[str, ...], volumes: pd.DataFrame,
@@ -127,18 +143,22 @@ def _positioning_frame(companies: tuple[str, ...], volumes: pd.DataFrame,
     it). ``all_volume`` is the market's volume, by default the sum of ``volumes`` (which then
     holds every company)."""
     measure = "weighted" if weight else "n"
-    values = volumes[measure].astype(float).fillna(0.0)
+    values = volumes[measure].astype(float).fillna(0.0).to_numpy()
     if all_volume is None:
         all_volume = float(values.sum())
-    own = volumes.assign(value=values).set_index("company").reindex(list(companies)).fillna(0)
-    frame = pd.DataFrame({"company": list(companies)})
-    frame["volume"] = own["value"].to_numpy(dtype=float)
+    # A handful of companies: dictionaries, not an indexed reindex (a few ms each).
+    names = labels(volumes["company"]).tolist()
+    value_of = dict(zip(names, values.tolist()))
+    score_of = dict(zip(names, volumes["mean_score"].astype(float).tolist()))
+    chosen = list(companies)
+    frame = pd.DataFrame({"company": chosen})
+    frame["volume"] = np.asarray([value_of.get(c, 0.0) for c in chosen], dtype=float)
     frame["share_of_voice"] = frame["volume"] / all_volume if all_volume else 0.0
-    frame["generosity"] = generosity.reindex(list(companies)).to_numpy(dtype=float)
-    frame["sentiment"] = (volumes.set_index("company")["mean_score"].astype(float)
-                          .reindex(list(companies)).to_numpy())
+    frame["generosity"] = generosity.reindex(chosen).to_numpy(dtype=float)
+    frame["sentiment"] = np.asarray([score_of.get(c, np.nan) for c in chosen], dtype=float)
     if weight:
-        frame["missing"] = own["missing"].to_numpy(dtype=int)
+        missing_of = dict(zip(names, volumes["missing"].fillna(0).astype(int).tolist()))
+        frame["missing"] = np.asarray([missing_of.get(c, 0) for c in chosen], dtype=int)
     return frame
 
 
@@ -181,11 +201,13 @@ def _mix(counts: pd.DataFrame, column: str, companies: tuple[str, ...]) -> pd.Da
     values = sorted({value for _company, value in sums})
     rows = [(company, value, sums.get((company, value), 0))
             for company in companies for value in values]
-    mix = pd.DataFrame(rows, columns=["company", column, "count"])
-    mix["count"] = mix["count"].astype(int)
-    totals = mix.groupby("company")["count"].transform("sum")
-    mix["share"] = np.where(totals > 0, mix["count"] / totals.where(totals > 0, 1), 0.0)
-    return mix
+    totals = {company: sum(n for c, _v, n in rows if c == company) for company in companies}
+    return pd.DataFrame({
+        "company": pd.array([c for c, _v, _n in rows], dtype="str"),
+        column: pd.array([v for _c, v, _n in rows], dtype="str"),
+        "count": np.asarray([n for _c, _v, n in rows], dtype=np.int64),
+        "share": np.asarray([n / totals[c] if totals[c] > 0 else 0.0 for c, _v, n in rows],
+                            dtype=float)})
 
 
 def compare(source: Source, companies: Iterable[str], interval: str = "week",
@@ -224,13 +246,16 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
     sov["share"] = np.where(total > 0, sov["weighted" if weight else "count"]
                             / np.where(total > 0, total, 1), 0.0)
 
-    sentiment = (own_raw.rename(columns={"scored": "n", "n": "campaigns"})
-                 .set_index(["company", "period"])[["n", "mean_score"]]
-                 .reindex(pd.MultiIndex.from_product([list(chosen), periods],
-                                                     names=["company", "period"]))
-                 .reset_index())
-    sentiment["n"] = sentiment["n"].fillna(0).astype(int)
-    sentiment["mean_score"] = sentiment["mean_score"].astype(float)
+    # Scored campaigns and mean score per company and period, every period of the axis.
+    cells = dense([labels(own_raw["company"]).tolist()], own_raw["period"].tolist(),
+                  {"n": own_raw["scored"], "mean_score": own_raw["mean_score"].astype(float),
+                   "present": np.ones(len(own_raw))}, [(c,) for c in chosen], periods)
+    sentiment = pd.DataFrame({
+        "period": np.tile(np.asarray(periods, dtype=object), len(chosen)),
+        "company": np.repeat(np.asarray(chosen, dtype=object), len(periods)),
+        "n": cells["n"].ravel().astype(int),
+        "mean_score": np.where(cells["present"].ravel() > 0, cells["mean_score"].ravel(),
+                               np.nan)})
 
     # The whole range per company: sums of the periods, the mean score weighted by scored
     # campaigns.
