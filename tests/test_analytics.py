@@ -427,6 +427,11 @@ def test_forecast_uses_complete_weeks_and_backtests(store, ids):
     frame = auto.to_frame()
     assert len(frame) == 9 + 9 + 8 + 3 * 8
     assert set(frame["kind"]) == {"history", "forecast"}
+    # A company asked for without a single piece is left out, not forecast at zero
+    named = forecast_volume(store, ["Cobalt", "Nobody"], horizon=2, method="naive")
+    assert [f.company for f in named.forecasts] == ["Cobalt"]
+    assert set(named.history["company"]) == {"Cobalt"}
+    assert named.history["period"].tolist() == WEEK[1:9]
 
 
 # ------------------------------------------------------------------------------ input errors

@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
-from .common import Source, queries_for
+from .common import Source, labels, queries_for
 from .periods import bucket_start
-from .series import volume_series
+from .series import dense, range_periods
 
 __all__ = ["Backtest", "Forecast", "ForecastReport", "forecast_volume", "forecast_series",
            "forecast_matrix",
@@ -306,17 +306,23 @@ def forecast_volume(source: Source, companies: Sequence[str] = (), horizon: int 
     through = end if end.weekday() == 6 else bucket_start(end, "week") - timedelta(days=1)
     if through < (filters.date_from or first):
         return replace(empty, through=through)
-    series = volume_series(queries, "company", "week", replace(filters, date_to=through)).frame
-    wide = series.pivot(index="key", columns="period", values="count")
-    wide = wide[wide.to_numpy().sum(axis=1) > 0]
-    y = wide.to_numpy(dtype=float)
+    # Each company's weekly counts as a matrix straight from the store's counts (building the
+    # long series frame and pivoting it back cost ~15 ms at 1M campaigns).
+    weekly = replace(filters, date_to=through)
+    raw = queries.counts(["company"], "week", weekly)
+    weeks = range_periods(raw, weekly, "week")
+    keys = labels(raw["company"]).tolist()
+    names = sorted(set(keys))
+    y = dense([keys], raw["period"].tolist(), {"n": raw["n"]}, [(n,) for n in names], weeks)["n"]
+    active = y.sum(axis=1) > 0
+    y, names = y[active], [n for n, a in zip(names, active) if a]
     starts = np.argmax(y > 0, axis=1)
-    forecasts = forecast_matrix(y, starts, list(wide.index), horizon, backtest_weeks, method)
-    weeks = list(wide.columns)
+    forecasts = forecast_matrix(y, starts, names, horizon, backtest_weeks, method)
     keep = np.arange(y.shape[1])[None, :] >= starts[:, None]
-    history = pd.DataFrame({"company": np.repeat(wide.index.to_numpy(), y.shape[1])[keep.ravel()],
+    history = pd.DataFrame({"company": np.repeat(np.asarray(names, dtype=object),
+                                                  y.shape[1])[keep.ravel()],
                             "period": np.tile(np.asarray(weeks, dtype=object),
-                                              len(wide))[keep.ravel()],
+                                              len(names))[keep.ravel()],
                             "count": y.ravel()[keep.ravel()].astype(int)})
     ahead = [bucket_start(through, "week") + timedelta(weeks=k) for k in range(1, horizon + 1)]
     forecast = pd.DataFrame({
