@@ -14,9 +14,9 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
-from .common import Source, labels, queries_for, together
+from .common import Source, queries_for, together
 from .periods import bucket_end
-from .series import range_periods
+from .series import company_matrix, range_periods
 
 __all__ = ["Anomaly", "AnomalyReport", "robust_z", "trailing_robust_z", "volume_anomalies",
            "ANOMALY_THRESHOLD", "BASELINE_PERIODS", "MAD_SCALE", "MEAN_AD_SCALE", "MIN_SCALE",
@@ -115,10 +115,7 @@ def volume_anomalies(source: Source, interval: str = "week",
         return AnomalyReport([], pd.DataFrame(columns=columns), threshold, baseline_periods,
                              interval)
     last_day = filters.date_to or span[1]
-    row_of, companies = pd.factorize(labels(raw["company"]), sort=True)
-    column_of = {p: i for i, p in enumerate(periods)}
-    counts = np.zeros((len(companies), len(periods)))
-    counts[row_of, [column_of[p] for p in raw["period"].tolist()]] = raw["n"].to_numpy()
+    companies, counts = company_matrix(raw, periods)
     # A company's history starts at its first piece: entering the data is not a spike, and
     # its first periods have no baseline of their own yet.
     starts = np.argmax(counts > 0, axis=1)
@@ -137,7 +134,7 @@ def volume_anomalies(source: Source, interval: str = "week",
                      default=None)
     scores = pd.DataFrame({
         "period": periods[cols], "period_end": ends[cols],
-        "company": pd.array(list(companies), dtype="str").take(rows),
+        "company": pd.array(companies, dtype="str").take(rows),
         "count": counts[rows, cols].astype(int), "median": median[rows, cols],
         "scale": scale[rows, cols], "z": z_kept, "kind": kind})
     # The anomalies themselves by company, then period.

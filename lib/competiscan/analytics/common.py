@@ -11,8 +11,8 @@ import pandas as pd
 from ..store import Store
 from ..store.analytics_sql import DIMENSIONS, AnalyticsError, AnalyticsFilter, AnalyticsQueries
 
-__all__ = ["Source", "queries_for", "together", "make_filter", "resolve_dimension", "labels", "UNKNOWN",
-           "DIMENSION_ALIASES", "filter_values"]
+__all__ = ["Source", "queries_for", "together", "make_filter", "resolve_dimension", "labels",
+           "UNKNOWN", "DIMENSION_ALIASES", "filter_values"]
 
 # A Store, or an object with the methods of AnalyticsQueries (the benchmark passes a pandas
 # implementation to time the naive way through the very same analysis code).

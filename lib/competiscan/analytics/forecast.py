@@ -39,9 +39,9 @@ import numpy as np
 import pandas as pd
 
 from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
-from .common import Source, labels, queries_for
+from .common import Source, queries_for
 from .periods import bucket_start
-from .series import dense, range_periods
+from .series import company_matrix, range_periods
 
 __all__ = ["Backtest", "Forecast", "ForecastReport", "forecast_volume", "forecast_series",
            "forecast_matrix",
@@ -311,9 +311,7 @@ def forecast_volume(source: Source, companies: Sequence[str] = (), horizon: int 
     weekly = replace(filters, date_to=through)
     raw = queries.counts(["company"], "week", weekly)
     weeks = range_periods(raw, weekly, "week")
-    keys = labels(raw["company"]).tolist()
-    names = sorted(set(keys))
-    y = dense([keys], raw["period"].tolist(), {"n": raw["n"]}, [(n,) for n in names], weeks)["n"]
+    names, y = company_matrix(raw, weeks)
     active = y.sum(axis=1) > 0
     y, names = y[active], [n for n, a in zip(names, active) if a]
     starts = np.argmax(y > 0, axis=1)

@@ -20,7 +20,8 @@ from .common import Source, filter_values, labels, make_filter, queries_for, res
 from .periods import bucket_end, period_starts
 
 __all__ = ["VolumeSeries", "volume_series", "share_of_voice", "trends", "series_from_counts",
-           "range_periods", "dense", "hop", "shares", "changes", "ALL_SCOPE"]
+           "range_periods", "dense", "company_matrix", "hop", "shares", "changes",
+           "ALL_SCOPE"]
 
 # Scope label of a share of voice taken over everything the filters keep.
 ALL_SCOPE = "(all)"
@@ -103,6 +104,15 @@ def dense(keys: Sequence[Sequence[Any]], row_periods: Sequence[date],
     return {name: np.bincount(cells, weights=np.asarray(column, dtype=float)[kept],
                               minlength=shape[0] * shape[1]).reshape(shape)
             for name, column in values.items()}
+
+
+def company_matrix(raw: pd.DataFrame, periods: Sequence[date]) -> tuple[list[str], np.ndarray]:
+    """Each company's count per period from counts per (period, company) with ``n``: the
+    companies (labels, sorted) and a companies x ``periods`` matrix, zeros included."""
+    keys = labels(raw["company"]).tolist()
+    names = sorted(set(keys))
+    return names, dense([keys], raw["period"].tolist(), {"n": raw["n"]},
+                        [(name,) for name in names], periods)["n"]
 
 
 def hop(matrix: np.ndarray, window: int, step: int) -> tuple[np.ndarray, np.ndarray]:

@@ -350,7 +350,8 @@ class AnalyticsQueries:
         group = ", ".join(names)
         stats = (f"{best} AS best, percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS "
                  "typical, count(*) AS n")
-        if self.store.dialect_name == "duckdb" and ids > 0:
+        with_ids = self.store.dialect_name == "duckdb" and ids > 0
+        if with_ids:
             # The pieces showing each best value in the same query: the offer rows are read
             # once, and the groups need not go back and forth through Python (~a quarter less
             # than two queries for a comparison at 1M campaigns).
@@ -389,7 +390,7 @@ class AnalyticsQueries:
             "n": frame["n"].to_numpy(dtype=int)}))
         if ids <= 0:
             return out
-        if "best_ids" in frame.columns:
+        if with_ids:
             out["best_n"] = frame["best_n"].to_numpy(dtype=int)
             out["best_ids"] = _id_lists(frame["best_ids"])
             return out
