@@ -13,8 +13,7 @@ from competiscan.analytics import (OFFER_TERMS, AnalyticsError, forecast_series,
 from competiscan.analytics.forecast import forecast_matrix
 from competiscan.analytics.periods import bucket_end, bucket_start, period_starts
 from competiscan.analytics.series import changes, dense, hop, series_from_counts, shares
-from competiscan.store.analytics_sql import AnalyticsFilter
-from competiscan.store.analytics_sql import NUMERIC_OFFER_TERMS
+from competiscan.store.analytics_sql import NUMERIC_OFFER_TERMS, AnalyticsFilter
 
 
 def test_buckets_are_iso_weeks_months_and_quarters():
