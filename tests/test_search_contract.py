@@ -12,9 +12,10 @@ import os
 import re
 import time
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
+import pyarrow as pa
 import pytest
 import tantivy
 
@@ -167,6 +168,15 @@ def _embedded(tmp_path) -> Iterator[SearchIndex]:
     index.close()
 
 
+def _embedded_tables(tmp_path) -> Iterator[SearchIndex]:
+    """The embedded index fed Arrow tables, as the store hands pending documents to it
+    (``add_tables``: documents built column-wise as JSON): the same contract must hold."""
+    index = open_index(str(tmp_path / "index"))
+    index.add = lambda docs: index.add_tables([pa.Table.from_pylist(list(docs))])  # type: ignore[method-assign]
+    yield index
+    index.close()
+
+
 def _elastic(tmp_path) -> Iterator[SearchIndex]:
     index = ElasticIndex(ES_URL, index_name=f"competiscan-test-{uuid.uuid4().hex[:10]}")
     yield index
@@ -177,6 +187,7 @@ def _elastic(tmp_path) -> Iterator[SearchIndex]:
 @pytest.fixture(
     params=[
         pytest.param(_embedded, id="embedded"),
+        pytest.param(_embedded_tables, id="embedded-tables"),
         pytest.param(
             _elastic,
             id="elasticsearch",
@@ -585,3 +596,47 @@ def test_embedded_accepts_pandas_values(tmp_path):
     index.add([doc])
     assert ids(index, "freedom", ingested_after=BATCH_1) == {1}
     assert ids(index, offer_ranges={"annual_fee_usd": (None, 100)}) == set()
+
+
+def _stored(index: EmbeddedIndex) -> dict[int, dict[str, Any]]:
+    """Every document as tantivy holds it: stored fields and the fast fields sorting and
+    filtering read."""
+    index._index.reload()
+    searcher = index._index.searcher()
+    hits = searcher.search(tantivy.Query.all_query(), searcher.num_docs or 1).hits
+    addresses = [address for _, address in hits]
+    fast = {name: searcher.fast_field_values(name, addresses) for name in ("sort_key", "ingested_at_us")}
+    return {
+        doc["id"][0]: {**doc, **{name: values[i] for name, values in fast.items()}}
+        for i, doc in enumerate(searcher.doc(a).to_dict() for a in addresses)
+    }
+
+
+def test_table_documents_equal_dict_documents(tmp_path):
+    # What add_tables builds in SQL is what add builds in Python, value for value, for the
+    # awkward values too: JSON specials in text, blank and whitespace-only strings, NaN and
+    # infinite offers, integer-typed offers, missing columns, a naive and an aware timestamp.
+    awkward = [
+        dict(DOCS[0], id=101, title='Quote " backslash \\ tab\t new\nline \u2028 é 漢字 😀',
+             content="$1,000.50 at 1,2,3% — 0% APR", keywords="  ", subject_line=" "),
+        dict(DOCS[1], id=102, title="", content="x", cash_back_pct=float("nan"),
+             annual_fee_usd=float("inf"), intro_apr_months=15, sentiment_label=""),
+        dict(DOCS[2], id=103, ingested_at=datetime(2024, 9, 1, 12, 0, 0, 1, tzinfo=timezone.utc)),
+        dict(DOCS[3], id=104, ingested_at=None, company="Ünïcode Bank", launch_date=date(1999, 12, 31)),
+    ]
+    by_dicts, by_tables = EmbeddedIndex(tmp_path / "a"), EmbeddedIndex(tmp_path / "b")
+    by_dicts.add(DOCS + awkward)
+    by_tables.add_tables([pa.Table.from_pylist(DOCS[:20]), pa.Table.from_pylist(DOCS[20:] + awkward[:2]),
+                          pa.Table.from_pylist(awkward[2:3]), pa.Table.from_pylist([]),
+                          pa.Table.from_pylist(awkward[3:]).drop_columns(["keywords", "apy_pct"])])
+    expected = _stored(by_dicts)
+    expected[104].pop("keywords", None)
+    assert _stored(by_tables) == expected
+    for query in ("$1,000.50", '"1,2,3%"', "0% APR", "backslash", "漢字", "tab", "line"):
+        assert ids(by_tables, query) == ids(by_dicts, query), query
+    assert ids(by_tables, offer_ranges={"annual_fee_usd": (0, None)}) == ids(
+        by_dicts, offer_ranges={"annual_fee_usd": (0, None)})
+    # A second feed replaces documents by id, as add does.
+    by_tables.add_tables([pa.Table.from_pylist([dict(DOCS[0], title="Replaced zebra")])])
+    assert by_tables.count() == len(DOCS) + len(awkward)
+    assert ids(by_tables, "zebra") == {1}

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Iterator
 
+import pyarrow as pa
 import pytest
 
 from competiscan.search import QueryError, SearchRequest, SearchUnavailable
@@ -548,6 +549,24 @@ def test_add_and_delete_use_bulk_and_refresh(fake_es):
     assert fake_es.requests[-1][1] == f"/{DEFAULT_INDEX_NAME}/_refresh"
     assert index.delete([1, 999]) == 1
     assert index.count() == 40
+
+
+def test_add_tables_sends_the_documents_add_sends(fake_es):
+    # Elasticsearch takes the default add_tables: each Arrow row as the dict add would get.
+    fake_es.index_exists = True
+    index = ElasticIndex(fake_es.url, timeout=5)
+    docs = [
+        {"id": 7, "company": "Chase", "launch_date": date(2024, 1, 1), "ingested_at": datetime(2024, 1, 2, 3, 4, 5),
+         "title": "Seven", "content": "0% APR", "cash_back_pct": 1.5},
+        {"id": 8, "company": "Citi", "launch_date": date(2024, 1, 3), "ingested_at": None,
+         "title": "Eight", "content": None, "cash_back_pct": None},
+    ]
+    assert index.add_tables([pa.Table.from_pylist(docs[:1]), pa.Table.from_pylist(docs[1:])]) == 2
+    bulk = next(body for method, path, body in fake_es.requests if path.endswith("/_bulk"))
+    assert bulk == [
+        {"index": {"_index": DEFAULT_INDEX_NAME, "_id": "7"}}, to_source(docs[0]),
+        {"index": {"_index": DEFAULT_INDEX_NAME, "_id": "8"}}, to_source(docs[1]),
+    ]
 
 
 def test_refused_credentials_say_so(fake_es):

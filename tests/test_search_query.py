@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import random
+
+import duckdb
+import pyarrow as pa
 import pytest
 
 from competiscan.search import QueryError
 from competiscan.search.query import (
+    AMOUNT_MARK_STEPS,
     MATCH_ALL,
     MATCH_NONE,
     MAX_NESTING,
@@ -69,6 +74,37 @@ def test_amount_marks_keep_every_offset():
     marked = mark_amounts(text)
     assert marked == "Earn j4j000 at 19j24j–29j24j APR, 5j back. US$ 100 % off, v1j2, $ 5"
     assert len(marked.encode()) == len(text.encode())
+
+
+def _marked_by_steps(text: str) -> str:
+    """mark_amounts the way the bulk index path does it: DuckDB's regexp_replace (RE2, no
+    lookaround) running AMOUNT_MARK_STEPS in order."""
+    expr = "?"
+    for pattern, replacement in AMOUNT_MARK_STEPS:
+        expr = f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
+    return duckdb.execute(f"SELECT {expr}", [text]).fetchone()[0]
+
+
+@pytest.mark.parametrize("text", [
+    "Earn $4,000 at 19.24%–29.24% APR, 5% back. US$ 100 % off, v1.2, $ 5",
+    "1,2,3,4,5 and 1.2.3 and 1,,2 and 1.,2 and 5%% and $$5 and $5$6 and 1.5% and $1,000.00%",
+    "", "no digits here.", "9", "$", "%", "1.", ".1", "١٫٢ ٣٪ (Arabic digits stay)", "½% $½",
+])
+def test_amount_mark_steps_mark_what_the_pattern_marks(text):
+    assert _marked_by_steps(text) == mark_amounts(text)
+
+
+def test_amount_mark_steps_on_random_text():
+    # Every arrangement of the characters that matter, in 3,000 random strings.
+    rng = random.Random(5)
+    texts = ["".join(rng.choice("12.,%$ a") for _ in range(rng.randint(1, 14))) for _ in range(3_000)]
+    expr = "text"
+    for pattern, replacement in AMOUNT_MARK_STEPS:
+        expr = f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
+    con = duckdb.connect()
+    con.register("texts", pa.table({"i": range(len(texts)), "text": texts}))
+    marked = [row[0] for row in con.execute(f"SELECT {expr} FROM texts ORDER BY i").fetchall()]
+    assert marked == [mark_amounts(t) for t in texts]
 
 
 def test_tokens_split_on_everything_but_letters_and_digits():

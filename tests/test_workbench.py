@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import date, datetime
 
 import pytest
 
 from competiscan.alerts import check_saved_searches, new_matches, request_from_saved, save_search
 from competiscan.inbox import scan_inbox
 from competiscan.search import SearchRequest, open_index
+from competiscan.store.base import INDEX_COLUMNS
 from competiscan.workbench import Workbench
 
 CSV = ("company_name,title,subject_line,campaign_type,channel,launch_date,content,keywords\n"
@@ -74,6 +76,22 @@ def test_index_failure_keeps_campaigns_pending_until_next_attempt(settings, tmp_
     assert healed.store.summary()["pending_index"] == 0
     assert consistent(healed)
     healed.close()
+
+
+def test_pending_documents_come_as_tables_in_id_order_a_chunk_at_a_time(wb):
+    wb.ingest_bytes(CSV.encode(), "a.csv", index=False)
+    wb.ingest_bytes(MORE.encode(), "b.csv", index=False)
+    tables = list(wb.store.pending_index_tables(chunk=3))
+    assert [t.num_rows for t in tables] == [3, 1]
+    docs = [doc for t in tables for doc in t.to_pylist()]
+    assert [d["id"] for d in docs] == sorted(d["id"] for d in docs)
+    assert list(docs[0]) == list(INDEX_COLUMNS)
+    chase = next(d for d in docs if d["company"] == "Chase")
+    assert chase["launch_date"] == date(2024, 1, 15) and isinstance(chase["ingested_at"], datetime)
+    assert chase["cash_back_pct"] == 5 and chase["keywords"] == "cash back"
+    assert wb.sync_index().indexed == 4
+    assert list(wb.store.pending_index_tables()) == [] and consistent(wb)
+    assert wb.index.search(SearchRequest(query='"5% cash back"')).total == 1
 
 
 def test_reindex_rebuilds_from_the_store(wb):

@@ -122,16 +122,10 @@ class Workbench:
         """
         sent: list[int] = []
 
-        def pending_docs():
-            after = 0
-            while True:
-                docs = self.store.pending_index_docs(after_id=after)
-                if not docs:
-                    return
-                ids = [doc["id"] for doc in docs]
-                after = ids[-1]
-                yield from docs
-                sent.extend(ids)
+        def pending_tables():
+            for table in self.store.pending_index_tables():
+                yield table
+                sent.extend(table["id"].to_pylist())
                 if progress:
                     progress(len(sent))
 
@@ -139,7 +133,7 @@ class Workbench:
             index = self.index
             if deleted:
                 index.delete(deleted)
-            index.add(pending_docs())
+            index.add_tables(pending_tables())
             self.store.mark_indexed(sent)
         except Exception as exc:  # any index failure leaves the store intact and pending
             log.warning("search index update failed: %s", exc)

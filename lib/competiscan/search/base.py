@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
+import pyarrow as pa
+
 from ..model import OFFER_FIELD_TYPES
 
 __all__ = [
@@ -127,6 +129,11 @@ class SearchIndex(ABC):
     @abstractmethod
     def add(self, docs: Iterable[Mapping[str, Any]]) -> int:
         """Insert or replace documents by id, make them searchable; return how many."""
+
+    def add_tables(self, tables: Iterable[pa.Table]) -> int:
+        """:meth:`add` for documents given as Arrow tables (one column per document field, as
+        the store hands pending documents over); a backend may index them column-wise."""
+        return self.add(doc for table in tables for doc in table.to_pylist())
 
     @abstractmethod
     def delete(self, ids: Iterable[int]) -> int:

@@ -30,13 +30,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 import html
+import math
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+import duckdb
+import pyarrow as pa
 import tantivy
 from tantivy import FieldType, Filter, Index, Occur, Query, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
@@ -58,6 +62,7 @@ from .base import (
     validate_request,
 )
 from .query import (
+    AMOUNT_MARK_STEPS,
     MAX_TOKEN_BYTES,
     And,
     FieldFilter,
@@ -187,10 +192,57 @@ def _fields(doc: Mapping[str, Any]) -> dict[str, Any]:
         out[name] = str(value)
     for name in NUMERIC_OFFER_FIELDS:
         value = doc.get(name)
-        if value is None or not (value == value if type(value) is float else is_stated(value)):
+        if value is None or (type(value) is not float and not is_stated(value)):
             continue
-        out[name] = float(value)
+        value = float(value)
+        if math.isfinite(value):  # NaN is not stated; nor is infinity (JSON, ES have none)
+            out[name] = value
     return out
+
+
+def _json_field(name: str, value_sql: str) -> str:
+    """SQL of ``,"name":value`` for one document, or '' where ``value_sql`` is NULL (a missing
+    value is left out: tantivy refuses a JSON null)."""
+    return f"""coalesce(',"{name}":' || ({value_sql}), '')"""
+
+
+def _marked_sql(column: str) -> str:
+    """SQL of :func:`~competiscan.search.query.mark_amounts` of a text column ('' as NULL)."""
+    expr = f"nullif({column}, '')"
+    for pattern, replacement in AMOUNT_MARK_STEPS:
+        expr = f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
+    return expr
+
+
+def json_documents(table: pa.Table) -> list[str]:
+    """The index documents of ``table`` (columns as the store's search projection has them; any
+    may be missing or all null) as tantivy JSON, the same fields and values :func:`_fields`
+    gives one dict: built by SQL over the whole table in an in-memory DuckDB (text marked by
+    :data:`~competiscan.search.query.AMOUNT_MARK_STEPS`, stored copies base64-encoded as
+    tantivy reads bytes from JSON). Non-finite numbers are left out, as JSON has none."""
+    present = {f.name for f in table.schema if not pa.types.is_null(f.type)}  # an all-null column: absent
+    parts = [
+        "'{\"id\":' || CAST(id AS BIGINT)",
+        _json_field("launch_date", "strftime(CAST(launch_date AS DATE), '\"%Y-%m-%dT00:00:00Z\"')"),
+        _json_field("sort_key", f"(date_diff('day', DATE '0001-01-01', CAST(launch_date AS DATE)) + 1)"
+                                f" * {1 << _ID_BITS} + (CAST(id AS BIGINT) & {_ID_MASK})"),
+    ]
+    if "ingested_at" in present:
+        parts.append(_json_field("ingested_at_us", "epoch_us(ingested_at)"))
+    parts += [_json_field(name, f"to_json({_marked_sql(name)})") for name in TEXT_FIELDS if name in present]
+    parts += [_json_field(copy, f"to_json(to_base64(encode(nullif({name}, ''))))")
+              for name, copy in _TEXT_COPIES.items() if name in present]
+    parts += [_json_field(name, f"to_json(nullif(CAST({name} AS VARCHAR), ''))") for name in FACET_FIELDS
+              if name in present]
+    parts += [_json_field(name, f"CASE WHEN isfinite(CAST({name} AS DOUBLE)) THEN to_json(CAST({name} AS DOUBLE)) END")
+              for name in NUMERIC_OFFER_FIELDS if name in present]
+    con = duckdb.connect()
+    try:
+        # DuckDB scans each Arrow batch in one thread: smaller batches let it use every core.
+        con.register("documents", pa.Table.from_batches(table.to_batches(max_chunksize=16_384), table.schema))
+        return con.sql(f"SELECT {' || '.join(parts)} || '}}' AS d FROM documents").fetchnumpy()["d"].tolist()
+    finally:
+        con.close()
 
 
 class _Compiler:
@@ -376,6 +428,39 @@ class EmbeddedIndex(SearchIndex):
                 seen.add(doc_id)
                 writer.add_document(self._document(doc))
                 added += 1
+        return added
+
+    def add_tables(self, tables: Iterable[pa.Table]) -> int:
+        """:meth:`add` for Arrow tables of documents. Each table becomes JSON documents in one
+        column-wise pass (:func:`json_documents`, in a second thread while the previous table's
+        documents are fed to tantivy), which tantivy parses itself: at 900k documents a third
+        of the Python time of building a dict and a ``Document`` per campaign (measured), time
+        the indexing threads get instead."""
+        added = 0
+        with self._writing() as writer, ThreadPoolExecutor(1) as builder:
+            self._index.reload()
+            replacing = self._index.searcher().num_docs > 0
+            seen: set[int] = set()
+
+            def feed(table: pa.Table, documents: Future) -> int:
+                ids = table["id"].to_pylist()
+                for doc_id, document in zip(ids, documents.result()):
+                    if replacing or doc_id in seen:
+                        writer.delete_documents_by_term("id", doc_id)
+                    seen.add(doc_id)
+                    writer.add_json(document)
+                return len(ids)
+
+            waiting: tuple[pa.Table, Future] | None = None
+            for table in tables:
+                if not table.num_rows:
+                    continue
+                building = (table, builder.submit(json_documents, table))
+                if waiting is not None:
+                    added += feed(*waiting)
+                waiting = building
+            if waiting is not None:
+                added += feed(*waiting)
         return added
 
     def delete(self, ids: Iterable[int]) -> int:

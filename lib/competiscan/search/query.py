@@ -58,6 +58,7 @@ __all__ = [
     "MAX_TOKEN_BYTES",
     "AMOUNT_MARK_PATTERN",
     "AMOUNT_MARK",
+    "AMOUNT_MARK_STEPS",
     "WORD_PATTERN",
     "WORD_SPLITS",
     "parse",
@@ -86,6 +87,17 @@ AMOUNT_MARK_PATTERN: str = r"[.,](?<=[0-9][.,])(?=[0-9])|%(?<=[0-9]%)|\$(?=[0-9]
 AMOUNT_MARK: str = "j"
 #: A token of the marked text: a run of letters and digits.
 WORD_PATTERN: str = r"[^\W_]+"
+#: The same marking as replacements without lookaround, for regex engines that have none (RE2,
+#: in DuckDB and Arrow), applied in this order. Digits are never replaced, so each step sees the
+#: digits the lookarounds look at. The separator step runs twice: a match consumes the digit
+#: after its separator, which the next separator may need as its own left digit ("1,2,3" gets
+#: one separator marked per pass), and such misses never come two in a row.
+AMOUNT_MARK_STEPS: tuple[tuple[str, str], ...] = (
+    (r"([0-9])[.,]([0-9])", rf"\1{AMOUNT_MARK}\2"),
+    (r"([0-9])[.,]([0-9])", rf"\1{AMOUNT_MARK}\2"),
+    (r"([0-9])%", rf"\1{AMOUNT_MARK}"),
+    (r"\$([0-9])", rf"{AMOUNT_MARK}\1"),
+)
 _AMOUNT_MARK_RE = re.compile(AMOUNT_MARK_PATTERN)
 _WORD_RE = re.compile(WORD_PATTERN)
 

@@ -134,9 +134,13 @@ class Store(ABC):
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(sa.text(sql), params).fetchall()]
 
-    def _bulk_rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
-        """Like ``_rows``, for many rows; a backend may fetch them a faster way."""
-        return self._rows(sql, **params)
+    def _bulk_table(self, sql: str, **params: Any) -> pa.Table:
+        """The rows of ``sql`` as an Arrow table; a backend may fetch them as columns."""
+        with self.engine.connect() as conn:
+            result = conn.execute(sa.text(sql), params)
+            columns = list(result.keys())
+            data = list(zip(*result.cursor.fetchall())) or [[] for _ in columns]
+        return pa.table({name: pa.array(values) for name, values in zip(columns, data)})
 
     def _scalar(self, sql: str, **params: Any) -> Any:
         with self.engine.connect() as conn:
@@ -413,12 +417,18 @@ class Store(ABC):
         return self._frame(f"SELECT {cols} FROM campaigns ORDER BY id")
 
     # ---------------------------------------------------------------- search projection
-    def pending_index_docs(self, chunk: int = 50_000, after_id: int = 0) -> list[dict[str, Any]]:
-        """Campaigns not yet in the search index, as search documents (NULL is None, dates
-        are dates), in id order, ``chunk`` at a time."""
-        return self._bulk_rows(
-            f"SELECT {', '.join(INDEX_COLUMNS)} FROM campaigns WHERE indexed = false "
-            "AND id > :after ORDER BY id LIMIT :n", after=after_id, n=chunk)
+    def pending_index_tables(self, chunk: int = 100_000) -> Iterator[pa.Table]:
+        """Campaigns not yet in the search index, as Arrow tables of search documents (the
+        INDEX_COLUMNS), in id order, ``chunk`` at a time."""
+        after = 0
+        while True:
+            table = self._bulk_table(
+                f"SELECT {', '.join(INDEX_COLUMNS)} FROM campaigns WHERE indexed = false "
+                "AND id > :after ORDER BY id LIMIT :n", after=after, n=chunk)
+            if not table.num_rows:
+                return
+            after = table["id"][-1].as_py()
+            yield table
 
     def mark_indexed(self, ids: Sequence[int], indexed: bool = True) -> None:
         if not len(ids):
