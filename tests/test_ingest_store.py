@@ -303,6 +303,13 @@ def test_pending_migrations_run_when_a_store_opens(store, database_url):
         conn.execute(sa.text("DROP INDEX IF EXISTS ix_campaigns_last_seen"))
         conn.execute(sa.text("DROP TABLE offer_terms"))
         conn.execute(sa.text("UPDATE campaigns SET annual_fee_usd = 95 WHERE company = 'Chase'"))
+        # Before version 4 a flag on campaigns said which the search index lacked.
+        conn.execute(sa.text("DROP TABLE index_pending"))
+        conn.execute(sa.text("ALTER TABLE campaigns ADD COLUMN indexed BOOLEAN NOT NULL "
+                             "DEFAULT true"))
+        conn.execute(sa.text("UPDATE campaigns SET indexed = false WHERE company = 'Capital One'"))
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("CREATE INDEX ix_campaigns_pending ON campaigns (indexed, id)"))
     store.close()
     upgraded = open_store(database_url)
     assert upgraded.schema_version() == SCHEMA_VERSION
@@ -310,6 +317,12 @@ def test_pending_migrations_run_when_a_store_opens(store, database_url):
     # Version 3 fills offer_terms from the campaigns already stored.
     assert offer_terms(upgraded) == projected_offer_terms(upgraded)
     assert [r[-1] for r in offer_terms(upgraded)] == [95.0]
+    # Version 4 moves the flag into index_pending and drops it.
+    pending = [t for t in upgraded.pending_index_tables()]
+    assert [c for t in pending for c in t["company"].to_pylist()] == ["Capital One"]
+    assert upgraded.summary()["pending_index"] == 1
+    assert "indexed" not in upgraded.export_frame().columns
+    assert upgraded.campaign(pending[0]["id"][0].as_py())["indexed"] is False
     upgraded.close()
 
 

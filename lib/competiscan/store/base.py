@@ -79,6 +79,9 @@ class BatchResult:
 
 
 # Columns a search document needs (see competiscan.search.base).
+# Condition on campaigns ``c``: not already waiting for the index.
+_NOT_PENDING = "NOT EXISTS (SELECT 1 FROM index_pending p WHERE p.campaign_id = c.id)"
+
 INDEX_COLUMNS: tuple[str, ...] = (
     "id", "company", "industry", "channel", "campaign_type", "sentiment_label", "launch_date",
     "ingested_at", "title", "subject_line", "content", "keywords", *OFFER_FIELDS,
@@ -210,7 +213,7 @@ class Store(ABC):
         pieces = as_arrow(batch.pieces)
         pieces = pieces.append_column("seq", pa.array(np.arange(1, pieces.num_rows + 1)))
         cols = [c for c in pieces.column_names if c in S.CAMPAIGN_COLUMNS
-                and c not in ("id", "batch_id", "ingested_at", "indexed")]
+                and c not in ("id", "batch_id", "ingested_at")]
         types = {c: _sql_type(c) for c in cols} | {"seq": "BIGINT"}
         sightings = as_arrow(batch.sightings).select(["content_hash", "seen_on"])
         now = utcnow()
@@ -229,16 +232,25 @@ class Store(ABC):
                 col_list = ", ".join(cols)
                 sel_list = ", ".join(f"i.{c}" for c in cols)
                 conn.execute(sa.text(
-                    f"INSERT INTO campaigns (id, batch_id, ingested_at, indexed, {col_list}) "
-                    f"SELECT :base + i.seq, :batch, :now, false, {sel_list} FROM incoming i "
+                    f"INSERT INTO campaigns (id, batch_id, ingested_at, {col_list}) "
+                    f"SELECT :base + i.seq, :batch, :now, {sel_list} FROM incoming i "
                     "WHERE NOT EXISTS (SELECT 1 FROM campaigns c "
                     "WHERE c.content_hash = i.content_hash)"),
                     {"base": base_id, "batch": batch_id, "now": now})
+                conn.execute(sa.text(
+                    "INSERT INTO index_pending (campaign_id) "
+                    "SELECT id FROM campaigns WHERE batch_id = :batch"), {"batch": batch_id})
                 # A re-sighting widens the known span of the piece; an earlier first sighting
                 # changes its launch date, which the index holds, so it must be re-indexed.
+                if known:
+                    conn.execute(sa.text(
+                        "INSERT INTO index_pending (campaign_id) "
+                        "SELECT c.id FROM campaigns c JOIN incoming i "
+                        "ON c.content_hash = i.content_hash WHERE c.batch_id <> :batch "
+                        f"AND i.launch_date < c.launch_date AND {_NOT_PENDING}"),
+                        {"batch": batch_id})
                 conn.execute(sa.text(
                     "UPDATE campaigns SET "
-                    "indexed = (campaigns.indexed AND i.launch_date >= campaigns.launch_date), "
                     "launch_date = least(campaigns.launch_date, i.launch_date), "
                     "last_seen = greatest(campaigns.last_seen, i.last_seen) "
                     "FROM incoming i WHERE campaigns.content_hash = i.content_hash "
@@ -299,15 +311,18 @@ class Store(ABC):
                 "SELECT 1 FROM sightings s WHERE s.campaign_id = campaigns.id "
                 "AND s.batch_id <> :b) ORDER BY id"), params).fetchall()]
             conn.execute(sa.text(
-                "UPDATE campaigns SET indexed = false WHERE id IN ("
-                "SELECT campaign_id FROM sightings WHERE batch_id = :b)"), params)
+                "INSERT INTO index_pending (campaign_id) SELECT DISTINCT c.id FROM sightings s "
+                f"JOIN campaigns c ON c.id = s.campaign_id WHERE s.batch_id = :b AND {_NOT_PENDING}"),
+                params)
             conn.execute(sa.text(
                 "DELETE FROM offer_terms WHERE campaign_id IN ("
                 "SELECT campaign_id FROM sightings WHERE batch_id = :b)"), params)
             conn.execute(sa.text("DELETE FROM sightings WHERE batch_id = :b"), params)
-            conn.execute(sa.text(
-                "DELETE FROM campaigns WHERE batch_id = :b AND NOT EXISTS ("
-                "SELECT 1 FROM sightings s WHERE s.campaign_id = campaigns.id)"), params)
+            gone_sql = ("SELECT id FROM campaigns WHERE batch_id = :b AND NOT EXISTS ("
+                        "SELECT 1 FROM sightings s WHERE s.campaign_id = campaigns.id)")
+            conn.execute(sa.text(f"DELETE FROM index_pending WHERE campaign_id IN ({gone_sql})"),
+                         params)
+            conn.execute(sa.text(f"DELETE FROM campaigns WHERE id IN ({gone_sql})"), params)
             conn.execute(sa.text(
                 "UPDATE campaigns SET "
                 "launch_date = (SELECT min(s.seen_on) FROM sightings s "
@@ -316,12 +331,13 @@ class Store(ABC):
                 "WHERE s.campaign_id = campaigns.id), "
                 "batch_id = CASE WHEN batch_id = :b THEN (SELECT min(s.batch_id) FROM sightings s "
                 "WHERE s.campaign_id = campaigns.id) ELSE batch_id END "
-                "WHERE indexed = false AND EXISTS (SELECT 1 FROM sightings s "
-                "WHERE s.campaign_id = campaigns.id)"), params)
+                "WHERE id IN (SELECT campaign_id FROM index_pending) AND EXISTS ("
+                "SELECT 1 FROM sightings s WHERE s.campaign_id = campaigns.id)"), params)
             # The surviving campaigns the batch touched lost their offer rows above and are
-            # all unindexed now; an unindexed campaign that kept its rows was not touched.
-            self._insert_offer_terms(conn, "c.indexed = false AND NOT EXISTS (SELECT 1 FROM "
-                                           "offer_terms o WHERE o.campaign_id = c.id)", {})
+            # all pending now; a pending campaign that kept its rows was not touched.
+            self._insert_offer_terms(conn, "c.id IN (SELECT campaign_id FROM index_pending) AND "
+                                           "NOT EXISTS (SELECT 1 FROM offer_terms o "
+                                           "WHERE o.campaign_id = c.id)", {})
             conn.execute(S.upload_batches.update().where(S.upload_batches.c.id == batch_id)
                          .values(status="undone", undone_at=utcnow()))
         return gone
@@ -351,7 +367,7 @@ class Store(ABC):
             "SELECT count(*) AS campaigns, count(DISTINCT company) AS companies, "
             "count(DISTINCT channel) AS channels, count(DISTINCT industry) AS industries, "
             "min(launch_date) AS first_date, max(last_seen) AS last_date, "
-            "sum(CASE WHEN indexed THEN 0 ELSE 1 END) AS pending_index FROM campaigns")[0]
+            "(SELECT count(*) FROM index_pending) AS pending_index FROM campaigns")[0]
         last = self._rows(
             "SELECT id, created_at, filename, inserted, resighted, rejected FROM upload_batches "
             "WHERE status = 'committed' ORDER BY id DESC LIMIT 1")
@@ -360,7 +376,9 @@ class Store(ABC):
         return row
 
     def campaign(self, campaign_id: int) -> dict[str, Any]:
-        rows = self._rows("SELECT * FROM campaigns WHERE id = :i", i=campaign_id)
+        rows = self._rows("SELECT *, NOT EXISTS (SELECT 1 FROM index_pending p "
+                          "WHERE p.campaign_id = campaigns.id) AS indexed "
+                          "FROM campaigns WHERE id = :i", i=campaign_id)
         if not rows:
             raise NotFoundError(f"No campaign with id {campaign_id}.")
         return rows[0]
@@ -423,28 +441,31 @@ class Store(ABC):
         after = 0
         while True:
             table = self._bulk_table(
-                f"SELECT {', '.join(INDEX_COLUMNS)} FROM campaigns WHERE indexed = false "
-                "AND id > :after ORDER BY id LIMIT :n", after=after, n=chunk)
+                f"SELECT {', '.join(INDEX_COLUMNS)} FROM campaigns WHERE id IN ("
+                "SELECT campaign_id FROM index_pending WHERE campaign_id > :after "
+                "ORDER BY campaign_id LIMIT :n) ORDER BY id", after=after, n=chunk)
             if not table.num_rows:
                 return
             after = table["id"][-1].as_py()
             yield table
 
-    def mark_indexed(self, ids: Sequence[int], indexed: bool = True) -> None:
+    def mark_indexed(self, ids: Sequence[int]) -> None:
+        """The index now holds these campaigns as stored."""
         if not len(ids):
             return
         with self._write() as conn:
             self._stage(conn, "marked", pd.DataFrame({"id": list(map(int, ids))}),
                         {"id": "BIGINT"})
             try:
-                conn.execute(sa.text("UPDATE campaigns SET indexed = :v "
-                                     "WHERE id IN (SELECT id FROM marked)"), {"v": indexed})
+                conn.execute(sa.text("DELETE FROM index_pending "
+                                     "WHERE campaign_id IN (SELECT id FROM marked)"))
             finally:
                 self._unstage(conn, "marked")
 
     def mark_all_unindexed(self) -> None:
         with self._write() as conn:
-            conn.execute(sa.text("UPDATE campaigns SET indexed = false"))
+            conn.execute(sa.text("DELETE FROM index_pending"))
+            conn.execute(sa.text("INSERT INTO index_pending (campaign_id) SELECT id FROM campaigns"))
 
     def all_ids(self) -> set[int]:
         with self.engine.connect() as conn:
@@ -510,8 +531,12 @@ class Store(ABC):
             self._stage(conn, "enriched", frame[["id", *cols]], types)
             try:
                 sets = ", ".join(f"{c} = e.{c}" for c in cols)
-                conn.execute(sa.text(f"UPDATE campaigns SET {sets}, indexed = false "
+                conn.execute(sa.text(f"UPDATE campaigns SET {sets} "
                                      "FROM enriched e WHERE campaigns.id = e.id"))
+                conn.execute(sa.text(
+                    "INSERT INTO index_pending (campaign_id) SELECT DISTINCT c.id "
+                    "FROM enriched e JOIN campaigns c ON c.id = e.id "
+                    f"WHERE {_NOT_PENDING}"))
                 conn.execute(sa.text("DELETE FROM offer_terms WHERE campaign_id IN "
                                      "(SELECT id FROM enriched)"))
                 self._insert_offer_terms(conn, "c.id IN (SELECT id FROM enriched)", {})
