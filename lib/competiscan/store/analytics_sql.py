@@ -200,7 +200,7 @@ class AnalyticsQueries:
     def _frame(self, sql: str, params: dict[str, Any],
                expanding: Sequence[sa.BindParameter] = (),
                staged: Mapping[str, tuple[pd.DataFrame, dict[str, str]]] | None = None,
-               big_join: bool = False) -> pd.DataFrame:
+               big_join: bool = False, parallel: bool = False) -> pd.DataFrame:
         """Run ``sql``; ``staged`` tables (name -> frame, SQL types) exist while it runs.
 
         ``big_join``: the query joins, ranks, or groups into tens of thousands of groups,
@@ -210,6 +210,13 @@ class AnalyticsQueries:
         a few thousand groups instead of hashing the groups). Neither is set for
         every query: with more memory the planner trades parallel aggregation for a slower
         single hash aggregate.
+
+        ``parallel``: the query aggregates every offer row into tens of thousands of groups.
+        PostgreSQL's planner then prices handing the partial groups back from its parallel
+        workers too high and aggregates in one process; told that this costs little, it splits
+        the scan and the hashing (monthly offer summary at 1M campaigns ~370 -> ~320 ms,
+        changes feed ~390 -> ~360 ms, A/B runs). Not for the joins that stage a few groups,
+        which it made slower.
         """
         stmt = sa.text(sql)
         if expanding:
@@ -223,6 +230,9 @@ class AnalyticsQueries:
                 if big_join:
                     conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
                     conn.execute(sa.text("SET LOCAL enable_mergejoin = off"))
+                if parallel:
+                    conn.execute(sa.text("SET LOCAL parallel_setup_cost = 0"))
+                    conn.execute(sa.text("SET LOCAL parallel_tuple_cost = 0.001"))
             for name, (frame, types) in staged.items():
                 self.store._stage(conn, name, frame, types)
                 if self.store.dialect_name == "postgresql":
@@ -378,8 +388,8 @@ class AnalyticsQueries:
             # read off those far fewer rows here.
             sql = (f"SELECT {', '.join(keys)}, value, count(*) AS k FROM offer_terms {where} "
                    f"GROUP BY {group}, value")
-            frame = _stats_from_counts(self._frame(sql, params, expanding, big_join=True),
-                                       names, highest)
+            frame = _stats_from_counts(
+                self._frame(sql, params, expanding, big_join=True, parallel=True), names, highest)
         codes = frame["measure"].to_numpy(dtype=np.int64)
         key_cols = ["company", "period"] if interval else ["company"]
         out = _as_dates(pd.DataFrame({
@@ -438,7 +448,7 @@ class AnalyticsQueries:
                        array_to_string({self._latest_ids(limit)}, ',') AS best_ids
                 FROM changed c JOIN offer_terms o ON {' AND '.join(on)}
                 GROUP BY {keys}"""
-        frame = self._frame(sql, params, expanding, big_join=True)
+        frame = self._frame(sql, params, expanding, big_join=True, parallel=True)
         codes = frame["measure"].to_numpy(dtype=np.int64)
         out = pd.DataFrame({
             "company": frame["company"].reset_index(drop=True),
