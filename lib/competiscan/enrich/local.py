@@ -83,11 +83,11 @@ class LocalEnricher:
         if not records:
             return []
         inputs = [tuple(map(record.get, INPUT_FIELDS)) for record in records]
-        parts, distinct = self._run(inputs, workers, arrow=False)
+        parts, positions = self._run(inputs, workers, arrow=False)
         with _gc_paused():
             rows = list(chain.from_iterable(parts))
-            if distinct is not None:
-                rows = _expand(rows, distinct, inputs)
+            if positions is not None:
+                rows = _expand(rows, positions)
             version = self.version
             return [{**dict(zip(ENRICHMENT_FIELDS, row)), "enriched_by": version} for row in rows]
 
@@ -97,19 +97,19 @@ class LocalEnricher:
         inputs = list(zip(*(table.column(name).to_pylist() for name in INPUT_FIELDS)))
         if not inputs:
             return pa.Table.from_batches([_rows_to_batch([])], schema=ENRICHMENT_SCHEMA)
-        batches, distinct = self._run(inputs, workers, arrow=True)
+        batches, positions = self._run(inputs, workers, arrow=True)
         enriched = pa.Table.from_batches(batches, schema=ENRICHMENT_SCHEMA)
-        if distinct is not None:
-            position_of = dict(zip(distinct, range(len(distinct))))
-            enriched = enriched.take(pa.array(list(map(position_of.__getitem__, inputs)), pa.int64()))
+        if positions is not None:
+            enriched = enriched.take(pa.array(positions, pa.int64()))
         return enriched
 
     def _run(
         self, inputs: list[_Input], workers: int | None, arrow: bool
-    ) -> tuple[list[Any], list[_Input] | None]:
+    ) -> tuple[list[Any], list[int] | None]:
         """Rows (lists of tuples) or Arrow record batches for `inputs`, in order; when some
         inputs repeat, each distinct input is analysed once, the results are for the distinct
-        inputs and those are returned too (else None)."""
+        inputs in the order they first occur, and the position among them of each input is
+        returned too (else None)."""
         workers = workers or _available_cores()
         extractor = self.keywords if self.keywords is not None and self.keywords.fitted else None
         serial = workers == 1 or len(inputs) < PARALLEL_MIN_RECORDS
@@ -118,31 +118,43 @@ class LocalEnricher:
             extractor = KeywordExtractor().fit(_text(*item[:3]) for item in inputs[::step])
         # Identical pieces (same texts and channel) get identical results: analysed once. An
         # unfitted extractor still counts each copy as a document of the batch.
-        try:
-            copies = Counter(inputs)
-        except TypeError:  # an unhashable value: no grouping
-            copies = None
-        distinct = None if copies is None or len(copies) == len(inputs) else list(copies)
-        todo = inputs if distinct is None else distinct
+        todo, positions = _distinct(inputs)
         if serial:
-            weights = None if distinct is None or extractor is not None else list(copies.values())
+            weights = None
+            if positions is not None and extractor is None:
+                weights = Counter(positions)
+                weights = [weights[i] for i in range(len(todo))]
             rows = _enrich_chunk(todo, extractor or KeywordExtractor(), weights)
-            return [_rows_to_batch(rows) if arrow else rows], distinct
-        return _enrich_in_pool(todo, extractor, workers, arrow), distinct
+            return [_rows_to_batch(rows) if arrow else rows], positions
+        return _enrich_in_pool(todo, extractor, workers, arrow), positions
 
 
-def _expand(rows: list[_Row], distinct: list[_Input], inputs: list[_Input]) -> list[_Row]:
-    """The row of each input, from the rows of the distinct inputs; a repeated input gets a
-    keyword list of its own (the caller may change one record's list)."""
-    row_of = dict(zip(distinct, rows))
-    seen: set[_Input] = set()
+def _distinct(inputs: list[_Input]) -> tuple[list[_Input], list[int] | None]:
+    """The distinct inputs in the order they first occur, and the position among them of each
+    input; (inputs, None) when none repeats or one cannot be hashed. One dict pass (counting,
+    then looking every input up again, cost ~1 s more at 900k campaigns, measured)."""
+    index_of: dict[_Input, int] = {}
+    try:
+        positions = [index_of.setdefault(item, len(index_of)) for item in inputs]
+    except TypeError:  # an unhashable value: no grouping
+        return inputs, None
+    if len(index_of) == len(inputs):
+        return inputs, None
+    return list(index_of), positions
+
+
+def _expand(rows: list[_Row], positions: list[int]) -> list[_Row]:
+    """The row of each input, from the rows of the distinct inputs (``positions`` as
+    :func:`_distinct` gives them); a repeated input gets a keyword list of its own (the caller
+    may change one record's list)."""
+    seen: set[int] = set()
     out = []
-    for key in inputs:
-        row = row_of[key]
-        if key in seen:
+    for position in positions:
+        row = rows[position]
+        if position in seen:
             row = (*row[:4], list(row[4]), *row[5:])
         else:
-            seen.add(key)
+            seen.add(position)
         out.append(row)
     return out
 
