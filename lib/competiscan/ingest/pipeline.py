@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,13 @@ from .normalise import (MAPPABLE_FIELDS, company_key, company_keys_of, detect_ma
                         map_unique, normalise_campaign_type, normalise_channel,
                         normalise_industry, normalise_keywords, parse_dates, parse_numbers)
 from .readers import RawTable, UnreadableFileError, read_table
+
+if TYPE_CHECKING:
+    from ..enrich.apply import EarlyEnrichment
+
+# The columns enrichment reads (competiscan.enrich.local.INPUT_FIELDS, not imported: ingestion
+# runs without the enrichment stack).
+INPUT_FIELDS = ["title", "subject_line", "content", "channel"]
 
 __all__ = ["RowIssue", "IngestReport", "Prepared", "prepare", "prepare_bytes",
            "MappingError", "MAX_TEXT_CHARS", "REPORT_ISSUE_CAP"]
@@ -93,7 +100,7 @@ class Prepared:
 def prepare_bytes(data: bytes, filename: str, *, source: str,
                   aliases: dict[str, str], industries: dict[str, str],
                   mapping: dict[str, str] | None = None,
-                  enrich: Callable[[pa.Table], pa.Table] | None = None,
+                  enrich: "EarlyEnrichment | None" = None,
                   today: date | None = None) -> Prepared:
     """Read and prepare a file; an unreadable file gives a refused report, never an exception."""
     try:
@@ -119,7 +126,7 @@ def _short(value: object, limit: int = 80) -> str | None:
 
 def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str],
             industries: dict[str, str], mapping: dict[str, str] | None = None,
-            enrich: Callable[[pa.Table], pa.Table] | None = None,
+            enrich: "EarlyEnrichment | None" = None,
             today: date | None = None) -> Prepared:
     """Map, normalise and validate every row; dedupe; shape the batch to write."""
     frame = raw.frame
@@ -203,6 +210,16 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
          reject=True)
     out["channel"] = channel
 
+    # The last check that can reject a row: after it the accepted rows are known, and their
+    # enrichment can start while the rest is prepared.
+    excel = raw.file_format == "xlsx"
+    launch, bad_launch = parse_dates(col("launch_date"), excel_serials=excel)
+    flag(bad_launch, "launch_date", col("launch_date"),
+         "not a date; use e.g. 2024-01-15, 01/15/2024 or 15 Jan 2024", reject=True)
+    if enrich is not None and not reject_mask.all():
+        kept = out[INPUT_FIELDS][~reject_mask] if reject_mask.any() else out[INPUT_FIELDS]
+        enrich.start(pa.Table.from_pandas(kept, preserve_index=False))
+
     ctype, bad_type = normalise_campaign_type(col("campaign_type"))
     flag(bad_type, "campaign_type", col("campaign_type"),
          "unknown campaign type; it will be predicted", reject=False)
@@ -213,10 +230,6 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     industry = normalise_industry(col("industry"))
     out["industry"] = industry.where(industry.notna(), map_unique(out["company"], industries.get))
 
-    excel = raw.file_format == "xlsx"
-    launch, bad_launch = parse_dates(col("launch_date"), excel_serials=excel)
-    flag(bad_launch, "launch_date", col("launch_date"),
-         "not a date; use e.g. 2024-01-15, 01/15/2024 or 15 Jan 2024", reject=True)
     last, bad_last = parse_dates(col("last_seen"), excel_serials=excel)
     flag(bad_last, "last_seen", col("last_seen"), "not a date; the value was ignored",
          reject=False)
@@ -253,7 +266,7 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     report.duplicates = dedup.duplicates
     pieces = dedup.pieces
     if enrich is not None:
-        pieces = enrich(pieces)
+        pieces = enrich.finish(pieces, dedup.first)
 
     # each new company's most common industry (ascending counts: the largest is set last)
     industry_of: dict[str, str] = {}
