@@ -49,15 +49,20 @@ class EarlyEnrichment:
         self.enricher = enricher
         self._started: Future[pa.Table] | None = None
 
-    def start(self, rows: pa.Table) -> None:
-        if rows.num_rows < PARALLEL_MIN_RECORDS:
+    def start(self, rows: pa.Table, accepted: np.ndarray) -> None:
+        """``rows``: the upload's rows, with the enricher's input columns among others;
+        ``accepted``: a boolean mask of those that will be stored."""
+        inputs = rows.select(list(INPUT_FIELDS))
+        if not accepted.all():
+            inputs = inputs.filter(pa.array(accepted))
+        if inputs.num_rows < PARALLEL_MIN_RECORDS:
             return
         thread = ThreadPoolExecutor(1, thread_name_prefix="enrich")
-        self._started = thread.submit(self.enricher.enrich_arrow, rows.select(list(INPUT_FIELDS)))
+        self._started = thread.submit(self.enricher.enrich_arrow, inputs)
         thread.shutdown(wait=False)
 
     def finish(self, pieces: pa.Table, first: np.ndarray) -> pa.Table:
-        """``pieces``: the started rows that the boolean mask ``first`` marks, in order."""
+        """``pieces``: the accepted rows that the boolean mask ``first`` marks, in order."""
         if self._started is None:
             return enrich_table(self.enricher, pieces)
         enriched = self._started.result().filter(pa.array(first))

@@ -24,10 +24,6 @@ from .readers import RawTable, UnreadableFileError, read_table
 if TYPE_CHECKING:
     from ..enrich.apply import EarlyEnrichment
 
-# The columns enrichment reads (competiscan.enrich.local.INPUT_FIELDS, not imported: ingestion
-# runs without the enrichment stack).
-INPUT_FIELDS = ["title", "subject_line", "content", "channel"]
-
 __all__ = ["RowIssue", "IngestReport", "Prepared", "prepare", "prepare_bytes",
            "MappingError", "MAX_TEXT_CHARS", "REPORT_ISSUE_CAP"]
 
@@ -217,8 +213,7 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     flag(bad_launch, "launch_date", col("launch_date"),
          "not a date; use e.g. 2024-01-15, 01/15/2024 or 15 Jan 2024", reject=True)
     if enrich is not None and not reject_mask.all():
-        kept = out[INPUT_FIELDS][~reject_mask] if reject_mask.any() else out[INPUT_FIELDS]
-        enrich.start(pa.Table.from_pandas(kept, preserve_index=False))
+        enrich.start(pa.Table.from_pandas(out, preserve_index=False), ~reject_mask)
 
     ctype, bad_type = normalise_campaign_type(col("campaign_type"))
     flag(bad_type, "campaign_type", col("campaign_type"),

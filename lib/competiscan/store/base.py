@@ -79,6 +79,13 @@ class BatchResult:
 
 
 # Columns a search document needs (see competiscan.search.base).
+def _columns_of(result: sa.CursorResult) -> tuple[list[str], list[Sequence[Any]]]:
+    """A result's column names and values, column by column, from plain DBAPI tuples (a frame
+    from SQLAlchemy Row objects costs ~10x more)."""
+    columns = list(result.keys())
+    return columns, list(zip(*result.cursor.fetchall())) or [[] for _ in columns]
+
+
 # Condition on campaigns ``c``: not already waiting for the index.
 _NOT_PENDING = "NOT EXISTS (SELECT 1 FROM index_pending p WHERE p.campaign_id = c.id)"
 
@@ -116,11 +123,7 @@ class Store(ABC):
                     params: dict[str, Any]) -> pd.DataFrame:
         """The result of ``stmt`` on ``conn`` as a DataFrame (a backend may fetch it as
         columns instead of rows)."""
-        result = conn.execute(stmt, params)
-        columns = list(result.keys())
-        # Plain DBAPI tuples, column by column: a frame from SQLAlchemy Row objects costs
-        # ~10x more.
-        data = list(zip(*result.cursor.fetchall())) or [[] for _ in columns]
+        columns, data = _columns_of(conn.execute(stmt, params))
         return pd.DataFrame(dict(zip(columns, data)), columns=columns)
 
     def describe(self) -> str:
@@ -140,9 +143,7 @@ class Store(ABC):
     def _bulk_table(self, sql: str, **params: Any) -> pa.Table:
         """The rows of ``sql`` as an Arrow table; a backend may fetch them as columns."""
         with self.engine.connect() as conn:
-            result = conn.execute(sa.text(sql), params)
-            columns = list(result.keys())
-            data = list(zip(*result.cursor.fetchall())) or [[] for _ in columns]
+            columns, data = _columns_of(conn.execute(sa.text(sql), params))
         return pa.table({name: pa.array(values) for name, values in zip(columns, data)})
 
     def _scalar(self, sql: str, **params: Any) -> Any:
