@@ -238,6 +238,21 @@ def test_bad_rows_reported_with_row_column_reason_good_rows_kept(store):
     assert batch["rejected"] == 3
 
 
+def test_plain_number_columns_parse_as_the_general_path_does():
+    # A column of plain numbers takes Arrow's parser; one messy cell sends the column through
+    # pd.to_numeric and the clean-up. Both must give the same numbers and the same warnings.
+    from competiscan.ingest.normalise import parse_numbers
+    plain = ["1", " 2 ", "1e3", "+5", ".5", "5.", "-0", "0005", "\u00a012", "inf", "nan",
+             "-5", None, "", "  "]
+    fast, fast_bad = parse_numbers(pd.Series(plain, dtype="str"))
+    general, general_bad = parse_numbers(pd.Series(plain + ["$1,200"], dtype="str"))
+    assert general.iloc[-1] == 1200.0 and not general_bad.iloc[-1]
+    pd.testing.assert_series_equal(fast, general.iloc[:-1])
+    pd.testing.assert_series_equal(fast_bad, general_bad.iloc[:-1])
+    assert list(fast_bad) == [False] * 10 + [True, True] + [False] * 3
+    assert str(fast.iloc[6]) == "0.0"   # not -0.0
+
+
 def test_jsonl_bad_lines_are_rejected_with_line_numbers(store):
     data = b'{"company": "Chase", "title": "a"}\nnot json\n[1,2]\n{"company": "Amex", "title": "b"}\n'
     report = ingest(store, data, "x.jsonl")
