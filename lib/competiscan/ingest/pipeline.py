@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 
 from ..store import BatchWrite
-from .identity import deduplicate
+from .identity import RowKeys, deduplicate
 from .normalise import (MAPPABLE_FIELDS, company_key, company_keys_of, detect_mapping,
                         map_unique, normalise_campaign_type, normalise_channel,
                         normalise_industry, normalise_keywords, parse_dates, parse_numbers)
@@ -210,6 +210,9 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
          reject=True)
     out["channel"] = channel
 
+    # Texts, companies and channels are final: their identity keys are hashed meanwhile.
+    row_keys = RowKeys(out, company_keys_of(out["company"]))
+
     # The last check that can reject a row: after it the accepted rows are known, and their
     # enrichment can start while the rest is prepared.
     excel = raw.file_format == "xlsx"
@@ -261,7 +264,7 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
         report.message = ("no row could be imported" if n else "the file has a header but no rows")
         return Prepared(report, None)
 
-    dedup = deduplicate(accepted, company_keys_of(accepted["company"]))
+    dedup = deduplicate(accepted, row_keys.of(~reject_mask if reject_mask.any() else None))
     report.duplicates = dedup.duplicates
     pieces = dedup.pieces
     if enrich is not None:
