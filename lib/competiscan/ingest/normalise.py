@@ -247,7 +247,7 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         parsed = pc.cast(pc.utf8_trim_whitespace(pa.array(text.where(present))), pa.float64())
         out = pd.Series(parsed.to_numpy(zero_copy_only=False) + 0.0, index=values.index)
     except pa.ArrowInvalid:
-        # most cells are plain numbers: parse those at C speed, clean up only the rest
+        # pd.to_numeric parses the plain cells at C speed; the clean-up below does the rest
         out = pd.to_numeric(text.where(present), errors="coerce").astype("float64")
     messy = present & out.isna()
     if messy.any():
