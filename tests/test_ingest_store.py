@@ -238,6 +238,14 @@ def test_bad_rows_reported_with_row_column_reason_good_rows_kept(store):
     assert batch["rejected"] == 3
 
 
+def test_arrow_allocations_do_not_use_mimalloc():
+    # pyarrow's default here; it cost a 1M-row upload ~3 s of page faults (see competiscan/__init__).
+    import pyarrow as pa
+
+    import competiscan  # noqa: F401
+    assert pa.default_memory_pool().backend_name in ("jemalloc", "system")
+
+
 def test_plain_number_columns_parse_as_the_general_path_does():
     # A column of plain numbers takes Arrow's parser; one messy cell sends the column through
     # pd.to_numeric and the clean-up. Both must give the same numbers and the same warnings.
