@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable
 
-
 from .companies import KNOWN_COMPANIES, normalise_company_key
 from .ingest.pipeline import IngestReport, prepare_bytes
 from .settings import Settings, load_settings

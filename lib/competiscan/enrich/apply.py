@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from datetime import datetime, timezone
 from typing import Any
 
@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..background import in_background
 from ..model import OFFER_FIELDS
 from .local import INPUT_FIELDS, PARALLEL_MIN_RECORDS
 
@@ -57,9 +58,7 @@ class EarlyEnrichment:
             inputs = inputs.filter(pa.array(accepted))
         if inputs.num_rows < PARALLEL_MIN_RECORDS:
             return
-        thread = ThreadPoolExecutor(1, thread_name_prefix="enrich")
-        self._started = thread.submit(self.enricher.enrich_arrow, inputs)
-        thread.shutdown(wait=False)
+        self._started = in_background(self.enricher.enrich_arrow, inputs, name="enrich")
 
     def finish(self, pieces: pa.Table, first: np.ndarray) -> pa.Table:
         """``pieces``: the accepted rows that the boolean mask ``first`` marks, in order."""

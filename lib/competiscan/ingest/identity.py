@@ -9,13 +9,14 @@ pandas' take/drop_duplicates on long text columns cost several times more (measu
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from ..background import in_background
 
 __all__ = ["Deduplicated", "RowKeys", "deduplicate"]
 
@@ -55,9 +56,7 @@ class RowKeys:
             "company_key": pa.array(company_keys, type=pa.string(), from_pandas=True),
             **{c: pa.array(frame[c], type=pa.large_string(), from_pandas=True)
                for c in ("channel", "title", "subject_line", "content")}})
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="row-keys")
-        self._keys = executor.submit(_row_keys, texts)
-        executor.shutdown(wait=False)
+        self._keys = in_background(_row_keys, texts, name="row-keys")
 
     def of(self, rows: np.ndarray | None = None) -> pa.Table:
         """The keys of the rows selected by the boolean mask ``rows`` (all rows by default)."""
@@ -74,8 +73,8 @@ def _row_keys(texts: pa.Table) -> pa.Table:
         con.close()
 
 
-# Only the narrow key columns go through SQL; the text columns are gathered once with Arrow's
-# take, so the long strings are never copied into DuckDB and back.
+# Only the narrow key columns go through this SQL; the pieces' text columns are selected from
+# the Arrow table by a mask, so the long strings are never copied into DuckDB and back.
 # One hash aggregate per piece: its first row (earliest date, then file order: the day number
 # in the high bits of one BIGINT key) and the file's span. A window over the pieces sorted a
 # million 32-character hashes: 2x slower (measured). Rows of one piece share its variant key.

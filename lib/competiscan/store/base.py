@@ -78,7 +78,6 @@ class BatchResult:
     new_ids: tuple[int, int] | None  # inclusive id range of inserted campaigns, if any
 
 
-# Columns a search document needs (see competiscan.search.base).
 def _columns_of(result: sa.CursorResult) -> tuple[list[str], list[Sequence[Any]]]:
     """A result's column names and values, column by column, from plain DBAPI tuples (a frame
     from SQLAlchemy Row objects costs ~10x more)."""
@@ -89,6 +88,7 @@ def _columns_of(result: sa.CursorResult) -> tuple[list[str], list[Sequence[Any]]
 # Condition on campaigns ``c``: not already waiting for the index.
 _NOT_PENDING = "NOT EXISTS (SELECT 1 FROM index_pending p WHERE p.campaign_id = c.id)"
 
+# Columns a search document needs (see competiscan.search.base).
 INDEX_COLUMNS: tuple[str, ...] = (
     "id", "company", "industry", "channel", "campaign_type", "sentiment_label", "launch_date",
     "ingested_at", "title", "subject_line", "content", "keywords", *OFFER_FIELDS,
@@ -377,9 +377,8 @@ class Store(ABC):
         return row
 
     def campaign(self, campaign_id: int) -> dict[str, Any]:
-        rows = self._rows("SELECT *, NOT EXISTS (SELECT 1 FROM index_pending p "
-                          "WHERE p.campaign_id = campaigns.id) AS indexed "
-                          "FROM campaigns WHERE id = :i", i=campaign_id)
+        rows = self._rows(f"SELECT c.*, {_NOT_PENDING} AS indexed FROM campaigns c "
+                          "WHERE c.id = :i", i=campaign_id)
         if not rows:
             raise NotFoundError(f"No campaign with id {campaign_id}.")
         return rows[0]
