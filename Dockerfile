@@ -5,7 +5,7 @@ COPY requirements.txt pyproject.toml README.md ./
 COPY lib ./lib
 RUN pip install --no-cache-dir -r requirements.txt && pip install --no-cache-dir --no-deps -e .
 COPY app.py ./
-COPY pages ./pages
+COPY views ./views
 COPY .streamlit/config.toml ./.streamlit/config.toml
 COPY data/sample_campaigns.csv ./data/sample_campaigns.csv
 EXPOSE 8501

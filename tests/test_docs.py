@@ -30,3 +30,14 @@ def test_command_is_documented(command):
 
 def test_readme_gives_the_two_commands():
     assert "make run" in README and "make test" in README
+
+
+def test_dockerfile_copies_files_that_exist():
+    # The image cannot be built here (no Docker); its COPY sources must at least exist (a
+    # renamed folder once left `COPY pages` behind).
+    root = Path(__file__).parents[1]
+    for line in (root / "Dockerfile").read_text(encoding="utf-8").splitlines():
+        if line.startswith("COPY "):
+            *sources, _target = line.split()[1:]
+            for source in sources:
+                assert (root / source).exists(), f"Dockerfile: {line!r}: {source} is missing"
