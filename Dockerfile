@@ -1,6 +1,11 @@
 # The app image used by docker-compose.yml (PostgreSQL + Elasticsearch deployment).
 FROM python:3.11-slim
 WORKDIR /app
+# jemalloc as the C allocator: search indexing ~25% cheaper than with glibc's malloc
+# (lib/competiscan/allocator.py).
+RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 \
+    && rm -rf /var/lib/apt/lists/*
+ENV LD_PRELOAD=libjemalloc.so.2
 COPY requirements.txt pyproject.toml README.md ./
 COPY lib ./lib
 RUN pip install --no-cache-dir -r requirements.txt && pip install --no-cache-dir --no-deps -e .

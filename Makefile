@@ -5,6 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8501
+# jemalloc as the app's C allocator when the system has it (Debian: libjemalloc2): indexing is
+# ~25% cheaper than with glibc's malloc (see lib/competiscan/allocator.py). An LD_PRELOAD of
+# your own, even an empty one, is kept.
+JEMALLOC := $(shell { /sbin/ldconfig -p || ldconfig -p; } 2>/dev/null | grep -o 'libjemalloc\.so\.2' | head -n1)
+PRELOAD := $(if $(filter environment,$(origin LD_PRELOAD)),,$(if $(JEMALLOC),LD_PRELOAD=$(JEMALLOC)))
 
 .PHONY: run test test-fast bench clean-data help
 
@@ -28,7 +33,7 @@ $(DEV_STAMP): requirements-dev.txt $(STAMP)
 	touch $@
 
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	env $(PRELOAD) $(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 test: $(DEV_STAMP)
 	@command -v chromium >/dev/null 2>&1 || echo "note: chromium not found; browser tests need 'apt-get install chromium' (.ci/run does it)"

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from competiscan.allocator import describe as describe_allocator, use_jemalloc
 from competiscan.generate import generate_campaigns, write_campaigns
 from competiscan.ingest import prepare_bytes
 from competiscan.store import open_store
@@ -96,10 +97,11 @@ def main(argv: list[str] | None = None) -> int:
             results.append(row)
 
     if args.json:
-        print(json.dumps({"rows": args.rows, "file_mb": size_mb, "results": results}, indent=2))
+        print(json.dumps({"rows": args.rows, "file_mb": size_mb,
+                          "allocator": describe_allocator()[1], "results": results}, indent=2))
         return 0
     print(f"{args.rows:,} generated campaigns, {size_mb:.0f} MB CSV (generated in "
-          f"{generated:.1f} s)")
+          f"{generated:.1f} s); allocator: {describe_allocator()[1]}")
     print(f"{'backend':<11} {'baseline':>10} {'ingest':>10} {'rows/s':>12} {'x baseline':>11} "
           f"{'inserted':>10} {'re-sighted':>11} {'dups':>8}")
     for r in results:
@@ -110,4 +112,5 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    use_jemalloc()   # as the command line and `make run` run (see competiscan/allocator.py)
     sys.exit(main())

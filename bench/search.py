@@ -36,6 +36,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from competiscan.allocator import describe as describe_allocator, use_jemalloc
 from competiscan.generate import generate_campaigns
 from competiscan.search.base import FACET_FIELDS, SearchRequest
 from competiscan.search.embedded import EmbeddedIndex
@@ -319,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
 
-    report: dict[str, Any] = {"rows": args.rows, "seed": args.seed}
+    report: dict[str, Any] = {"rows": args.rows, "seed": args.seed,
+                              "allocator": describe_allocator()[1]}
     say = (lambda *_: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
 
     start = time.perf_counter()
@@ -375,9 +377,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'engine':<14}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'p50 ×':>9}{'p95 ×':>9}")
     for name, r in report["engines"].items():
         print(f"{name:<14}{r['p50_ms']:>10.1f}{r['p95_ms']:>10.1f}{r['max_ms']:>10.1f}{r['p50_ratio']:>9.1f}{r['p95_ratio']:>9.1f}")
-    print(f"indexing: {report['index_docs_per_s']:,} docs/s ({report['index_cpu_s']} s CPU, all threads)")
+    print(f"indexing: {report['index_docs_per_s']:,} docs/s ({report['index_cpu_s']} s CPU, all threads; "
+          f"allocator: {report['allocator']})")
     return 0
 
 
 if __name__ == "__main__":
+    use_jemalloc()   # as the command line and `make run` run (see competiscan/allocator.py)
     sys.exit(main())

@@ -370,6 +370,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from .errors import USER_ERRORS
+    if argv is None:   # the console script, not a caller in this process
+        from .allocator import use_jemalloc
+        use_jemalloc()   # returns here unless it re-executed this command with jemalloc
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

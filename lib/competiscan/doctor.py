@@ -59,6 +59,12 @@ def check_openai(settings: Settings) -> dict[str, Any]:
     return _check("openai", "ok", f"{where} answers; model {settings.openai_model}")
 
 
+def check_allocator() -> dict[str, Any]:
+    from .allocator import describe
+    in_use, detail = describe()
+    return _check("allocator", "ok" if in_use else "off", detail)
+
+
 def run_checks(settings: Settings | None = None) -> list[dict[str, Any]]:
     settings = settings or load_settings()
     return [
@@ -67,4 +73,5 @@ def run_checks(settings: Settings | None = None) -> list[dict[str, Any]]:
         check_store(settings),
         check_search(settings),
         check_openai(settings),
+        check_allocator(),
     ]

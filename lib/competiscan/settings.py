@@ -1,6 +1,7 @@
 """Settings: environment variables, else `.streamlit/secrets.toml`, else defaults.
 
-This is the only module that reads ``os.environ``. Everything else receives a ``Settings``.
+This is the only module that reads ``os.environ``. Everything else receives a ``Settings``
+(or, to start a process like this one, :func:`process_environment`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
-__all__ = ["Settings", "load_settings", "PROJECT_ROOT", "SETTING_NAMES"]
+__all__ = ["Settings", "load_settings", "process_environment", "PROJECT_ROOT", "SETTING_NAMES"]
 
 # lib/competiscan/settings.py -> the checkout root, which holds data/ and .streamlit/
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -106,3 +107,9 @@ def load_settings(
         inbox=inbox,
         root=root,
     )
+
+
+def process_environment() -> dict[str, str]:
+    """A copy of this process's environment, to start a process like it (the allocator's
+    re-execution, competiscan.allocator): not settings, but read here like all of it."""
+    return dict(os.environ)
