@@ -17,11 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from competiscan.allocator import describe as describe_allocator, use_jemalloc
 from competiscan.enrich import LocalEnricher
 from competiscan.generate import generate_campaigns, write_campaigns
 from competiscan.settings import Settings
 from competiscan.workbench import Workbench
+from runtime import runtime, use_jemalloc
 
 
 def local_rate(rows: int, seed: int) -> dict:
@@ -80,11 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="competiscan-bench-") as tmp:
         ingest = ingest_modes(args.ingest_rows or args.rows, args.seed, Path(tmp))
     if args.json:
-        print(json.dumps({"allocator": describe_allocator()[1], "local": rate, "ingest": ingest},
+        print(json.dumps({"runtime": runtime(), "local": rate, "ingest": ingest},
                          indent=2))
         return 0
     cores = rate["cores"]
-    print(f"allocator: {describe_allocator()[1]}")
+    print(runtime())
     print(f"local enrichment of {rate['rows']:,} campaigns: "
           f"1 worker {rate['workers_1_per_s']:,.0f}/s, {cores} workers "
           f"{rate[f'workers_{cores}_per_s']:,.0f}/s "

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from competiscan.allocator import describe as describe_allocator, use_jemalloc
 from competiscan.generate import generate_campaigns, write_campaigns
 from competiscan.ingest import prepare_bytes
 from competiscan.store import open_store
 from pgdb import temporary_database
+from runtime import runtime, use_jemalloc
 
 def _ingest(url: str, path: Path) -> tuple[float, dict]:
     store = open_store(url)
@@ -98,10 +98,10 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.json:
         print(json.dumps({"rows": args.rows, "file_mb": size_mb,
-                          "allocator": describe_allocator()[1], "results": results}, indent=2))
+                          "runtime": runtime(), "results": results}, indent=2))
         return 0
     print(f"{args.rows:,} generated campaigns, {size_mb:.0f} MB CSV (generated in "
-          f"{generated:.1f} s); allocator: {describe_allocator()[1]}")
+          f"{generated:.1f} s); {runtime()}")
     print(f"{'backend':<11} {'baseline':>10} {'ingest':>10} {'rows/s':>12} {'x baseline':>11} "
           f"{'inserted':>10} {'re-sighted':>11} {'dups':>8}")
     for r in results:

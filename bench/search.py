@@ -36,11 +36,11 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from competiscan.allocator import describe as describe_allocator, use_jemalloc
 from competiscan.generate import generate_campaigns
 from competiscan.search.base import FACET_FIELDS, SearchRequest
 from competiscan.search.embedded import EmbeddedIndex
 from competiscan.search.query import And, FieldFilter, Node, Not, Or, Phrase, Term, filter_key, prepare
+from runtime import runtime, use_jemalloc
 
 _HITS = 20  # hits per page, highlighted
 _TEXT_COLUMNS = ("title", "subject_line", "content", "keywords")
@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     report: dict[str, Any] = {"rows": args.rows, "seed": args.seed,
-                              "allocator": describe_allocator()[1]}
+                              "runtime": runtime()}
     say = (lambda *_: None) if args.json else (lambda *a: print(*a, file=sys.stderr, flush=True))
 
     start = time.perf_counter()
@@ -378,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, r in report["engines"].items():
         print(f"{name:<14}{r['p50_ms']:>10.1f}{r['p95_ms']:>10.1f}{r['max_ms']:>10.1f}{r['p50_ratio']:>9.1f}{r['p95_ratio']:>9.1f}")
     print(f"indexing: {report['index_docs_per_s']:,} docs/s ({report['index_cpu_s']} s CPU, all threads; "
-          f"allocator: {report['allocator']})")
+          f"{report['runtime']})")
     return 0
 
 
