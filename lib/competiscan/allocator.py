@@ -23,10 +23,7 @@ from pathlib import Path
 
 from .settings import process_environment
 
-__all__ = ["LIBRARY", "jemalloc_loaded", "jemalloc_library", "use_jemalloc", "describe"]
-
-LIBRARY = "libjemalloc.so.2"
-
+__all__ = ["jemalloc_loaded", "jemalloc_library", "use_jemalloc", "describe"]
 
 def jemalloc_loaded() -> bool:
     """Whether jemalloc is mapped into this process (preloaded, as use_jemalloc arranges)."""

@@ -212,9 +212,9 @@ def _marked_sql(column: str) -> str:
     expr = text
     for pattern, replacement in AMOUNT_MARK_STEPS:
         expr = f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
-    # Most texts have nothing to mark (a digit before ".", "," or "%", or one after "$"): one
-    # match test instead of the replacements (marking ~40% cheaper on generated campaigns).
-    return f"CASE WHEN regexp_matches({text}, '[0-9][.,%]|\\$[0-9]') THEN {expr} ELSE {text} END"
+    # Most texts have nothing to mark: one match test of the step's own pattern instead of the
+    # replacements (marking ~40% cheaper on generated campaigns).
+    return f"CASE WHEN regexp_matches({text}, '{AMOUNT_MARK_STEPS[0][0]}') THEN {expr} ELSE {text} END"
 
 
 def json_documents(table: pa.Table) -> list[str]:
