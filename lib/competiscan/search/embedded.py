@@ -201,9 +201,9 @@ def _fields(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _json_field(name: str, value_sql: str) -> str:
-    """SQL of ``,"name":value`` for one document, or '' where ``value_sql`` is NULL (a missing
-    value is left out: tantivy refuses a JSON null)."""
-    return f"""coalesce(',"{name}":' || ({value_sql}), '')"""
+    """SQL of ``,"name":value`` for one document, NULL where ``value_sql`` is NULL (``concat``
+    skips it: a missing value is left out, as tantivy refuses a JSON null)."""
+    return f"""(',"{name}":' || ({value_sql}))"""
 
 
 def _marked_sql(column: str) -> str:
@@ -243,7 +243,9 @@ def json_documents(table: pa.Table) -> list[str]:
     try:
         # DuckDB scans each Arrow batch in one thread: smaller batches let it use every core.
         con.register("documents", pa.Table.from_batches(table.to_batches(max_chunksize=16_384), table.schema))
-        return con.sql(f"SELECT {' || '.join(parts)} || '}}' AS d FROM documents").fetchnumpy()["d"].tolist()
+        # One concat() of all parts: a chain of || copies the growing document once per part
+        # (2-3 core-seconds more at 900k documents, measured).
+        return con.sql(f"SELECT concat({', '.join(parts)}, '}}') AS d FROM documents").fetchnumpy()["d"].tolist()
     finally:
         con.close()
 
