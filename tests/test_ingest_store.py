@@ -404,3 +404,71 @@ def test_offer_terms_follow_every_write(settings):
         assert offer_terms(store) == []
     finally:
         wb.close()
+
+
+# ------------------------------------------------------------------ PostgreSQL's first big load
+def _campaign_indexes(store) -> dict[str, str]:
+    return {r["indexname"]: r["indexdef"] for r in store._rows(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'campaigns'")}
+
+
+@pytest.fixture
+def pg_store(pg_database_url):
+    from conftest import _reset_pg
+    from competiscan.store import open_store
+    _reset_pg(pg_database_url)
+    s = open_store(pg_database_url)
+    yield s
+    s.close()
+
+
+def _statements(store) -> list[str]:
+    import sqlalchemy as sa
+    seen: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute",
+                    lambda conn, cur, stmt, *rest: seen.append(stmt))
+    return seen
+
+
+def test_first_large_load_on_postgresql_rebuilds_the_same_indexes(pg_store):
+    """A big first upload drops campaigns' secondary indexes, inserts, and builds them again in
+    the same transaction; later uploads into the non-empty table keep them all along."""
+    from competiscan.generate import generate_campaigns
+    before = _campaign_indexes(pg_store)
+    assert len(before) == 7   # the primary key and six secondary indexes
+    pg_store.BULK_INSERT_MIN_ROWS = 100
+    frame = generate_campaigns(400, seed=3)
+    first, second = frame.iloc[:300], frame.iloc[250:]
+    seen = _statements(pg_store)
+    report = ingest(pg_store, first.to_csv(index=False), "first.csv")
+    assert report.inserted > 100
+    drops = [s for s in seen if s.startswith("DROP INDEX")]
+    assert len(drops) == 6 and not any("campaigns_pkey" in s for s in drops)
+    assert _campaign_indexes(pg_store) == before
+    seen.clear()
+    again = ingest(pg_store, second.to_csv(index=False), "second.csv")
+    assert again.inserted > 0 and again.resighted > 0
+    assert not any(s.startswith("DROP INDEX") for s in seen)   # the table was not empty
+    assert _campaign_indexes(pg_store) == before
+    # the rebuilt unique index still refuses a second row with a stored content hash
+    import sqlalchemy as sa
+    with pytest.raises(sa.exc.IntegrityError):
+        with pg_store.engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO campaigns SELECT * FROM campaigns LIMIT 1"))
+
+
+def test_failed_first_large_load_on_postgresql_keeps_its_indexes(pg_store):
+    from competiscan.generate import generate_campaigns
+    before = _campaign_indexes(pg_store)
+    pg_store.BULK_INSERT_MIN_ROWS = 100
+    prepared = prepare_bytes(generate_campaigns(300, seed=4).to_csv(index=False).encode(),
+                             "big.csv", source="test", aliases=pg_store.company_aliases(),
+                             industries=pg_store.company_industries())
+
+    def fail(conn, companies):   # a fault after the rebuild, before the commit
+        raise RuntimeError("disk full")
+    pg_store._register_companies = fail
+    with pytest.raises(RuntimeError, match="disk full"):
+        pg_store.write_batch(prepared.batch)
+    assert pg_store.count() == 0 and pg_store.batches() == []
+    assert _campaign_indexes(pg_store) == before

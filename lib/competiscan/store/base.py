@@ -119,6 +119,12 @@ class Store(ABC):
     def _lock_for_write(self, conn: sa.Connection) -> None:
         """Serialise writers across processes where the backend allows several."""
 
+    @contextmanager
+    def _bulk_insert(self, conn: sa.Connection, table: str, rows: int) -> Iterator[None]:
+        """Around one statement inserting ``rows`` rows into ``table`` inside a write: a backend
+        may build the table's indexes after it instead of maintaining them row by row."""
+        yield
+
     def query_frame(self, conn: sa.Connection, stmt: sa.TextClause,
                     params: dict[str, Any]) -> pd.DataFrame:
         """The result of ``stmt`` on ``conn`` as a DataFrame (a backend may fetch it as
@@ -232,12 +238,13 @@ class Store(ABC):
                     "ON c.content_hash = i.content_hash")).fetchall()[0][0])
                 col_list = ", ".join(cols)
                 sel_list = ", ".join(f"i.{c}" for c in cols)
-                conn.execute(sa.text(
-                    f"INSERT INTO campaigns (id, batch_id, ingested_at, {col_list}) "
-                    f"SELECT :base + i.seq, :batch, :now, {sel_list} FROM incoming i "
-                    "WHERE NOT EXISTS (SELECT 1 FROM campaigns c "
-                    "WHERE c.content_hash = i.content_hash)"),
-                    {"base": base_id, "batch": batch_id, "now": now})
+                with self._bulk_insert(conn, "campaigns", pieces.num_rows - known):
+                    conn.execute(sa.text(
+                        f"INSERT INTO campaigns (id, batch_id, ingested_at, {col_list}) "
+                        f"SELECT :base + i.seq, :batch, :now, {sel_list} FROM incoming i "
+                        "WHERE NOT EXISTS (SELECT 1 FROM campaigns c "
+                        "WHERE c.content_hash = i.content_hash)"),
+                        {"base": base_id, "batch": batch_id, "now": now})
                 conn.execute(sa.text(
                     "INSERT INTO index_pending (campaign_id) "
                     "SELECT id FROM campaigns WHERE batch_id = :batch"), {"batch": batch_id})
@@ -250,12 +257,12 @@ class Store(ABC):
                         "ON c.content_hash = i.content_hash WHERE c.batch_id <> :batch "
                         f"AND i.launch_date < c.launch_date AND {_NOT_PENDING}"),
                         {"batch": batch_id})
-                conn.execute(sa.text(
-                    "UPDATE campaigns SET "
-                    "launch_date = least(campaigns.launch_date, i.launch_date), "
-                    "last_seen = greatest(campaigns.last_seen, i.last_seen) "
-                    "FROM incoming i WHERE campaigns.content_hash = i.content_hash "
-                    "AND campaigns.batch_id <> :batch"), {"batch": batch_id})
+                    conn.execute(sa.text(
+                        "UPDATE campaigns SET "
+                        "launch_date = least(campaigns.launch_date, i.launch_date), "
+                        "last_seen = greatest(campaigns.last_seen, i.last_seen) "
+                        "FROM incoming i WHERE campaigns.content_hash = i.content_hash "
+                        "AND campaigns.batch_id <> :batch"), {"batch": batch_id})
                 conn.execute(sa.text(
                     "INSERT INTO sightings (campaign_id, batch_id, seen_on) "
                     "SELECT c.id, :batch, s.seen_on FROM incoming_sightings s "
