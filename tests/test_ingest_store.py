@@ -407,9 +407,13 @@ def test_offer_terms_follow_every_write(settings):
 
 
 # ------------------------------------------------------------------ PostgreSQL's first big load
-def _campaign_indexes(store) -> dict[str, str]:
+_LOADED_TABLES = ("campaigns", "index_pending", "sightings", "offer_terms")
+
+
+def _indexes(store) -> dict[str, str]:
     return {r["indexname"]: r["indexdef"] for r in store._rows(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'campaigns'")}
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+        f"({', '.join(repr(t) for t in _LOADED_TABLES)})")}
 
 
 @pytest.fixture
@@ -430,28 +434,37 @@ def _statements(store) -> list[str]:
     return seen
 
 
-def test_first_large_load_on_postgresql_rebuilds_the_same_indexes(pg_store):
-    """A big first upload drops campaigns' secondary indexes, inserts, and builds them again in
-    the same transaction; later uploads into the non-empty table keep them all along."""
-    from competiscan.generate import generate_campaigns
-    before = _campaign_indexes(pg_store)
-    assert len(before) == 7   # the primary key and six secondary indexes
-    pg_store.BULK_INSERT_MIN_ROWS = 100
-    frame = generate_campaigns(400, seed=3)
-    first, second = frame.iloc[:300], frame.iloc[250:]
-    seen = _statements(pg_store)
-    report = ingest(pg_store, first.to_csv(index=False), "first.csv")
-    assert report.inserted > 100
-    drops = [s for s in seen if s.startswith("DROP INDEX")]
-    assert len(drops) == 6 and not any("campaigns_pkey" in s for s in drops)
-    assert _campaign_indexes(pg_store) == before
-    seen.clear()
-    again = ingest(pg_store, second.to_csv(index=False), "second.csv")
-    assert again.inserted > 0 and again.resighted > 0
-    assert not any(s.startswith("DROP INDEX") for s in seen)   # the table was not empty
-    assert _campaign_indexes(pg_store) == before
-    # the rebuilt unique index still refuses a second row with a stored content hash
+def test_first_large_load_on_postgresql_rebuilds_the_same_indexes(pg_store, tmp_path):
+    """A big first upload drops the secondary indexes of the tables it fills, inserts, and
+    builds them again in the same transaction; a later upload into the filled tables keeps
+    them all along. Either way the store ends with the same indexes and the same answers."""
     import sqlalchemy as sa
+    from competiscan.generate import generate_campaigns
+    from competiscan.settings import Settings
+    from competiscan.workbench import Workbench
+    before = _indexes(pg_store)
+    assert len(before) == 12   # campaigns 7 (with the primary key), sightings 2, 1, offer_terms 2
+    pg_store.BULK_INSERT_MIN_ROWS = 100
+    wb = Workbench(Settings(database_url=pg_store.url, search_url=str(tmp_path / "index"),
+                            root=tmp_path), store=pg_store)
+    frame = generate_campaigns(400, seed=3)
+    seen = _statements(pg_store)
+    first = wb.ingest_bytes(frame.iloc[:300].to_csv(index=False).encode(), "first.csv",
+                            index=False)
+    assert first.inserted > 100
+    dropped = {s.split('"')[1] for s in seen if s.startswith("DROP INDEX")}
+    assert dropped == set(before) - {"campaigns_pkey"}
+    assert _indexes(pg_store) == before
+    assert offer_terms(pg_store) == projected_offer_terms(pg_store) != []
+    seen.clear()
+    again = wb.ingest_bytes(frame.iloc[250:].to_csv(index=False).encode(), "second.csv",
+                            index=False)
+    assert again.inserted > 0 and again.resighted > 0
+    assert not any(s.startswith("DROP INDEX") for s in seen)   # the tables were not empty
+    assert _indexes(pg_store) == before
+    assert offer_terms(pg_store) == projected_offer_terms(pg_store)
+    assert pg_store.summary()["pending_index"] == pg_store.count()
+    # the rebuilt unique index still refuses a second row with a stored content hash
     with pytest.raises(sa.exc.IntegrityError):
         with pg_store.engine.begin() as conn:
             conn.execute(sa.text("INSERT INTO campaigns SELECT * FROM campaigns LIMIT 1"))
@@ -459,16 +472,16 @@ def test_first_large_load_on_postgresql_rebuilds_the_same_indexes(pg_store):
 
 def test_failed_first_large_load_on_postgresql_keeps_its_indexes(pg_store):
     from competiscan.generate import generate_campaigns
-    before = _campaign_indexes(pg_store)
+    before = _indexes(pg_store)
     pg_store.BULK_INSERT_MIN_ROWS = 100
     prepared = prepare_bytes(generate_campaigns(300, seed=4).to_csv(index=False).encode(),
                              "big.csv", source="test", aliases=pg_store.company_aliases(),
                              industries=pg_store.company_industries())
 
-    def fail(conn, companies):   # a fault after the rebuild, before the commit
+    def fail(conn, companies):   # a fault after the rebuilds, before the commit
         raise RuntimeError("disk full")
     pg_store._register_companies = fail
     with pytest.raises(RuntimeError, match="disk full"):
         pg_store.write_batch(prepared.batch)
     assert pg_store.count() == 0 and pg_store.batches() == []
-    assert _campaign_indexes(pg_store) == before
+    assert _indexes(pg_store) == before

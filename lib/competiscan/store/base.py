@@ -238,16 +238,18 @@ class Store(ABC):
                     "ON c.content_hash = i.content_hash")).fetchall()[0][0])
                 col_list = ", ".join(cols)
                 sel_list = ", ".join(f"i.{c}" for c in cols)
-                with self._bulk_insert(conn, "campaigns", pieces.num_rows - known):
+                inserted = pieces.num_rows - known
+                with self._bulk_insert(conn, "campaigns", inserted):
                     conn.execute(sa.text(
                         f"INSERT INTO campaigns (id, batch_id, ingested_at, {col_list}) "
                         f"SELECT :base + i.seq, :batch, :now, {sel_list} FROM incoming i "
                         "WHERE NOT EXISTS (SELECT 1 FROM campaigns c "
                         "WHERE c.content_hash = i.content_hash)"),
                         {"base": base_id, "batch": batch_id, "now": now})
-                conn.execute(sa.text(
-                    "INSERT INTO index_pending (campaign_id) "
-                    "SELECT id FROM campaigns WHERE batch_id = :batch"), {"batch": batch_id})
+                with self._bulk_insert(conn, "index_pending", inserted):
+                    conn.execute(sa.text(
+                        "INSERT INTO index_pending (campaign_id) "
+                        "SELECT id FROM campaigns WHERE batch_id = :batch"), {"batch": batch_id})
                 # A re-sighting widens the known span of the piece; an earlier first sighting
                 # changes its launch date, which the index holds, so it must be re-indexed.
                 if known:
@@ -263,10 +265,12 @@ class Store(ABC):
                         "last_seen = greatest(campaigns.last_seen, i.last_seen) "
                         "FROM incoming i WHERE campaigns.content_hash = i.content_hash "
                         "AND campaigns.batch_id <> :batch"), {"batch": batch_id})
-                conn.execute(sa.text(
-                    "INSERT INTO sightings (campaign_id, batch_id, seen_on) "
-                    "SELECT c.id, :batch, s.seen_on FROM incoming_sightings s "
-                    "JOIN campaigns c ON c.content_hash = s.content_hash"), {"batch": batch_id})
+                with self._bulk_insert(conn, "sightings", sightings.num_rows):
+                    conn.execute(sa.text(
+                        "INSERT INTO sightings (campaign_id, batch_id, seen_on) "
+                        "SELECT c.id, :batch, s.seen_on FROM incoming_sightings s "
+                        "JOIN campaigns c ON c.content_hash = s.content_hash"),
+                        {"batch": batch_id})
                 if known:
                     # Re-sighted campaigns keep their offers; only their dates moved.
                     conn.execute(sa.text(
@@ -276,12 +280,13 @@ class Store(ABC):
                         "WHERE c.id = offer_terms.campaign_id AND c.batch_id <> :batch"),
                         {"batch": batch_id})
                 if _states_offers(pieces):
-                    self._insert_offer_terms(conn, "c.batch_id = :batch", {"batch": batch_id})
+                    # (a first load of stated offers gives about as many offer rows as pieces)
+                    with self._bulk_insert(conn, "offer_terms", inserted):
+                        self._insert_offer_terms(conn, "c.batch_id = :batch", {"batch": batch_id})
             finally:
                 self._unstage(conn, "incoming")
                 self._unstage(conn, "incoming_sightings")
             self._register_companies(conn, batch.new_companies)
-            inserted = pieces.num_rows - known
             resighted = sightings.num_rows - inserted
             report = dict(batch.report)
             conn.execute(S.upload_batches.insert().values(
