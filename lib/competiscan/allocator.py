@@ -25,6 +25,7 @@ from .settings import process_environment
 
 __all__ = ["jemalloc_loaded", "jemalloc_library", "use_jemalloc", "describe"]
 
+
 def jemalloc_loaded() -> bool:
     """Whether jemalloc is mapped into this process (preloaded, as use_jemalloc arranges)."""
     try:
