@@ -99,6 +99,34 @@ def test_same_file_twice_is_one_campaign_each(store):
     assert store.count() == 3
 
 
+def test_mixed_batch_links_every_sighting_to_its_campaign(store):
+    """New pieces get the next ids; sightings of new and known pieces name the right ones."""
+    head = "company_name,title,channel,launch_date,content\n"
+    first = ingest(store, head + "Chase,A,email,2024-01-01,alpha\nAmex,B,email,2024-01-02,beta\n")
+    store.mark_indexed([1, 2])
+    second_rows = ("Amex,B,email,2024-02-01,beta\nCiti,C,sms,2024-02-03,gamma\n"
+                   "Citi,C,sms,2024-02-05,gamma\nChase,A,email,2023-12-01,alpha\n"
+                   "Wells,D,email,2024-02-07,delta\n")
+    second = ingest(store, head + second_rows, "second.csv")
+    assert (second.inserted, second.resighted) == (2, 3)
+    frame = store.export_frame(["id", "title", "batch_id", "launch_date", "last_seen"])
+    by_title = frame.set_index("title")
+    assert sorted(by_title.loc[["C", "D"], "id"]) == [3, 4]
+    assert set(by_title.loc[["C", "D"], "batch_id"]) == {second.batch_id}
+    seen = {title: sorted((s["seen_on"], s["batch_id"]) for s in store.sightings_of(int(i)))
+            for title, i in by_title["id"].items()}
+    assert seen == {
+        "A": [(date(2023, 12, 1), second.batch_id), (date(2024, 1, 1), first.batch_id)],
+        "B": [(date(2024, 1, 2), first.batch_id), (date(2024, 2, 1), second.batch_id)],
+        "C": [(date(2024, 2, 3), second.batch_id), (date(2024, 2, 5), second.batch_id)],
+        "D": [(date(2024, 2, 7), second.batch_id)]}
+    assert by_title.loc["A", "launch_date"] == date(2023, 12, 1)
+    assert by_title.loc["B", "last_seen"] == date(2024, 2, 1)
+    # the new pieces and the re-dated one wait for the search index; B's span only widened
+    pending = {i for table in store.pending_index_tables() for i in table["id"].to_pylist()}
+    assert pending == {int(by_title.loc[t, "id"]) for t in ("A", "C", "D")}
+
+
 def test_undo_removes_exactly_what_a_batch_added(store):
     ingest(store, CLASSIC)
     extra = CLASSIC.replace("2024-01-15", "2024-04-01", 1) + \

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from ..model import OFFER_FIELDS
@@ -119,6 +120,17 @@ class Store(ABC):
     def _lock_for_write(self, conn: sa.Connection) -> None:
         """Serialise writers across processes where the backend allows several."""
 
+    def _append(self, conn: sa.Connection, table: str, rows: pa.Table) -> None:
+        """Insert ``rows`` (columns named as the table's) into ``table``."""
+        if not rows.num_rows:
+            return
+        self._stage(conn, "appended", rows, {c: _sql_type(c) for c in rows.column_names})
+        try:
+            columns = ", ".join(rows.column_names)
+            conn.execute(sa.text(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM appended"))
+        finally:
+            self._unstage(conn, "appended")
+
     @contextmanager
     def _bulk_insert(self, conn: sa.Connection, table: str, rows: int) -> Iterator[None]:
         """Around one statement inserting ``rows`` rows into ``table`` inside a write: a backend
@@ -216,12 +228,17 @@ class Store(ABC):
 
     # ---------------------------------------------------------------- ingestion writes
     def write_batch(self, batch: BatchWrite) -> BatchResult:
-        """Write one upload atomically: every accepted row of it, or nothing."""
+        """Write one upload atomically: every accepted row of it, or nothing.
+
+        Only the pieces' keys and dates go through a staging table: the store says which of
+        them it holds already (with their ids); the new pieces get the next ids here and are
+        appended as they are (PostgreSQL: one COPY straight into campaigns), and so are their
+        sightings and index_pending rows. A staging table of whole pieces and an
+        INSERT ... SELECT from it wrote every text twice (300k rows on PostgreSQL: 2.5 s
+        against 1.2 s, measured)."""
         pieces = as_arrow(batch.pieces)
-        pieces = pieces.append_column("seq", pa.array(np.arange(1, pieces.num_rows + 1)))
         cols = [c for c in pieces.column_names if c in S.CAMPAIGN_COLUMNS
                 and c not in ("id", "batch_id", "ingested_at")]
-        types = {c: _sql_type(c) for c in cols} | {"seq": "BIGINT"}
         sightings = as_arrow(batch.sightings).select(["content_hash", "seen_on"])
         now = utcnow()
         with self._write() as conn:
@@ -229,30 +246,35 @@ class Store(ABC):
                 "SELECT coalesce(max(id), 0) + 1 FROM upload_batches")).fetchall()[0][0])
             base_id = int(conn.execute(sa.text(
                 "SELECT coalesce(max(id), 0) FROM campaigns")).fetchall()[0][0])
-            self._stage(conn, "incoming", pieces.select(cols + ["seq"]), types)
-            self._stage(conn, "incoming_sightings", sightings,
-                        {"content_hash": "TEXT", "seen_on": "DATE"})
+            # (an empty store holds none of them: a first load stages nothing)
+            staged = base_id > 0
+            if staged:
+                self._stage(conn, "incoming", pieces.select(["content_hash", "launch_date",
+                                                             "last_seen"]),
+                            {"content_hash": "TEXT", "launch_date": "DATE", "last_seen": "DATE"})
             try:
-                known = int(conn.execute(sa.text(
-                    "SELECT count(*) FROM incoming i JOIN campaigns c "
-                    "ON c.content_hash = i.content_hash")).fetchall()[0][0])
-                col_list = ", ".join(cols)
-                sel_list = ", ".join(f"i.{c}" for c in cols)
-                inserted = pieces.num_rows - known
+                known = self.query_frame(conn, sa.text(
+                    "SELECT i.content_hash, c.id FROM incoming i JOIN campaigns c "
+                    "ON c.content_hash = i.content_hash"), {}) if staged else \
+                    pd.DataFrame({"content_hash": pd.Series([], dtype="str"),
+                                  "id": pd.Series([], dtype="int64")})
+                is_new = pc.invert(pc.is_in(pieces["content_hash"],
+                                            value_set=pa.array(known["content_hash"],
+                                                               type=pa.string())))
+                new = pieces.filter(is_new).select(cols) if len(known) else pieces.select(cols)
+                inserted = new.num_rows
+                ids = pa.array(np.arange(base_id + 1, base_id + 1 + inserted, dtype=np.int64))
                 with self._bulk_insert(conn, "campaigns", inserted):
-                    conn.execute(sa.text(
-                        f"INSERT INTO campaigns (id, batch_id, ingested_at, {col_list}) "
-                        f"SELECT :base + i.seq, :batch, :now, {sel_list} FROM incoming i "
-                        "WHERE NOT EXISTS (SELECT 1 FROM campaigns c "
-                        "WHERE c.content_hash = i.content_hash)"),
-                        {"base": base_id, "batch": batch_id, "now": now})
+                    self._append(conn, "campaigns", pa.table({
+                        "id": ids, "batch_id": pa.repeat(pa.scalar(batch_id, pa.int64()),
+                                                         inserted),
+                        "ingested_at": pa.repeat(pa.scalar(now, pa.timestamp("us")), inserted),
+                        **{c: new[c] for c in cols}}))
                 with self._bulk_insert(conn, "index_pending", inserted):
-                    conn.execute(sa.text(
-                        "INSERT INTO index_pending (campaign_id) "
-                        "SELECT id FROM campaigns WHERE batch_id = :batch"), {"batch": batch_id})
+                    self._append(conn, "index_pending", pa.table({"campaign_id": ids}))
                 # A re-sighting widens the known span of the piece; an earlier first sighting
                 # changes its launch date, which the index holds, so it must be re-indexed.
-                if known:
+                if len(known):
                     conn.execute(sa.text(
                         "INSERT INTO index_pending (campaign_id) "
                         "SELECT c.id FROM campaigns c JOIN incoming i "
@@ -265,13 +287,19 @@ class Store(ABC):
                         "last_seen = greatest(campaigns.last_seen, i.last_seen) "
                         "FROM incoming i WHERE campaigns.content_hash = i.content_hash "
                         "AND campaigns.batch_id <> :batch"), {"batch": batch_id})
+                # every sighting is of a piece of this batch: new (ids above) or known
+                hashes = pa.concat_arrays([new["content_hash"].combine_chunks().cast(pa.string()),
+                                           pa.array(known["content_hash"], type=pa.string())])
+                campaign_ids = pa.concat_arrays([ids, pa.array(known["id"], type=pa.int64())])
+                where = pc.index_in(sightings["content_hash"].cast(pa.string()),
+                                    value_set=hashes)
                 with self._bulk_insert(conn, "sightings", sightings.num_rows):
-                    conn.execute(sa.text(
-                        "INSERT INTO sightings (campaign_id, batch_id, seen_on) "
-                        "SELECT c.id, :batch, s.seen_on FROM incoming_sightings s "
-                        "JOIN campaigns c ON c.content_hash = s.content_hash"),
-                        {"batch": batch_id})
-                if known:
+                    self._append(conn, "sightings", pa.table({
+                        "campaign_id": campaign_ids.take(where),
+                        "batch_id": pa.repeat(pa.scalar(batch_id, pa.int64()),
+                                              sightings.num_rows),
+                        "seen_on": sightings["seen_on"]}))
+                if len(known):
                     # Re-sighted campaigns keep their offers; only their dates moved.
                     conn.execute(sa.text(
                         "UPDATE offer_terms SET launch_date = c.launch_date, "
@@ -279,13 +307,13 @@ class Store(ABC):
                         "FROM campaigns c JOIN incoming i ON c.content_hash = i.content_hash "
                         "WHERE c.id = offer_terms.campaign_id AND c.batch_id <> :batch"),
                         {"batch": batch_id})
-                if _states_offers(pieces):
+                if _states_offers(new):
                     # (a first load of stated offers gives about as many offer rows as pieces)
                     with self._bulk_insert(conn, "offer_terms", inserted):
                         self._insert_offer_terms(conn, "c.batch_id = :batch", {"batch": batch_id})
             finally:
-                self._unstage(conn, "incoming")
-                self._unstage(conn, "incoming_sightings")
+                if staged:
+                    self._unstage(conn, "incoming")
             self._register_companies(conn, batch.new_companies)
             resighted = sightings.num_rows - inserted
             report = dict(batch.report)
@@ -294,7 +322,7 @@ class Store(ABC):
                 file_format=batch.file_format, rows_read=batch.rows_read, inserted=inserted,
                 resighted=resighted, duplicates=batch.duplicates, rejected=batch.rejected,
                 status="committed", report=json.dumps(report, default=str)))
-        new_ids = (base_id + 1, base_id + pieces.num_rows) if inserted else None
+        new_ids = (base_id + 1, base_id + inserted) if inserted else None
         return BatchResult(batch_id=batch_id, inserted=inserted, resighted=resighted,
                            new_ids=new_ids)
 
@@ -632,6 +660,8 @@ _SQL_TYPES: dict[str, str] = {
     "est_volume": "DOUBLE PRECISION", "sentiment_score": "DOUBLE PRECISION",
     "campaign_type_confidence": "DOUBLE PRECISION", "enriched_at": "TIMESTAMP",
     "intro_apr_months": "INTEGER", "bonus_window_months": "INTEGER", "bonus_unit": "TEXT",
+    "id": "BIGINT", "batch_id": "BIGINT", "campaign_id": "BIGINT", "ingested_at": "TIMESTAMP",
+    "seen_on": "DATE",
 }
 
 

@@ -61,5 +61,20 @@ class DuckDBStore(Store):
                types: dict[str, str]) -> None:
         _raw(conn).register(name, as_arrow(frame))
 
+    def _append(self, conn: sa.Connection, table: str, rows: pa.Table) -> None:
+        if not rows.num_rows:
+            return
+        raw = _raw(conn)
+        raw.register("appended", rows)
+        columns = ", ".join(rows.column_names)
+        # In insertion order DuckDB inserts on one thread: 1M campaigns 4.4 s against 2.6 s
+        # (measured). The rows carry their ids; their physical order does not matter.
+        raw.execute("SET preserve_insertion_order = false")
+        try:
+            raw.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM appended")
+        finally:
+            raw.execute("RESET preserve_insertion_order")
+            raw.unregister("appended")
+
     def _unstage(self, conn: sa.Connection, name: str) -> None:
         _raw(conn).unregister(name)

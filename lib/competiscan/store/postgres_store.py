@@ -8,12 +8,13 @@ from typing import Any, Iterator
 
 import pandas as pd
 import psycopg
+import psycopg.copy
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
-from .base import Store, StoreUnavailableError, as_arrow
+from .base import Store, StoreUnavailableError, _sql_type, as_arrow
 
 __all__ = ["PostgresStore"]
 
@@ -119,20 +120,32 @@ class PostgresStore(Store):
     def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame | pa.Table,
                types: dict[str, str]) -> None:
         table = as_arrow(frame)
-        columns = table.column_names
-        ddl = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in columns)
+        ddl = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in table.column_names)
         conn.execute(sa.text(f"CREATE TEMP TABLE {name} ({ddl}) ON COMMIT DROP"))
+        self._copy_in(conn, name, table, types)
+
+    def _append(self, conn: sa.Connection, table: str, rows: pa.Table) -> None:
+        # COPY straight into the table: no staging table, no INSERT ... SELECT.
+        self._copy_in(conn, table, rows, {c: _sql_type(c) for c in rows.column_names})
+
+    #: Rows per CSV chunk handed to COPY: the server parses one while Arrow writes the next.
+    COPY_CHUNK_ROWS = 32_768
+
+    def _copy_in(self, conn: sa.Connection, name: str, table: pa.Table,
+                 types: dict[str, str]) -> None:
+        columns = table.column_names
         table = pa.table({c: _for_copy(table[c], types.get(c, "TEXT")) for c in columns})
-        buffer = io.BytesIO()
         # Arrow's CSV writer: a null is an unquoted empty field (NULL to COPY), an empty string
         # a quoted one.
-        pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False,
-                                                          quoting_style="needed"))
+        options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
         raw = conn.connection.driver_connection
-        with raw.cursor() as cur:
-            with cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN "
-                          "WITH (FORMAT csv)") as copy:
-                copy.write(buffer.getvalue())
+        with raw.cursor() as cur, cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN "
+                                           "WITH (FORMAT csv)",
+                                           writer=psycopg.copy.QueuedLibpqWriter(cur)) as copy:
+            for batch in table.to_batches(max_chunksize=self.COPY_CHUNK_ROWS):
+                buffer = io.BytesIO()
+                pacsv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
 
     def _unstage(self, conn: sa.Connection, name: str) -> None:
         conn.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
