@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..store import BatchWrite
 from .identity import RowKeys, deduplicate
-from .normalise import (MAPPABLE_FIELDS, company_key, company_keys_of, detect_mapping,
-                        map_unique, normalise_campaign_type, normalise_channel,
-                        normalise_industry, normalise_keywords, parse_dates, parse_numbers)
+from .normalise import (MAPPABLE_FIELDS, company_key, detect_mapping, factorize,
+                        normalise_campaign_type, normalise_channel, normalise_industry,
+                        normalise_keywords, parse_dates, parse_numbers, spread, strip_text)
 from .readers import RawTable, UnreadableFileError, read_table
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ MAX_TEXT_CHARS = 100_000
 REPORT_ISSUE_CAP = 1_000   # rejected rows kept in a stored report; the counts stay exact
 
 TEXT_COLUMNS = ("title", "subject_line", "content", "landing_url", "audience", "geography")
+_TYPE_SOURCE = np.array([None, "source"], dtype=object)   # campaign_type_source by notna
 
 
 class MappingError(ValueError):
@@ -121,6 +123,26 @@ def _short(value: object, limit: int = 80) -> str | None:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _pair_counts(first: pd.Series, second: pd.Series) -> pd.Series:
+    """``groupby([first, second]).size()`` of two text columns: the rows of each pair of
+    values, pairs sorted, pairs with a missing value left out. By factorize codes and one
+    bincount: ~35 ms at 1M rows, where pandas' groupby took 70 and Arrow's group_by 80 on
+    one thread (measured)."""
+    first_codes, first_names = factorize(first)
+    second_codes, second_names = factorize(second)
+    a = pc.fill_null(first_codes, -1).to_numpy(zero_copy_only=False)
+    b = pc.fill_null(second_codes, -1).to_numpy(zero_copy_only=False)
+    both = (a >= 0) & (b >= 0)
+    width = len(second_names)
+    sizes = np.bincount(a[both].astype(np.int64) * width + b[both],
+                        minlength=len(first_names) * width)
+    found = sorted((first_names[p // width], second_names[p % width], int(sizes[p]))
+                   for p in np.flatnonzero(sizes))
+    return pd.Series([size for _a, _b, size in found], dtype="int64",
+                     index=pd.MultiIndex.from_tuples([(x, y) for x, y, _n in found])
+                     if found else None)
+
+
 def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str],
             industries: dict[str, str], mapping: dict[str, str] | None = None,
             enrich: "EarlyEnrichment | None" = None,
@@ -146,7 +168,7 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
                            "(or description/body) column")
 
     n = len(frame)
-    numbers = np.asarray(raw.row_numbers)
+    numbers = raw.row_numbers   # (indexed only for flagged rows: no array of a million ints)
     rejected: list[RowIssue] = [RowIssue(row, "", None, reason) for row, reason in raw.issues]
     warnings: list[RowIssue] = []
     reject_mask = np.zeros(n, dtype=bool)
@@ -154,12 +176,12 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     @functools.cache
     def col(fld: str) -> pd.Series:
         # Arrow-backed strings: pandas' .str methods then run in Arrow compute, not Python.
-        # Cached: a missing column is built once (70 ms at 1M rows), and copy-on-write keeps
-        # every caller's changes to itself.
+        # Cached, and copy-on-write keeps every caller's changes to itself. A missing column
+        # is all-null Arrow: 1 ms at 1M rows, where a list of a million Nones took 70-120.
         if fld in column_of:
             s = frame[column_of[fld]]
             return (s if s.dtype == "str" else s.astype("str")).reset_index(drop=True)
-        return pd.Series([None] * n, dtype="str")
+        return pa.nulls(n, pa.large_string()).to_pandas()
 
     def flag(mask: pd.Series | np.ndarray, fld: str, values: pd.Series, reason: str,
              reject: bool) -> None:
@@ -177,28 +199,37 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     for fld in TEXT_COLUMNS:
         s = col(fld)
         if fld in column_of:
-            s = s.str.strip()
-            s = s.where(s.notna() & (s != ""), None)
-            flag(s.str.len() > MAX_TEXT_CHARS, fld, s,
-                 f"longer than {MAX_TEXT_CHARS:,} characters", reject=True)
+            # Strip and blank-to-missing in Arrow: 0.1 s of the six columns at 1M rows,
+            # where pandas' strip, where and str.len took 0.45 (measured).
+            text = strip_text(s)
+            s = text.to_pandas()
+            # a cell has at most as many characters as bytes: count them only when needed
+            if (pc.max(pc.binary_length(text)).as_py() or 0) > MAX_TEXT_CHARS:
+                too_long = pc.fill_null(pc.greater(pc.utf8_length(text), MAX_TEXT_CHARS), False)
+                flag(too_long.to_numpy(zero_copy_only=False), fld, s,
+                     f"longer than {MAX_TEXT_CHARS:,} characters", reject=True)
         out[fld] = s
 
-    company_raw = col("company").str.strip()
-    company_raw = company_raw.where(company_raw.notna() & (company_raw != ""), None)
+    company_raw = strip_text(col("company")).to_pandas()
     flag(company_raw.isna(), "company", company_raw, "company is empty", reject=True)
     # the first spelling of a new company in the file becomes its canonical name
     by_key: dict[str, str] = {}
-    by_name: dict[str, str] = {}
     new_companies: set[tuple[str, str]] = set()
-    for name in pd.unique(company_raw[company_raw.notna()]):
+    # One factorize of the spellings gives the companies, their keys and their industries
+    # (three factorizes of the column before: ~30 ms each at 1M rows).
+    company_codes, names = factorize(company_raw)
+    canonical: list[str] = []
+    for name in names:
         spaced = " ".join(name.split())
         key = company_key(spaced)
         if key not in by_key:
             by_key[key] = aliases.get(key) or spaced
             if key not in aliases:
                 new_companies.add((spaced, key))
-        by_name[name] = by_key[key]
-    out["company"] = map_unique(company_raw, by_name.get)
+        canonical.append(by_key[key])
+    # (usually every spelling is already the canonical name: then the column as it is)
+    out["company"] = (company_raw if canonical == names
+                      else spread(canonical, company_codes, out.index))
 
     no_text = out["title"].isna() & out["content"].isna()
     flag(no_text & company_raw.notna(), "content", out["content"],
@@ -211,7 +242,8 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     out["channel"] = channel
 
     # Texts, companies and channels are final: their identity keys are hashed meanwhile.
-    row_keys = RowKeys(out, company_keys_of(out["company"]))
+    company_keys = spread([company_key(name) for name in canonical], company_codes, out.index)
+    row_keys = RowKeys(out, company_keys)
 
     # The last check that can reject a row: after it the accepted rows are known, and their
     # enrichment can start while the rest is prepared.
@@ -226,15 +258,25 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     flag(bad_type, "campaign_type", col("campaign_type"),
          "unknown campaign type; it will be predicted", reject=False)
     out["campaign_type"] = ctype
-    out["campaign_type_source"] = pd.Series(np.where(ctype.notna(), "source", None),
-                                            dtype=object)
+    # an object column (the batch's schema says so), picked from two values: np.where with
+    # a str built a fixed-width text array first (55 ms against 13 at 1M rows, measured)
+    out["campaign_type_source"] = pd.Series(
+        _TYPE_SOURCE[ctype.notna().to_numpy(dtype=np.intp)], dtype=object)
 
     industry = normalise_industry(col("industry"))
-    out["industry"] = industry.where(industry.notna(), map_unique(out["company"], industries.get))
+    if industry.hasnans:   # else the company's industry is not needed
+        out["industry"] = industry.where(industry.notna(), spread(
+            [industries.get(c) for c in canonical], company_codes, out.index))
+    else:
+        out["industry"] = industry
 
-    last, bad_last = parse_dates(col("last_seen"), excel_serials=excel)
-    flag(bad_last, "last_seen", col("last_seen"), "not a date; the value was ignored",
-         reject=False)
+    # A column that is not in the file is not parsed: all missing, no warning (parsing the
+    # all-missing last_seen took 0.14 s at 1M rows, measured).
+    has_last = "last_seen" in column_of
+    if has_last:
+        last, bad_last = parse_dates(col("last_seen"), excel_serials=excel)
+        flag(bad_last, "last_seen", col("last_seen"), "not a date; the value was ignored",
+             reject=False)
     today = today or date.today()
     no_date = launch.isna() & ~np.asarray(bad_launch)
     if no_date.any() and "launch_date" in column_of:
@@ -243,12 +285,15 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     launch = launch.fillna(pd.Timestamp(today))
     # kept as datetime64 (vectorised grouping); the store writes them as DATE
     out["launch_date"] = launch
-    out["last_seen"] = launch.where(last.isna() | (last < launch), last)
+    out["last_seen"] = launch.where(last.isna() | (last < launch), last) if has_last else launch
 
     for fld in ("est_spend_usd", "est_volume"):
-        values, bad = parse_numbers(col(fld))
-        flag(bad, fld, col(fld), "not a non-negative number; the value was ignored",
-             reject=False)
+        if fld in column_of:
+            values, bad = parse_numbers(col(fld))
+            flag(bad, fld, col(fld), "not a non-negative number; the value was ignored",
+                 reject=False)
+        else:
+            values = pd.Series(np.nan, index=out.index, dtype="float64")
         out[fld] = values
     out["keywords"] = normalise_keywords(col("keywords"))
     out["source"] = filename
@@ -273,7 +318,7 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     # each new company's most common industry (ascending counts: the largest is set last)
     industry_of: dict[str, str] = {}
     if new_companies:
-        counts = accepted.groupby(["company", "industry"], observed=True).size().sort_values()
+        counts = _pair_counts(accepted["company"], accepted["industry"]).sort_values()
         industry_of = {company: industry for (company, industry), _n in counts.items()}
     stored_report = {
         "mapping": mapping, "row_label": raw.row_label,
