@@ -361,9 +361,19 @@ def test_pending_migrations_run_when_a_store_opens(store, database_url):
         conn.execute(sa.text("UPDATE campaigns SET indexed = false WHERE company = 'Capital One'"))
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("CREATE INDEX ix_campaigns_pending ON campaigns (indexed, id)"))
+            # Before version 5 the hashes compared in the database's collation.
+            conn.execute(sa.text('ALTER TABLE campaigns ALTER COLUMN content_hash TYPE TEXT '
+                                 'COLLATE "default", ALTER COLUMN variant_key TYPE TEXT '
+                                 'COLLATE "default"'))
     store.close()
     upgraded = open_store(database_url)
     assert upgraded.schema_version() == SCHEMA_VERSION
+    if upgraded.dialect_name == "postgresql":
+        with upgraded.engine.connect() as conn:
+            assert {r[0] for r in conn.execute(sa.text(
+                "SELECT collation_name FROM information_schema.columns WHERE table_name = "
+                "'campaigns' AND column_name IN ('content_hash', 'variant_key')"))} == {"C"}
+        assert ingest(upgraded, CLASSIC, "again.csv").resighted == 3
     assert upgraded.count() == 3
     # Version 3 fills offer_terms from the campaigns already stored.
     assert offer_terms(upgraded) == projected_offer_terms(upgraded)
@@ -513,3 +523,26 @@ def test_failed_first_large_load_on_postgresql_keeps_its_indexes(pg_store):
         pg_store.write_batch(prepared.batch)
     assert pg_store.count() == 0 and pg_store.batches() == []
     assert _indexes(pg_store) == before
+
+
+def test_campaign_hashes_compare_byte_by_byte_on_postgresql(pg_store):
+    """Version 5: the hash columns are COLLATE "C" (faster index builds); a re-upload's
+    lookup of its known pieces (staged as plain TEXT) can still use the unique index."""
+    import sqlalchemy as sa
+    with pg_store.engine.connect() as conn:
+        collations = dict(conn.execute(sa.text(
+            "SELECT column_name, collation_name FROM information_schema.columns "
+            "WHERE table_name = 'campaigns' AND column_name IN ('content_hash', 'variant_key')"
+        )).fetchall())
+        assert collations == {"content_hash": "C", "variant_key": "C"}
+        for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin"):
+            conn.execute(sa.text(f"SET LOCAL {setting} = off"))
+
+        conn.execute(sa.text("CREATE TEMP TABLE incoming (content_hash TEXT)"))
+        plan = "\n".join(r[0] for r in conn.execute(sa.text(
+            "EXPLAIN SELECT c.id FROM incoming i JOIN campaigns c "
+            "ON c.content_hash = i.content_hash")).fetchall())
+        assert "ux_campaigns_content_hash" in plan
+    ingest(pg_store, CLASSIC)
+    again = ingest(pg_store, CLASSIC.replace("2024-01-15", "2024-02-01"), "again.csv")
+    assert (again.inserted, again.resighted) == (0, 3)

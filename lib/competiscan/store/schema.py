@@ -57,11 +57,16 @@ upload_batches = sa.Table(
     sa.Column("report", sa.Text),                      # JSON: rejected rows (capped), mapping
 )
 
+# Hex digests: compared byte by byte on PostgreSQL (COLLATE "C"), where the database's
+# collation made building their indexes ~1.7x slower (268k campaigns: 0.27 s -> 0.16 s each,
+# measured). Equality with any other text still uses their indexes.
+HASH_TEXT = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+
 campaigns = sa.Table(
     "campaigns", metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("content_hash", sa.Text, nullable=False),
-    sa.Column("variant_key", sa.Text, nullable=False),
+    sa.Column("content_hash", HASH_TEXT, nullable=False),
+    sa.Column("variant_key", HASH_TEXT, nullable=False),
     sa.Column("company", sa.Text, nullable=False),
     sa.Column("industry", sa.Text),
     sa.Column("channel", sa.Text),
@@ -289,6 +294,13 @@ def _v4_index_pending(conn: sa.Connection) -> None:
         conn.execute(sa.text("ALTER TABLE campaigns DROP COLUMN indexed"))
 
 
+def _v5_pg_hash_collation(conn: sa.Connection) -> None:
+    # (a store made since this version has them so already; the statement then changes nothing)
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text('ALTER TABLE campaigns ALTER COLUMN content_hash TYPE TEXT '
+                             'COLLATE "C", ALTER COLUMN variant_key TYPE TEXT COLLATE "C"'))
+
+
 # (version, what it does, function). Append only; never edit a released step.
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial schema", _v1_initial),
@@ -297,5 +309,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
         "last_seen index and a covering company index", _v3_offer_terms),
     (4, "index_pending: campaigns the search index has yet to take, instead of a flag on "
         "campaigns", _v4_index_pending),
+    (5, "campaign hashes compared byte by byte (COLLATE \"C\") on PostgreSQL",
+     _v5_pg_hash_collation),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
