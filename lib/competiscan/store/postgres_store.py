@@ -14,7 +14,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
-from .base import Store, StoreUnavailableError, _sql_type, as_arrow
+from . import pgcopy
+from . import schema as S
+from .base import Store, StoreUnavailableError, as_arrow
 
 __all__ = ["PostgresStore"]
 
@@ -29,6 +31,18 @@ def _for_copy(column: pa.ChunkedArray, sql_type: str) -> pa.ChunkedArray:
     if sql_type == "DATE" and pa.types.is_timestamp(column.type):
         return pc.cast(column, pa.date32())
     return column
+
+
+_SQL_OF_TYPE: dict[type, str] = {
+    sa.BigInteger: "BIGINT", sa.Integer: "INTEGER", sa.Double: "DOUBLE PRECISION",
+    sa.Date: "DATE", sa.DateTime: "TIMESTAMP", sa.Text: "TEXT",
+}
+
+
+def _column_types(table: str) -> dict[str, str]:
+    """The SQL type of each column of the schema's ``table`` (as pgcopy encodes them)."""
+    return {c.name: next(sql for kind, sql in _SQL_OF_TYPE.items() if isinstance(c.type, kind))
+            for c in S.metadata.tables[table].columns}
 
 
 # Arrow types of the PostgreSQL types a query result may have (by type OID); others are read
@@ -125,8 +139,19 @@ class PostgresStore(Store):
         self._copy_in(conn, name, table, types)
 
     def _append(self, conn: sa.Connection, table: str, rows: pa.Table) -> None:
-        # COPY straight into the table: no staging table, no INSERT ... SELECT.
-        self._copy_in(conn, table, rows, {c: _sql_type(c) for c in rows.column_names})
+        # COPY straight into the table, in binary (see pgcopy): no staging table, no
+        # INSERT ... SELECT, no number or date printed and parsed again.
+        if not rows.num_rows:
+            return
+        types = _column_types(table)
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(
+                f"COPY {table} ({', '.join(rows.column_names)}) FROM STDIN WITH (FORMAT binary)",
+                writer=psycopg.copy.QueuedLibpqWriter(cur)) as copy:
+            copy.write(pgcopy.SIGNATURE)
+            for block in pgcopy.binary_rows(rows, types, self.COPY_CHUNK_ROWS):
+                copy.write(block)
+            copy.write(pgcopy.TRAILER)
 
     #: Rows per CSV chunk handed to COPY: the server parses one while Arrow writes the next.
     COPY_CHUNK_ROWS = 32_768
