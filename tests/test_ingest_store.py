@@ -127,6 +127,22 @@ def test_mixed_batch_links_every_sighting_to_its_campaign(store):
     assert pending == {int(by_title.loc[t, "id"]) for t in ("A", "C", "D")}
 
 
+def test_large_file_again_resights_every_piece_and_rewrites_none(store, tmp_path):
+    """Tens of thousands of known pieces (fetched back in several Arrow chunks): all
+    re-sighted, nothing inserted, and no stored row changed when no date moved."""
+    from competiscan.generate import generate_campaigns, write_campaigns
+    path = tmp_path / "feed.csv"
+    write_campaigns(generate_campaigns(40_000, seed=5), path)
+    first = ingest(store, path.read_bytes(), "feed.csv")
+    before = store.export_frame(["id", "content_hash", "launch_date", "last_seen", "batch_id"])
+    again = ingest(store, path.read_bytes(), "feed-again.csv")
+    assert (again.inserted, again.resighted) == (0, first.inserted + first.resighted)
+    after = store.export_frame(["id", "content_hash", "launch_date", "last_seen", "batch_id"])
+    pd.testing.assert_frame_equal(before.sort_values("id").reset_index(drop=True),
+                                  after.sort_values("id").reset_index(drop=True))
+    assert len(store.sightings_of(int(before["id"].iloc[0]))) >= 2
+
+
 def test_undo_removes_exactly_what_a_batch_added(store):
     ingest(store, CLASSIC)
     extra = CLASSIC.replace("2024-01-15", "2024-04-01", 1) + \
