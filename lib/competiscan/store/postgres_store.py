@@ -8,7 +8,6 @@ from typing import Any, Iterator
 
 import pandas as pd
 import psycopg
-import psycopg.copy
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -131,12 +130,26 @@ class PostgresStore(Store):
                 strings_can_be_null=True, quoted_strings_can_be_null=False))
         return table.to_pandas()
 
+    #: Rows encoded per block handed to COPY (a block, not the whole table, in memory).
+    COPY_CHUNK_ROWS = 32_768
+
     def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame | pa.Table,
                types: dict[str, str]) -> None:
         table = as_arrow(frame)
-        ddl = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in table.column_names)
+        columns = table.column_names
+        ddl = ", ".join(f"{c} {types.get(c, 'TEXT')}" for c in columns)
         conn.execute(sa.text(f"CREATE TEMP TABLE {name} ({ddl}) ON COMMIT DROP"))
-        self._copy_in(conn, name, table, types)
+        table = pa.table({c: _for_copy(table[c], types.get(c, "TEXT")) for c in columns})
+        # Arrow's CSV writer: a null is an unquoted empty field (NULL to COPY), an empty string
+        # a quoted one.
+        options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN "
+                                           "WITH (FORMAT csv)") as copy:
+            for batch in table.to_batches(max_chunksize=self.COPY_CHUNK_ROWS):
+                buffer = io.BytesIO()
+                pacsv.write_csv(batch, buffer, options)
+                copy.write(buffer.getbuffer())
 
     def _append(self, conn: sa.Connection, table: str, rows: pa.Table) -> None:
         # COPY straight into the table, in binary (see pgcopy): no staging table, no
@@ -146,31 +159,12 @@ class PostgresStore(Store):
         types = _column_types(table)
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(
-                f"COPY {table} ({', '.join(rows.column_names)}) FROM STDIN WITH (FORMAT binary)",
-                writer=psycopg.copy.QueuedLibpqWriter(cur)) as copy:
+                f"COPY {table} ({', '.join(rows.column_names)}) FROM STDIN WITH (FORMAT binary)"
+                ) as copy:
             copy.write(pgcopy.SIGNATURE)
             for block in pgcopy.binary_rows(rows, types, self.COPY_CHUNK_ROWS):
                 copy.write(block)
             copy.write(pgcopy.TRAILER)
-
-    #: Rows per CSV chunk handed to COPY: the server parses one while Arrow writes the next.
-    COPY_CHUNK_ROWS = 32_768
-
-    def _copy_in(self, conn: sa.Connection, name: str, table: pa.Table,
-                 types: dict[str, str]) -> None:
-        columns = table.column_names
-        table = pa.table({c: _for_copy(table[c], types.get(c, "TEXT")) for c in columns})
-        # Arrow's CSV writer: a null is an unquoted empty field (NULL to COPY), an empty string
-        # a quoted one.
-        options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-        raw = conn.connection.driver_connection
-        with raw.cursor() as cur, cur.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN "
-                                           "WITH (FORMAT csv)",
-                                           writer=psycopg.copy.QueuedLibpqWriter(cur)) as copy:
-            for batch in table.to_batches(max_chunksize=self.COPY_CHUNK_ROWS):
-                buffer = io.BytesIO()
-                pacsv.write_csv(batch, buffer, options)
-                copy.write(buffer.getbuffer())
 
     def _unstage(self, conn: sa.Connection, name: str) -> None:
         conn.execute(sa.text(f"DROP TABLE IF EXISTS {name}"))
