@@ -290,6 +290,20 @@ def test_arrow_allocations_do_not_use_mimalloc():
     assert pa.default_memory_pool().backend_name in ("jemalloc", "system")
 
 
+def test_cells_with_line_breaks_are_read_whole_across_arrow_blocks():
+    # The fast read assumes no cell breaks a line; a block end inside such a cell is detected
+    # and the file read again the careful way. Small files (one block) and large ones alike.
+    from competiscan.ingest.readers import read_table
+    row = 'Acme {i},"T {i}","line one\nline two, ""quoted""\r\nthree {i}"\n'
+    for rows in (3, 400_000):   # 400k rows: ~25 MB, two 16 MB blocks
+        data = ("company_name,title,content\n"
+                + "".join(row.format(i=i) for i in range(rows))).encode()
+        frame = read_table(data, "multi.csv").frame
+        assert len(frame) == rows
+        assert frame["content"].iloc[-1] == f'line one\nline two, "quoted"\r\nthree {rows - 1}'
+        assert frame["company_name"].iloc[-1] == f"Acme {rows - 1}"
+
+
 def test_plain_number_columns_parse_as_the_general_path_does():
     # A column of plain numbers takes Arrow's parser; one messy cell sends the column through
     # pd.to_numeric and the clean-up. Both must give the same numbers and the same warnings.
