@@ -17,7 +17,7 @@ from ..model import CAMPAIGN_TYPES, CHANNELS
 
 __all__ = ["column_key", "detect_mapping", "FIELD_SYNONYMS", "MAPPABLE_FIELDS",
            "normalise_channel", "normalise_campaign_type", "normalise_industry",
-           "company_key", "company_keys_of", "parse_dates", "parse_numbers",
+           "company_key", "parse_dates", "parse_numbers", "strip_text", "factorize", "spread",
            "normalise_keywords"]
 
 
@@ -362,7 +362,3 @@ def normalise_keywords(values: pd.Series) -> pd.Series:
         return ", ".join(dict.fromkeys(words)) or None
     return map_unique(values, one)
 
-
-def company_keys_of(company: pd.Series) -> pd.Series:
-    """company_key of each value, computed once per distinct name."""
-    return map_unique(company, company_key)

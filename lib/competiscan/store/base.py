@@ -120,16 +120,9 @@ class Store(ABC):
     def _lock_for_write(self, conn: sa.Connection) -> None:
         """Serialise writers across processes where the backend allows several."""
 
+    @abstractmethod
     def _append(self, conn: sa.Connection, table: str, rows: pa.Table) -> None:
         """Insert ``rows`` (columns named as the table's) into ``table``."""
-        if not rows.num_rows:
-            return
-        self._stage(conn, "appended", rows, {c: _sql_type(c) for c in rows.column_names})
-        try:
-            columns = ", ".join(rows.column_names)
-            conn.execute(sa.text(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM appended"))
-        finally:
-            self._unstage(conn, "appended")
 
     @contextmanager
     def _bulk_insert(self, conn: sa.Connection, table: str, rows: int) -> Iterator[None]:
@@ -669,8 +662,6 @@ _SQL_TYPES: dict[str, str] = {
     "est_volume": "DOUBLE PRECISION", "sentiment_score": "DOUBLE PRECISION",
     "campaign_type_confidence": "DOUBLE PRECISION", "enriched_at": "TIMESTAMP",
     "intro_apr_months": "INTEGER", "bonus_window_months": "INTEGER", "bonus_unit": "TEXT",
-    "id": "BIGINT", "batch_id": "BIGINT", "campaign_id": "BIGINT", "ingested_at": "TIMESTAMP",
-    "seen_on": "DATE",
 }
 
 

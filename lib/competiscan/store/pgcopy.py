@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["SIGNATURE", "TRAILER", "binary_rows", "encodable"]
+__all__ = ["SIGNATURE", "TRAILER", "binary_rows"]
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
 TRAILER = b"\xff\xff"
@@ -28,10 +28,6 @@ _FIXED: dict[str, tuple[int, str]] = {
     "BIGINT": (8, ">i8"), "INTEGER": (4, ">i4"), "DOUBLE PRECISION": (8, ">f8"),
     "DATE": (4, ">i4"), "TIMESTAMP": (8, ">i8"),
 }
-
-
-def encodable(sql_type: str) -> bool:
-    return sql_type in _FIXED or sql_type == "TEXT"
 
 
 def _lengths(lengths: np.ndarray) -> pa.Array:
