@@ -6,6 +6,8 @@ For each backend: generated campaigns are written to one CSV file; the baseline 
 with the database's own bulk loader (DuckDB read_csv into a table; PostgreSQL COPY); the ingest
 path reads the same file through Competiscan's ingestion (sniffing, column mapping,
 normalisation, validation, dedupe, hashing, atomic batch write), enrichment and indexing off.
+It prints the two phases of the ingest too: preparing (in this process) and the batch write
+(mostly the database's work, its indexes included), each against the same baseline.
 """
 
 from __future__ import annotations
@@ -31,9 +33,13 @@ def _ingest(url: str, path: Path) -> tuple[float, dict]:
     prepared = prepare_bytes(path.read_bytes(), path.name, source="bench",
                              aliases=store.company_aliases(),
                              industries=store.company_industries())
+    written = time.perf_counter()
     result = store.write_batch(prepared.batch)
     elapsed = time.perf_counter() - started
-    counts = {"inserted": result.inserted, "resighted": result.resighted,
+    # The two phases, to tell the client's work (reading, checking, hashing, deduplicating)
+    # from the database's (the atomic batch write, its indexes included).
+    counts = {"prepare_s": written - started, "write_s": elapsed - (written - started),
+              "inserted": result.inserted, "resighted": result.resighted,
               "duplicates": prepared.report.duplicates,
               "rejected": prepared.report.rejected_count, "stored": store.count()}
     store.close()
@@ -102,12 +108,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{args.rows:,} generated campaigns, {size_mb:.0f} MB CSV (generated in "
           f"{generated:.1f} s); {runtime()}")
-    print(f"{'backend':<11} {'baseline':>10} {'ingest':>10} {'rows/s':>12} {'x baseline':>11} "
-          f"{'inserted':>10} {'re-sighted':>11} {'dups':>8}")
+    print(f"{'backend':<11} {'baseline':>9} {'prepare':>9} {'write':>9} {'ingest':>9} "
+          f"{'rows/s':>10} {'x baseline':>11} {'write x':>8} {'inserted':>9} {'re-sighted':>11} "
+          f"{'dups':>7}")
     for r in results:
-        print(f"{r['backend']:<11} {r['baseline_s']:>9.2f}s {r['ingest_s']:>9.2f}s "
-              f"{r['rows_per_s']:>12,.0f} {r['ratio_to_baseline']:>10.2f}x {r['inserted']:>10,} "
-              f"{r['resighted']:>11,} {r['duplicates']:>8,}")
+        print(f"{r['backend']:<11} {r['baseline_s']:>8.2f}s {r['prepare_s']:>8.2f}s "
+              f"{r['write_s']:>8.2f}s {r['ingest_s']:>8.2f}s {r['rows_per_s']:>10,.0f} "
+              f"{r['ratio_to_baseline']:>10.2f}x {r['write_s'] / r['baseline_s']:>7.2f}x "
+              f"{r['inserted']:>9,} {r['resighted']:>11,} {r['duplicates']:>7,}")
+    print("(write x: the batch write alone, indexes included, against the same baseline)")
     return 0
 
 
