@@ -99,8 +99,18 @@ def test_same_file_twice_is_one_campaign_each(store):
     assert store.count() == 3
 
 
-def test_mixed_batch_links_every_sighting_to_its_campaign(store):
-    """New pieces get the next ids; sightings of new and known pieces name the right ones."""
+@pytest.mark.parametrize("by_position", [True, False], ids=["piece-given", "hash-matched"])
+def test_mixed_batch_links_every_sighting_to_its_campaign(store, monkeypatch, by_position):
+    """New pieces get the next ids; sightings of new and known pieces name the right ones,
+    whether the batch says which piece each sighting is of (as ingestion does) or not."""
+    write = store.write_batch
+
+    def checked(batch):
+        assert "piece" in batch.sightings.column_names
+        if not by_position:
+            batch.sightings = batch.sightings.drop_columns(["piece"])
+        return write(batch)
+    monkeypatch.setattr(store, "write_batch", checked)
     head = "company_name,title,channel,launch_date,content\n"
     first = ingest(store, head + "Chase,A,email,2024-01-01,alpha\nAmex,B,email,2024-01-02,beta\n")
     store.mark_indexed([1, 2])

@@ -94,11 +94,18 @@ FROM keys GROUP BY content_hash ORDER BY rn
 """
 
 
+_SIGHTINGS_SQL = """
+SELECT s.content_hash, s.seen_on, p.piece
+FROM (SELECT DISTINCT content_hash, launch_date AS seen_on FROM keys) s
+JOIN piece_of p USING (content_hash)
+"""
+
+
 @dataclass
 class Deduplicated:
     rows: pa.Table        # every accepted row with content_hash and variant_key
     pieces: pa.Table      # one row per distinct piece (first row's fields, file's span)
-    sightings: pa.Table   # distinct (content_hash, seen_on)
+    sightings: pa.Table   # distinct (content_hash, seen_on), with piece: its row of pieces
     duplicates: int
     first: np.ndarray     # which rows are pieces (the first row of each), a boolean mask
 
@@ -115,8 +122,13 @@ def deduplicate(accepted: pd.DataFrame, row_keys: pa.Table) -> Deduplicated:
     try:
         con.register("keys", keys)
         firsts = con.sql(_FIRSTS_SQL).to_arrow_table()
-        sightings = con.sql("SELECT DISTINCT content_hash, launch_date AS seen_on FROM keys"
-                            ).to_arrow_table()
+        # Each sighting says which piece it is of (the pieces come in the order of firsts), so
+        # that the store links it to its campaign by position. One join here, where the store
+        # matched a million sightings' hashes in Arrow on one thread (0.36-0.43 s, measured).
+        con.register("piece_of", pa.table({
+            "content_hash": firsts["content_hash"],
+            "piece": pa.array(np.arange(firsts.num_rows, dtype=np.int64))}))
+        sightings = con.sql(_SIGHTINGS_SQL).to_arrow_table()
     finally:
         con.close()
     # The first rows come in file order, each once: selecting them by a mask is the same

@@ -55,7 +55,8 @@ class BatchWrite:
 
     ``pieces`` has one row per distinct campaign in the file (its ``content_hash`` and the
     campaign columns, with ``launch_date``/``last_seen`` the first/last date the file saw it);
-    ``sightings`` has one row per distinct (content_hash, seen_on) of the file.
+    ``sightings`` has one row per distinct (content_hash, seen_on) of the file, and may say
+    in ``piece`` which row of ``pieces`` it is of (ingestion does; else the hashes are matched).
     """
 
     filename: str
@@ -232,7 +233,12 @@ class Store(ABC):
         pieces = as_arrow(batch.pieces)
         cols = [c for c in pieces.column_names if c in S.CAMPAIGN_COLUMNS
                 and c not in ("id", "batch_id", "ingested_at")]
-        sightings = as_arrow(batch.sightings).select(["content_hash", "seen_on"])
+        sightings = as_arrow(batch.sightings)
+        # which row of pieces each sighting is of
+        piece = (sightings["piece"] if "piece" in sightings.column_names else pc.index_in(
+            sightings["content_hash"].cast(pa.string()),
+            value_set=pieces["content_hash"].combine_chunks().cast(pa.string()))
+                 ).to_numpy().astype(np.int64, copy=False)
         now = utcnow()
         with self._write() as conn:
             batch_id = int(conn.execute(sa.text(
@@ -242,24 +248,30 @@ class Store(ABC):
             # (an empty store holds none of them: a first load stages nothing)
             staged = base_id > 0
             if staged:
-                self._stage(conn, "incoming", pieces.select(["content_hash", "launch_date",
-                                                             "last_seen"]),
-                            {"content_hash": "TEXT", "launch_date": "DATE", "last_seen": "DATE"})
+                self._stage(conn, "incoming", pieces.select(
+                    ["content_hash", "launch_date", "last_seen"]).append_column(
+                    "piece", pa.array(np.arange(pieces.num_rows, dtype=np.int64))),
+                            {"content_hash": "TEXT", "launch_date": "DATE", "last_seen": "DATE",
+                             "piece": "BIGINT"})
             try:
+                # The store's id of every piece: a known one's, or the next free ones in order.
+                campaign_of = np.empty(pieces.num_rows, dtype=np.int64)
+                is_new = np.ones(pieces.num_rows, dtype=bool)
+                known_ids = np.empty(0, dtype=np.int64)
                 if staged:
-                    known = pa.Table.from_pandas(self.query_frame(conn, sa.text(
-                        "SELECT i.content_hash, c.id FROM incoming i JOIN campaigns c "
-                        "ON c.content_hash = i.content_hash"), {}), preserve_index=False)
-                    known_hashes = known["content_hash"].combine_chunks().cast(pa.string())
-                    known_ids = known["id"].combine_chunks().cast(pa.int64())
-                else:
-                    known_hashes, known_ids = pa.array([], pa.string()), pa.array([], pa.int64())
+                    known = self.query_frame(conn, sa.text(
+                        "SELECT i.piece, c.id FROM incoming i JOIN campaigns c "
+                        "ON c.content_hash = i.content_hash"), {})
+                    known_pieces = known["piece"].to_numpy(dtype=np.int64)
+                    known_ids = known["id"].to_numpy(dtype=np.int64)
+                    campaign_of[known_pieces] = known_ids
+                    is_new[known_pieces] = False
                 new = pieces.select(cols)
                 if len(known_ids):
-                    new = new.filter(pc.invert(pc.is_in(pieces["content_hash"],
-                                                        value_set=known_hashes)))
+                    new = new.filter(pa.array(is_new))
                 inserted = new.num_rows
                 ids = pa.array(np.arange(base_id + 1, base_id + 1 + inserted, dtype=np.int64))
+                campaign_of[is_new] = ids.to_numpy()
                 with self._bulk_insert(conn, "campaigns", inserted):
                     self._append(conn, "campaigns", pa.table({
                         "id": ids, "batch_id": pa.repeat(pa.scalar(batch_id, pa.int64()),
@@ -288,14 +300,9 @@ class Store(ABC):
                         "campaigns.launch_date OR i.last_seen > campaigns.last_seen)"),
                         {"batch": batch_id})
                 # every sighting is of a piece of this batch: new (ids above) or known
-                hashes = pa.concat_arrays([new["content_hash"].combine_chunks().cast(pa.string()),
-                                           known_hashes])
-                campaign_ids = pa.concat_arrays([ids, known_ids])
-                where = pc.index_in(sightings["content_hash"].cast(pa.string()),
-                                    value_set=hashes)
                 with self._bulk_insert(conn, "sightings", sightings.num_rows):
                     self._append(conn, "sightings", pa.table({
-                        "campaign_id": campaign_ids.take(where),
+                        "campaign_id": pa.array(campaign_of[piece]),
                         "batch_id": pa.repeat(pa.scalar(batch_id, pa.int64()),
                                               sightings.num_rows),
                         "seen_on": sightings["seen_on"]}))
