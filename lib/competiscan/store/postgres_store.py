@@ -32,18 +32,6 @@ def _for_copy(column: pa.ChunkedArray, sql_type: str) -> pa.ChunkedArray:
     return column
 
 
-_SQL_OF_TYPE: dict[type, str] = {
-    sa.BigInteger: "BIGINT", sa.Integer: "INTEGER", sa.Double: "DOUBLE PRECISION",
-    sa.Date: "DATE", sa.DateTime: "TIMESTAMP", sa.Text: "TEXT",
-}
-
-
-def _column_types(table: str) -> dict[str, str]:
-    """The SQL type of each column of the schema's ``table`` (as pgcopy encodes them)."""
-    return {c.name: next(sql for kind, sql in _SQL_OF_TYPE.items() if isinstance(c.type, kind))
-            for c in S.metadata.tables[table].columns}
-
-
 # Arrow types of the PostgreSQL types a query result may have (by type OID); others are read
 # as text.
 _ARROW_TYPES: dict[int, pa.DataType] = {
@@ -156,7 +144,7 @@ class PostgresStore(Store):
         # INSERT ... SELECT, no number or date printed and parsed again.
         if not rows.num_rows:
             return
-        types = _column_types(table)
+        types = S.column_types(table)
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(
                 f"COPY {table} ({', '.join(rows.column_names)}) FROM STDIN WITH (FORMAT binary)"

@@ -15,7 +15,7 @@ from ..model import OFFER_FIELD_TYPES
 __all__ = ["metadata", "campaigns", "sightings", "upload_batches", "companies",
            "company_aliases", "enrichment_cache", "saved_searches", "jobs",
            "offer_terms", "index_pending", "OFFER_MEASURES", "OFFER_TERM_COLUMNS", "offer_terms_sql", "month_sql",
-           "MIGRATIONS", "SCHEMA_VERSION", "CAMPAIGN_COLUMNS"]
+           "MIGRATIONS", "SCHEMA_VERSION", "CAMPAIGN_COLUMNS", "column_types"]
 
 metadata = sa.MetaData()
 
@@ -313,3 +313,23 @@ MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
      _v5_pg_hash_collation),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+# The SQL type names the stores' bulk paths write with (a CSV staging table's DDL, binary COPY),
+# most specific first: SmallInteger and BigInteger are Integers too.
+_SQL_OF_TYPE: tuple[tuple[type, str], ...] = (
+    (sa.BigInteger, "BIGINT"), (sa.SmallInteger, "SMALLINT"), (sa.Integer, "INTEGER"),
+    (sa.Double, "DOUBLE PRECISION"), (sa.Date, "DATE"), (sa.DateTime, "TIMESTAMP"),
+    (sa.Text, "TEXT"),
+)
+
+
+def column_types(table: str) -> dict[str, str]:
+    """The SQL type name of each column of ``table``, read off its definition above."""
+    types = {}
+    for column in metadata.tables[table].columns:
+        kind = next((sql for base, sql in _SQL_OF_TYPE if isinstance(column.type, base)), None)
+        if kind is None:
+            raise TypeError(f"{table}.{column.name}: no SQL type name for {column.type!r}")
+        types[column.name] = kind
+    return types
