@@ -2,8 +2,8 @@
 # The interpreter of .venv: the system's /usr/bin/python3 when it is 3.11+ and can make a venv,
 # else the python3 on PATH; `make PYTHON=/path/to/python3` chooses another. Distributions build
 # their Python with profile-guided and link-time optimisation and a statically linked
-# interpreter; a plain source build (pyenv's default) ran the enrichment rules 20-30% slower on
-# the same machine at the same time (measured), and they are most of an enriched upload's CPU.
+# interpreter, which runs the pure-Python enrichment rules (most of an enriched upload's CPU)
+# faster than a plain source build such as pyenv's default (figures: docs/benchmarks.md).
 PYTHON ?= $(or $(shell for p in /usr/bin/python3 python3; do \
 	$$p -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& { echo $$p; break; }; done),python3)
@@ -12,9 +12,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 PORT ?= 8501
-# jemalloc as the app's C allocator when the system has it (Debian: libjemalloc2): indexing is
-# ~25% cheaper than with glibc's malloc (see lib/competiscan/allocator.py). An LD_PRELOAD of
-# your own, even an empty one, is kept.
+# The address `make run` listens on: COMPETISCAN_HOST (environment or .streamlit/secrets.toml),
+# default 127.0.0.1, this machine only. `make run HOST=0.0.0.0` opens the app to the network;
+# do that only with sign-in configured (docs/sign-in.md). Read when `run` starts, after install.
+HOST ?= $(shell $(PY) -c 'from competiscan.settings import load_settings; print(load_settings().host)' 2>/dev/null || echo 127.0.0.1)
+# jemalloc as the app's C allocator when the system has it (Debian: libjemalloc2): the search
+# index allocates through malloc, and glibc's is the costly one for bulk indexing (see
+# lib/competiscan/allocator.py). An LD_PRELOAD of your own, even an empty one, is kept.
 JEMALLOC := $(shell { /sbin/ldconfig -p || ldconfig -p; } 2>/dev/null | grep -o 'libjemalloc\.so\.2' | head -n1)
 PRELOAD := $(if $(filter environment,$(origin LD_PRELOAD)),,$(if $(JEMALLOC),LD_PRELOAD=$(JEMALLOC)))
 
@@ -40,7 +44,7 @@ $(DEV_STAMP): requirements-dev.txt $(STAMP)
 	touch $@
 
 run: $(STAMP)
-	env $(PRELOAD) $(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	env $(PRELOAD) $(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.address $(HOST)
 
 test: $(DEV_STAMP)
 	@command -v chromium >/dev/null 2>&1 || echo "note: chromium not found; browser tests need 'apt-get install chromium' (.ci/run does it)"

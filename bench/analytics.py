@@ -42,7 +42,7 @@ from competiscan.generate import generate_campaigns, write_campaigns
 from competiscan.ingest import prepare_bytes
 from competiscan.model import BONUS_UNITS, OFFER_FIELD_TYPES
 from competiscan.store import Store, open_store
-from competiscan.store.analytics_sql import AnalyticsFilter
+from competiscan.model import CampaignFilter
 from pgdb import PG_SERVER, temporary_database
 END = date(2026, 6, 28)          # fixed, so a run is the same whatever the day (a Sunday)
 GOAL_MS = {"duckdb": 100, "postgresql": 500}
@@ -72,7 +72,7 @@ class PandasQueries:
             self._table = table
         return self._table
 
-    def _filtered(self, f: AnalyticsFilter) -> pd.DataFrame:
+    def _filtered(self, f: CampaignFilter) -> pd.DataFrame:
         t = self.table
         mask = np.ones(len(t), dtype=bool)
         for column, values in (("company", f.companies), ("channel", f.channels),
@@ -89,14 +89,14 @@ class PandasQueries:
     def _period(frame: pd.DataFrame, interval: str) -> pd.Series:
         return frame["launch_date"].dt.to_period(_FREQ[interval]).dt.start_time.dt.date
 
-    def span(self, f: AnalyticsFilter) -> tuple[date | None, date | None, date | None]:
+    def span(self, f: CampaignFilter) -> tuple[date | None, date | None, date | None]:
         t = self._filtered(f)
         if t.empty:
             return None, None, None
         return (t["launch_date"].min().date(), t["launch_date"].max().date(),
                 t["last_seen"].max().date())
 
-    def _grouped(self, f: AnalyticsFilter, dims: Sequence[str], interval: str | None
+    def _grouped(self, f: CampaignFilter, dims: Sequence[str], interval: str | None
                  ) -> tuple[pd.DataFrame, list[str]]:
         t = self._filtered(f)
         keys = list(dims)
@@ -105,7 +105,7 @@ class PandasQueries:
             keys = ["period", *keys]
         return t, keys
 
-    def counts(self, dims: Sequence[str], interval: str | None, filters: AnalyticsFilter,
+    def counts(self, dims: Sequence[str], interval: str | None, filters: CampaignFilter,
                weight: str | None = None, *, sentiment: bool = False) -> pd.DataFrame:
         t, keys = self._grouped(filters, dims, interval)
         if not keys:
@@ -122,7 +122,7 @@ class PandasQueries:
         return out.reset_index().drop(columns="_all", errors="ignore")
 
     def _offer_rows(self, terms: Mapping[str, str], interval: str | None,
-                    filters: AnalyticsFilter, seen_since: date | None) -> pd.DataFrame:
+                    filters: CampaignFilter, seen_since: date | None) -> pd.DataFrame:
         """One row per (piece, stated term): the long form of the offer columns."""
         t = self._filtered(filters)
         if seen_since is not None:
@@ -140,7 +140,7 @@ class PandasQueries:
         return pd.concat(parts, ignore_index=True)
 
     def offer_stats(self, terms: Mapping[str, str], interval: str | None,
-                    filters: AnalyticsFilter, *, seen_since: date | None = None,
+                    filters: CampaignFilter, *, seen_since: date | None = None,
                     ids: int = 0) -> pd.DataFrame:
         keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
         long = self._offer_rows(terms, interval, filters, seen_since)
@@ -159,7 +159,7 @@ class PandasQueries:
         return frame.merge(found, on=keys, how="left")
 
     def best_changes(self, terms: Mapping[str, str], interval: str,
-                     filters: AnalyticsFilter, *, limit: int = 0) -> pd.DataFrame:
+                     filters: CampaignFilter, *, limit: int = 0) -> pd.DataFrame:
         stats = self.offer_stats(terms, interval, filters).sort_values(
             ["company", "term", "unit", "period"])
         g = stats.groupby(["company", "term", "unit"], sort=False)
@@ -176,7 +176,7 @@ class PandasQueries:
         return changed.merge(ids, on=keys, how="left")
 
     def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
-                       filters: AnalyticsFilter, groups: pd.DataFrame, *,
+                       filters: CampaignFilter, groups: pd.DataFrame, *,
                        seen_since: date | None = None, limit: int = 5) -> pd.DataFrame:
         keys = ["company", "period", "term", "unit"] if interval else ["company", "term", "unit"]
         long = self._offer_rows(terms, interval, filters, seen_since)
@@ -188,7 +188,7 @@ class PandasQueries:
                              "best_ids": g.agg(lambda s: [int(i) for i in s.iloc[:limit]])}) \
             .reset_index()
 
-    def bucket_piece_ids(self, interval: str, filters: AnalyticsFilter,
+    def bucket_piece_ids(self, interval: str, filters: CampaignFilter,
                          buckets: pd.DataFrame, limit: int = 20) -> pd.DataFrame:
         t = self._filtered(filters)
         t = t.assign(period=self._period(t, interval)).merge(
@@ -309,7 +309,7 @@ def bench_store(backend: str, store: Store, repeat: int, naive_repeat: int) -> l
 
 
 def run_duckdb(batch: Any, workdir: Path, repeat: int, naive_repeat: int) -> tuple[list, float]:
-    store = open_store(f"duckdb:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.duckdb'}")
+    store = open_store(f"duckdb:///{workdir / f'bench-{uuid.uuid4().hex[:8]}.duckdb'}", create=True)
     try:
         started = time.perf_counter()
         store.write_batch(batch)
@@ -322,7 +322,7 @@ def run_duckdb(batch: Any, workdir: Path, repeat: int, naive_repeat: int) -> tup
 def run_postgresql(batch: Any, workdir: Path, repeat: int, naive_repeat: int
                    ) -> tuple[list, float]:
     with temporary_database(PG_SERVER) as url:
-        store = open_store(url)
+        store = open_store(url, create=True)
         try:
             started = time.perf_counter()
             store.write_batch(batch)

@@ -22,6 +22,9 @@ from competiscan.generate import generate_campaigns, write_campaigns
 from competiscan.settings import Settings
 from competiscan.workbench import Workbench
 from runtime import runtime, use_jemalloc
+from competiscan.model import Actor
+
+TESTER = Actor(name="bench", role="admin")
 
 
 def local_rate(rows: int, seed: int) -> dict:
@@ -55,13 +58,13 @@ def ingest_modes(rows: int, seed: int, workdir: Path) -> dict:
         folder.mkdir()
         settings = Settings(database_url=f"duckdb:///{folder / 'store.duckdb'}",
                             search_url=str(folder / "index"), root=folder)
-        wb = Workbench(settings)
+        wb = Workbench(settings, create=True)
         started = time.perf_counter()
-        report = wb.ingest_bytes(data, path.name, source="bench", enrich=enrich, index=index)
+        report = wb.campaigns.ingest(TESTER, data, path.name, source="bench", enrich=enrich, index=index)
         out[f"{mode}_s"] = time.perf_counter() - started
         out[f"{mode}_inserted"] = report.inserted
         if index:
-            out["indexed_docs"] = wb.index.count()
+            out["indexed_docs"] = wb.index.backend.count()
         wb.close()
     out["enriched_vs_plain"] = out["enriched_s"] / out["plain_s"]
     out["enriched_indexed_vs_plain"] = out["enriched_indexed_s"] / out["plain_s"]

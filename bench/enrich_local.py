@@ -5,7 +5,7 @@
 Records come from `competiscan.generate.generate_campaigns`. Its pieces are short (~180
 characters of title, subject and body); a piece shorter than --min-chars gets the bodies of the
 following pieces appended, as a long email carries several short paragraphs, so that the rate
-is measured on text of the length asked for (0 keeps the pieces as generated). The lead's
+is measured on text of the length asked for (0 keeps the pieces as generated).
 bench/enrich.py imports `measure_local_rate`.
 """
 

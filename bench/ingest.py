@@ -10,7 +10,8 @@ It prints the two phases of the ingest too: preparing (in this process) and the 
 (mostly the database's work, its indexes included), each against the same baseline.
 With ``--repeat N`` each backend runs N times, the baseline and the ingest one after the other
 each time (a fresh store every run), and the median ratio is printed: on a shared machine whose
-speed moves from minute to minute, one pair of timings can be 20% off either way.
+speed moves from minute to minute, one pair of timings can be far off either way (see "The
+machine" in docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pgdb import temporary_database
 from runtime import runtime, use_jemalloc
 
 def _ingest(url: str, path: Path) -> tuple[float, dict]:
-    store = open_store(url)
+    store = open_store(url, create=True)
     started = time.perf_counter()
     prepared = prepare_bytes(path.read_bytes(), path.name, source="bench",
                              aliases=store.company_aliases(),

@@ -31,6 +31,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from browser_helpers import (app_env, chromium_missing, launch_chromium, rss_bytes,  # noqa: E402
                              streamlit_server, wait_idle)
+from competiscan.model import Actor  # noqa: E402
+
+TESTER = Actor(name="bench", role="admin")
 
 # (name, page, URL parameters, text the page shows when it is done)
 PAGES: list[tuple[str, str, dict[str, Any], str]] = [
@@ -54,22 +57,20 @@ PAGES: list[tuple[str, str, dict[str, Any], str]] = [
 
 
 def build_store(folder: Path, rows: int, seed: int, enrich: bool) -> dict[str, float]:
-    from competiscan.alerts import save_search
     from competiscan.generate import generate_campaigns
-    from competiscan.search import SearchRequest
     from competiscan.settings import load_settings
-    from competiscan.workbench import Workbench
+    from competiscan.workbench import SearchRequest, Workbench
 
     folder.mkdir(parents=True, exist_ok=True)
     env = app_env(folder / "store.duckdb", folder / "index", folder / "inbox")
-    workbench = Workbench(load_settings(environ=env))
+    workbench = Workbench(load_settings(environ=env), create=True)
     started = time.perf_counter()
     data = generate_campaigns(rows, seed=seed).to_csv(index=False).encode()
     generated = time.perf_counter()
-    report = workbench.ingest_bytes(data, f"generated-{rows}.csv", source="bench", enrich=enrich)
+    report = workbench.campaigns.ingest(TESTER, data, f"generated-{rows}.csv", source="bench", enrich=enrich)
     ingested = time.perf_counter()
-    save_search(workbench, "0% APR offers", SearchRequest(query='"0% APR"'))
-    stored = workbench.store.count()
+    workbench.searches.save(TESTER, "0% APR offers", SearchRequest(query='"0% APR"'))
+    stored = workbench._store.count()
     workbench.close()
     if report.status != "committed":
         raise SystemExit(f"the bench store could not be built: {report.message}")

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from competiscan.generate import generate_campaigns
+from competiscan.model import CampaignFilter
 from competiscan.search.base import FACET_FIELDS, SearchRequest
 from competiscan.search.embedded import EmbeddedIndex
 from competiscan.search.query import And, FieldFilter, Node, Not, Or, Phrase, Term, filter_key, prepare
@@ -59,7 +60,7 @@ def query_mix(last_day: date) -> list[Case]:
     quarter = last_day - timedelta(days=90)
 
     def case(label: str, query: str, **filters: Any) -> Case:
-        return Case(label, SearchRequest(query=query, limit=_HITS, **filters))
+        return Case(label, SearchRequest(query=query, limit=_HITS, filter=CampaignFilter(**filters)))
 
     return [
         case("phrase", '"0% intro APR"'),
@@ -162,15 +163,15 @@ class PandasScan:
     def search(self, req: SearchRequest) -> int:
         df = self.df
         mask = self._mask(prepare(req.query))
-        for name, values in (("company", req.companies), ("channel", req.channels),
-                             ("campaign_type", req.campaign_types), ("industry", req.industries)):
+        for name, values in (("company", req.filter.companies), ("channel", req.filter.channels),
+                             ("campaign_type", req.filter.campaign_types), ("industry", req.filter.industries)):
             if values:
                 mask &= df[name].isin(values)
-        if req.date_from:
-            mask &= df["launch_date"] >= req.date_from
-        if req.date_to:
-            mask &= df["launch_date"] <= req.date_to
-        for name, (low, high) in req.offer_ranges.items():
+        if req.filter.date_from:
+            mask &= df["launch_date"] >= req.filter.date_from
+        if req.filter.date_to:
+            mask &= df["launch_date"] <= req.filter.date_to
+        for name, low, high in req.filter.offer_ranges:
             if low is not None:
                 mask &= df[name] >= low
             if high is not None:
@@ -241,18 +242,18 @@ class SqliteFts:
         if text and req.query.strip():
             where.append("docs MATCH ?")
             args.append(fts_match(And(tuple(text))) if len(text) > 1 else fts_match(text[0]))
-        for name, values in (("company", req.companies), ("channel", req.channels),
-                             ("campaign_type", req.campaign_types), ("industry", req.industries)):
+        for name, values in (("company", req.filter.companies), ("channel", req.filter.channels),
+                             ("campaign_type", req.filter.campaign_types), ("industry", req.filter.industries)):
             if values:
                 where.append(f"{name} IN ({', '.join('?' * len(values))})")
                 args.extend(values)
-        if req.date_from:
+        if req.filter.date_from:
             where.append("launch_date >= ?")
-            args.append(req.date_from.isoformat())
-        if req.date_to:
+            args.append(req.filter.date_from.isoformat())
+        if req.filter.date_to:
             where.append("launch_date <= ?")
-            args.append(req.date_to.isoformat())
-        for name, (low, high) in req.offer_ranges.items():
+            args.append(req.filter.date_to.isoformat())
+        for name, low, high in req.filter.offer_ranges:
             if low is not None:
                 where.append(f"{name} >= ?")
                 args.append(low)

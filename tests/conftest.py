@@ -65,7 +65,7 @@ def database_url(request, tmp_path) -> str:
 
 @pytest.fixture
 def store(database_url):
-    s = open_store(database_url)
+    s = open_store(database_url, create=True)
     yield s
     s.close()
 

@@ -23,12 +23,12 @@ import pyarrow as pa
 import pytest
 
 from competiscan.analytics import (ALL_SCOPE, GENEROSITY_FORMULA, UNKNOWN, AnalyticsError,
-                                   AnalyticsFilter, AnalyticsQueries, compare, forecast_volume,
-                                   make_filter, offer_changes, offer_summary, offers,
+                                   AnalyticsQueries, CampaignFilter, compare, forecast_volume,
+                                   offer_changes, offer_summary, offers,
                                    positioning, share_of_voice, trends, volume_anomalies,
                                    volume_series)
 from competiscan.ingest.pipeline import prepare_bytes
-from competiscan.model import OFFER_FIELD_TYPES
+from competiscan.model import OFFER_FIELD_TYPES, FilterError
 
 # title, company, industry, channel, campaign_type, launch_date, est_spend_usd, sentiment,
 # offer terms
@@ -137,7 +137,7 @@ def test_weekly_trends_fill_every_week_and_company_with_shares(store, ids):
 
 
 def test_monthly_trends_by_type_alias_and_filters(store, ids):
-    rows = trends(store, by="type", interval="month", companies=["Acme"])
+    rows = trends(store, by="type", interval="month", filters=CampaignFilter(companies=["Acme"]))
     got = _by(rows, "period", "key")
     # Acme Jan: A1 A3 A5 acquisition, A2 promotional, A4 retention
     assert got[("2024-01-01", "acquisition")]["count"] == 3
@@ -150,8 +150,8 @@ def test_monthly_trends_by_type_alias_and_filters(store, ids):
 
 
 def test_trends_date_range_pads_empty_weeks_and_keeps_asked_companies(store, ids):
-    rows = trends(store, interval="week", companies=["Cobalt", "Nobody"],
-                  date_from="2023-12-27", date_to=date(2024, 1, 14))
+    rows = trends(store, interval="week", filters=CampaignFilter(
+        companies=["Cobalt", "Nobody"], date_from="2023-12-27", date_to=date(2024, 1, 14)))
     got = _by(rows, "period", "key")
     # Monday 2023-12-25 starts the week of date_from; Nobody has no piece but was asked for.
     assert sorted({r["period"] for r in rows}) == ["2023-12-25", "2024-01-01", "2024-01-08"]
@@ -163,7 +163,7 @@ def test_trends_date_range_pads_empty_weeks_and_keeps_asked_companies(store, ids
 
 
 def test_trends_by_channel_labels_missing_channel(store, ids):
-    rows = trends(store, by="channel", interval="month", companies=["Cobalt"])
+    rows = trends(store, by="channel", interval="month", filters=CampaignFilter(companies=["Cobalt"]))
     got = _by(rows, "period", "key")
     assert got[("2024-01-01", UNKNOWN)]["count"] == 1         # C2 has no channel
     assert got[("2024-01-01", "email")]["share"] == pytest.approx(0.5)
@@ -291,21 +291,21 @@ def test_current_offers_with_ids(store, ids):
 
 
 def test_current_offers_window_and_unknown_company(store, ids):
-    rows = offers(store, companies=("Cobalt", "Nobody"), window_days=30)
+    rows = offers(store, CampaignFilter(companies=("Cobalt", "Nobody")), window_days=30)
     got = _by(rows, "company")
     assert got["Nobody"]["terms"] == []
     assert got["Cobalt"]["since"] == "2024-02-06"
     bonus, apy = got["Cobalt"]["terms"]                          # in OFFER_TERMS order
     assert (apy["value"], apy["typical"], apy["pieces"], apy["id"]) == (4.75, 4.5, 2, ids["C4"])
     assert (bonus["label"], bonus["unit"], bonus["id"]) == ("bonus_amount", None, ids["C3"])
-    beta = {t["label"]: t["value"] for t in offers(store, ["Beta"], window_days=30)[0]["terms"]}
+    beta = {t["label"]: t["value"] for t in offers(store, CampaignFilter(companies="Beta"), window_days=30)[0]["terms"]}
     assert beta == {"intro_apr_months": 15, "annual_fee_usd": 0}     # B1-B3 are too old
-    old = offers(store, ["Beta"], as_of="2024-01-31", window_days=30)[0]
+    old = offers(store, CampaignFilter(companies="Beta"), as_of="2024-01-31", window_days=30)[0]
     assert {t["label"]: t["value"] for t in old["terms"]}["annual_fee_usd"] == 95
 
 
 def test_sentiment_query_counts_scored_pieces_only(store, ids):
-    frame = AnalyticsQueries(store).sentiment(["company"], "month", AnalyticsFilter()) \
+    frame = AnalyticsQueries(store).sentiment(["company"], "month", CampaignFilter()) \
         .set_index(["period", "company"])
     assert frame.loc[(JAN, "Acme"), "n"] == 3                     # A1 A2 A3; A4 A5 unscored
     assert frame.loc[(JAN, "Acme"), "mean_score"] == pytest.approx(0.3)
@@ -442,16 +442,16 @@ def test_bad_arguments_say_what_to_use(store, ids):
         trends(store, interval="fortnight")
     with pytest.raises(AnalyticsError, match="Unknown weight"):
         trends(store, weight="content")
-    with pytest.raises(AnalyticsError, match="not a date"):
-        trends(store, date_from="last tuesday")
-    with pytest.raises(AnalyticsError, match="after date_to"):
-        make_filter(date_from="2024-02-01", date_to="2024-01-01")
+    with pytest.raises(FilterError, match="not a date"):
+        CampaignFilter(date_from="last tuesday")
+    with pytest.raises(FilterError, match="after date_to"):
+        CampaignFilter(date_from="2024-02-01", date_to="2024-01-01")
 
 
 def test_values_travel_as_parameters(store, ids):
     hostile = "Acme' OR '1'='1"
-    assert all(r["count"] == 0 for r in trends(store, companies=[hostile]))
-    assert offers(store, companies=[hostile])[0]["terms"] == []
+    assert all(r["count"] == 0 for r in trends(store, filters=CampaignFilter(companies=[hostile])))
+    assert offers(store, CampaignFilter(companies=[hostile]))[0]["terms"] == []
 
 
 def test_empty_store_gives_empty_answers(store):
@@ -460,7 +460,7 @@ def test_empty_store_gives_empty_answers(store):
     assert volume_anomalies(store).anomalies == []
     assert forecast_volume(store).forecasts == []
     assert offer_changes(store).empty
-    assert volume_series(store, filters=AnalyticsFilter(companies=("X",))).frame.empty
+    assert volume_series(store, filters=CampaignFilter(companies=("X",))).frame.empty
     empty = compare(store, ["X", "Y"])
     assert empty.volume.empty and empty.best_offers.empty
     assert empty.positioning.frame["volume"].tolist() == [0, 0]

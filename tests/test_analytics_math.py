@@ -13,7 +13,8 @@ from competiscan.analytics import (OFFER_TERMS, AnalyticsError, forecast_series,
 from competiscan.analytics.forecast import forecast_matrix
 from competiscan.analytics.periods import bucket_end, bucket_start, period_starts
 from competiscan.analytics.series import changes, dense, hop, series_from_counts, shares
-from competiscan.store.analytics_sql import NUMERIC_OFFER_TERMS, AnalyticsFilter
+from competiscan.model import CampaignFilter
+from competiscan.store.analytics_sql import NUMERIC_OFFER_TERMS
 
 
 def test_buckets_are_iso_weeks_months_and_quarters():
@@ -57,7 +58,7 @@ def test_series_from_counts_fills_zeros_and_orders_by_period_scope_key():
     raw = pd.DataFrame({"channel": ["email", "email", "sms"], "company": ["B", "A", "A"],
                         "period": [periods[0], periods[1], periods[1]], "n": [2, 1, 3]})
     series = series_from_counts(raw, "company", "channel", "week",
-                                AnalyticsFilter(companies=("A", "B", "C")))
+                                CampaignFilter(companies=("A", "B", "C")))
     frame = series.frame
     assert (series.by, series.within, series.window) == ("company", "channel", 1)
     assert list(frame.columns) == ["period", "period_end", "scope", "key", "count", "share",
@@ -196,7 +197,7 @@ def test_series_shares_and_changes_match_a_pandas_groupby():
                         "n": rng.integers(1, 5, 80)})
     raw = raw.groupby(["company", "channel", "period"], dropna=False,
                       as_index=False)["n"].sum()
-    frame = series_from_counts(raw, "company", "channel", "week", AnalyticsFilter()).frame
+    frame = series_from_counts(raw, "company", "channel", "week", CampaignFilter()).frame
     full = (raw.assign(channel=raw["channel"].fillna("(unknown)"))
             .set_index(["channel", "company", "period"])["n"]
             .reindex(pd.MultiIndex.from_product(
@@ -219,10 +220,12 @@ def test_series_shares_and_changes_match_a_pandas_groupby():
 
 
 def _period_mismatches(run, dialect: str) -> None:
-    from competiscan.store.analytics_sql import _period_sql
+    from competiscan.store.duckdb_store import DuckDBStore
+    from competiscan.store.postgres_store import PostgresStore
 
+    store = {"duckdb": DuckDBStore, "postgresql": PostgresStore}[dialect]
     for interval in ("day", "week", "month", "quarter"):
-        fast = _period_sql(interval, dialect=dialect)
+        fast = store.period_sql(interval, "launch_date")
         reference = f"CAST(date_trunc('{interval}', CAST(launch_date AS TIMESTAMP)) AS DATE)"
         differing, days = run(f"SELECT count(*) FILTER (WHERE {fast} <> {reference}), count(*) "
                               "FROM d")

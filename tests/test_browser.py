@@ -19,6 +19,7 @@ from competiscan.workbench import Workbench
 from browser_helpers import (app_env, chromium_missing, launch_chromium, screenshot,
                              streamlit_server, wait_idle)
 from test_pages_support import csv_of, fixture_csv
+from actors import TESTER
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -51,9 +52,9 @@ def server(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     env = app_env(folder / "store.duckdb", folder / "index", folder / "inbox")
     # A store with data before the server starts: the app's first start then skips the sample.
     settings = load_settings(environ=env)
-    seed = Workbench(settings)
-    seed.ingest_bytes(fixture_csv(), "fixture.csv")
-    seed.ingest_bytes(csv_of(SEEDED), "seeded.csv")
+    seed = Workbench(settings, create=True)
+    seed.campaigns.ingest(TESTER, fixture_csv(), "fixture.csv")
+    seed.campaigns.ingest(TESTER, csv_of(SEEDED), "seeded.csv")
     seed.close()
     with streamlit_server(env) as (base, _process):
         yield base, settings.inbox

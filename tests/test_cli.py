@@ -48,18 +48,21 @@ def test_ingest_prints_json_report_and_stores(env, tmp_path):
     assert isinstance(report["batch_id"], int)
     assert [(r["row"], r["column"]) for r in report["rejected_rows"]] == \
         [(4, "company_name"), (5, "launch_date")]
-    store = open_store(env["COMPETISCAN_DATABASE_URL"])
+    store = open_store(env["COMPETISCAN_DATABASE_URL"], create=False)
     assert store.count() == 2
     store.close()
 
 
 def test_validate_exit_codes(env, tmp_path):
     good = run(env, "validate", str(write(tmp_path, "good.csv", CSV)))
-    assert good.returncode == 0 and "valid" in good.stdout
+    assert good.returncode == 0 and "good.csv: valid" in good.stdout
+    assert "would insert 2" in good.stdout and "nothing was stored" in good.stdout
     bad = run(env, "validate", "--json", str(write(tmp_path, "bad.csv", BAD_ROWS)))
     assert bad.returncode == 1
     payload = json.loads(bad.stdout)
     assert payload["status"] == "invalid" and payload["rejected"] == 2
+    assert payload["would_insert"] == 2
+    assert not {"inserted", "batch_id", "indexed"} & set(payload)  # it stores nothing
     # validate never writes
     assert not Path(env["COMPETISCAN_DATABASE_URL"].removeprefix("duckdb:///")).exists()
 
@@ -109,12 +112,18 @@ def test_batches_and_undo(env, tmp_path):
     assert json.loads(undo.stdout)["removed_campaigns"] == 2
     again = run(env, "undo", str(listing[0]["id"]))
     assert again.returncode == 2 and "already undone" in again.stderr
-    store = open_store(env["COMPETISCAN_DATABASE_URL"])
+    store = open_store(env["COMPETISCAN_DATABASE_URL"], create=False)
     assert store.count() == 0
     store.close()
 
 
 def test_doctor_reports_each_part(env):
+    fresh = run(env, "doctor", "--json")   # nothing set up yet: said, not a failure
+    store = next(c for c in json.loads(fresh.stdout) if c["part"] == "store")
+    assert store["status"] == "off" and "competiscan init" in store["detail"]
+    assert fresh.returncode == 0
+    assert not Path(env["COMPETISCAN_DATABASE_URL"].removeprefix("duckdb:///")).exists()
+    assert run(env, "init").returncode == 0
     proc = run(env, "doctor", "--json")
     parts = {c["part"]: c["status"] for c in json.loads(proc.stdout)}
     assert parts.keys() == {"settings", "store", "search", "openai", "allocator"}
@@ -125,6 +134,14 @@ def test_doctor_reports_each_part(env):
     bad = run(env_bad, "doctor", "--json")
     assert {c["part"]: c["status"] for c in json.loads(bad.stdout)}["search"] == "fail"
     assert bad.returncode == 1
+
+
+def test_reading_commands_never_create_a_store(env, tmp_path):
+    for args in (("search", "cash"), ("batches",), ("trends",), ("offers",)):
+        proc = run(env, *args)
+        assert proc.returncode == 2 and "competiscan init" in proc.stderr, args
+        assert "Traceback" not in proc.stderr
+    assert not Path(env["COMPETISCAN_DATABASE_URL"].removeprefix("duckdb:///")).exists()
 
 
 def test_locked_duckdb_file_is_explained(env, tmp_path):
@@ -192,6 +209,22 @@ def test_trends_json_is_period_key_count_share(env, tmp_path):
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
+def test_trends_for_people_is_a_table_of_percentages_without_empty_rows(env, tmp_path):
+    data = ("company,title,channel,launch_date\n"
+            "Chase,a,email,2024-01-01\nChase,b,email,2024-01-02\nCiti,c,email,2024-01-03\n"
+            "Citi,d,sms,2024-01-15\n")
+    run(env, "ingest", str(write(tmp_path, "t.csv", data)))
+    proc = run(env, "trends", "--by", "company", "--interval", "week")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split() == ["period", "key", "campaigns", "share"]
+    rows = [line.split() for line in lines[2:]]
+    assert ["2024-01-01", "Chase", "2", "66.7%"] in rows
+    assert ["2024-01-15", "Citi", "1", "100.0%"] in rows
+    assert not any(row[0] == "2024-01-08" for row in rows)   # a week of zeros is left out
+    assert len(rows) == 3
+
+
 def test_offers_json_lists_best_terms_with_pieces(env, tmp_path):
     data = ("company,title,channel,launch_date,content\n"
             'Chase,a,email,2024-01-01,"0% intro APR for 15 months. No annual fee."\n'
@@ -204,3 +237,9 @@ def test_offers_json_lists_best_terms_with_pieces(env, tmp_path):
     assert terms["intro_apr_months"]["value"] == 18
     assert terms["annual_fee_usd"]["value"] == 0
     assert isinstance(terms["intro_apr_months"]["id"], int)
+    table = run(env, "offers", "--company", "Chase")
+    assert table.returncode == 0, table.stderr
+    assert table.stdout.startswith("Chase (pieces seen ")
+    assert "Intro APR period" in table.stdout and "18 months" in table.stdout
+    assert "Annual fee" in table.stdout and "$0" in table.stdout
+    assert "{" not in table.stdout   # a table, not JSON

@@ -9,9 +9,9 @@ from dataclasses import replace
 import pytest
 
 from openai_server import OpenAIServer, status
-from competiscan.enrich.runner import (EnrichmentUnavailable, enrich_file, enrich_store,
-                                       start_enrichment_job)
+from competiscan.enrich.runner import EnrichmentUnavailable, enrich_file
 from competiscan.workbench import Workbench
+from actors import TESTER
 
 CSV = ("company_name,title,channel,launch_date,content\n"
        'Chase,Freedom,email,2024-01-15,"0% intro APR for 15 months. No annual fee."\n'
@@ -30,58 +30,58 @@ def server():
 def wb(settings, server):
     s = replace(settings, openai_api_key="test-key", openai_base_url=server.base_url,
                 openai_model="test-model")
-    workbench = Workbench(s)
-    workbench.ingest_bytes(CSV.encode(), "a.csv")
+    workbench = Workbench(s, create=True)
+    workbench.campaigns.ingest(TESTER, CSV.encode(), "a.csv")
     yield workbench
     workbench.close()
 
 
 def provenance(wb) -> dict[str, str]:
-    frame = wb.store.export_frame(["title", "enriched_by"])
+    frame = wb._store.export_frame(["title", "enriched_by"])
     return dict(zip(frame["title"], frame["enriched_by"]))
 
 
 def test_local_enrichment_at_ingest_says_so(wb):
     assert set(provenance(wb).values()) == {"local-rules-1"}
-    ally = wb.store.export_frame(["title", "apy_pct"]).set_index("title").loc["Savings"]
+    ally = wb._store.export_frame(["title", "apy_pct"]).set_index("title").loc["Savings"]
     assert ally["apy_pct"] == 4.2
 
 
 def test_openai_run_enriches_caches_and_never_sends_twice(wb, server):
-    report = enrich_store(wb, provider="openai", limits={"batch_size": 2})
+    report = wb.enrichment.run(TESTER, provider="openai", limits={"batch_size": 2})
     assert report["by_model"] == 4 and report["requests"] == 2
     assert set(provenance(wb).values()) == {"openai:test-model:v1"}
-    assert wb.store.summary()["pending_index"] == 0
+    assert wb._store.summary()["pending_index"] == 0
     # pending only: nothing left for this model and prompt
-    again = enrich_store(wb, provider="openai")
+    again = wb.enrichment.run(TESTER, provider="openai")
     assert again["enriched"] == 0 and len(server.requests) == 2
     # everything again: all from the cache, zero requests
-    everything = enrich_store(wb, provider="openai", only_pending=False)
+    everything = wb.enrichment.run(TESTER, provider="openai", only_pending=False)
     assert everything["cache_hits"] == 4 and len(server.requests) == 2
     # re-ingesting the same file sends nothing either
-    wb.ingest_bytes(CSV.encode(), "again.csv")
-    assert enrich_store(wb, provider="openai")["enriched"] == 0
+    wb.campaigns.ingest(TESTER, CSV.encode(), "again.csv")
+    assert wb.enrichment.run(TESTER, provider="openai")["enriched"] == 0
     assert len(server.requests) == 2
 
 
 def test_a_new_prompt_version_re_enriches_only_when_asked(wb, server):
-    enrich_store(wb, provider="openai")
+    wb.enrichment.run(TESTER, provider="openai")
     sent = len(server.requests)
-    enrich_store(wb, provider="openai", limits={"prompt_version": "v2"})
+    wb.enrichment.run(TESTER, provider="openai", limits={"prompt_version": "v2"})
     assert len(server.requests) > sent
     assert set(provenance(wb).values()) == {"openai:test-model:v2"}
 
 
 def test_server_errors_fall_back_to_local_and_say_so(wb, server):
     server.script(*[status(500)] * 20)
-    report = enrich_store(wb, provider="openai", limits={"max_retries": 1})
+    report = wb.enrichment.run(TESTER, provider="openai", limits={"max_retries": 1})
     assert report["fallback"] == 4 and report["by_model"] == 0
     assert set(provenance(wb).values()) == {"local-rules-1"}
-    assert wb.store.get_many([("x", "y", "z")]) == {}
+    assert wb._store.get_many([("x", "y", "z")]) == {}
 
 
 def test_budget_stops_cleanly(wb, server):
-    report = enrich_store(wb, provider="openai", limits={"batch_size": 1, "budget_requests": 1})
+    report = wb.enrichment.run(TESTER, provider="openai", limits={"batch_size": 1, "budget_requests": 1})
     assert report["budget_exhausted"] and "budget" in report["message"]
     assert len(server.requests) == 1
     values = provenance(wb).values()
@@ -90,19 +90,19 @@ def test_budget_stops_cleanly(wb, server):
 
 
 def test_background_job_reports_progress(wb):
-    job_id = start_enrichment_job(wb, provider="openai")
+    job_id = wb.enrichment.start_job(TESTER, provider="openai")
     deadline = time.time() + 30
-    while wb.store.job(job_id)["status"] == "running" and time.time() < deadline:
+    while wb._store.job(job_id)["status"] == "running" and time.time() < deadline:
         time.sleep(0.05)
-    job = wb.store.job(job_id)
+    job = wb._store.job(job_id)
     assert job["status"] == "done" and job["done"] == job["total"] == 4
     assert "4 by the model" in job["message"]
 
 
 def test_openai_without_key_is_a_clear_error(settings):
-    workbench = Workbench(settings)
+    workbench = Workbench(settings, create=True)
     with pytest.raises(EnrichmentUnavailable, match="OPENAI_API_KEY"):
-        enrich_store(workbench, provider="openai")
+        workbench.enrichment.run(TESTER, provider="openai")
     workbench.close()
 
 

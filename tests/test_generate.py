@@ -1,4 +1,4 @@
-"""The sample-data generator and the company catalogue: reproducible, realistic, writable."""
+"""The sample-data generator: reproducible, realistic, writable (the catalogue: test_companies)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from competiscan.companies import KNOWN_COMPANIES, alias_map, normalise_company_key
+from competiscan.companies import alias_map, normalise_company_key
 from competiscan.generate import COLUMNS, generate_campaigns, write_campaigns
 from competiscan.model import CAMPAIGN_TYPES, CHANNELS, INDUSTRIES
 
@@ -134,52 +134,6 @@ def near_duplicate_pairs(df: pd.DataFrame) -> int:
                 if len(changes) == 1 and any(ch.isdigit() for ch in "".join(changes.pop())):
                     pairs += 1
     return pairs
-
-
-# --------------------------------------------------------------------------------------- companies
-def test_catalogue_covers_many_brands_and_industries() -> None:
-    names = [c.name for c in KNOWN_COMPANIES]
-    assert len(names) >= 55
-    assert len(set(names)) == len(names)
-    industries = {c.industry for c in KNOWN_COMPANIES}
-    assert len(industries) >= 6
-    assert industries <= set(INDUSTRIES)
-
-
-@pytest.mark.parametrize(("spelling", "key"), [
-    ("JPMorgan Chase", "jpmorganchase"),
-    ("JP Morgan Chase & Co.", "jpmorganchase"),
-    ("The Home Depot, Inc.", "homedepot"),
-    ("AT&T Inc.", "att"),
-    ("Charles Schwab Corp", "charlesschwab"),
-    ("Bank of America, N.A.", "bankofamerica"),
-    ("T-Mobile US, LLC", "tmobileus"),
-    ("Costco", "costco"),
-    ("  capital one  ", "capitalone"),
-])
-def test_normalise_company_key(spelling: str, key: str) -> None:
-    assert normalise_company_key(spelling) == key
-
-
-@pytest.mark.parametrize(("spelling", "company"), [
-    ("Amex", "American Express"),
-    ("JP Morgan Chase", "Chase"),
-    ("Chase Bank", "Chase"),
-    ("Citibank", "Citi"),
-    ("BofA", "Bank of America"),
-    ("capital one", "Capital One"),
-    ("The Vanguard Group, Inc.", "Vanguard"),
-    ("Comcast", "Xfinity"),
-])
-def test_alias_map_resolves_spellings(spelling: str, company: str) -> None:
-    assert alias_map()[normalise_company_key(spelling)] == company
-
-
-def test_alias_map_holds_every_canonical_name_and_is_a_copy() -> None:
-    names = alias_map()
-    assert all(names[normalise_company_key(c.name)] == c.name for c in KNOWN_COMPANIES)
-    names.clear()
-    assert alias_map()
 
 
 # --------------------------------------------------------------------------------------- shape

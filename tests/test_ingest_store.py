@@ -9,9 +9,10 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from competiscan.export import to_csv_bytes
+from competiscan.workbench import to_csv_bytes
 from competiscan.ingest import prepare_bytes
 from competiscan.store import NotFoundError, StoreError
+from actors import TESTER
 
 CLASSIC = ("company_name,title,subject_line,campaign_type,channel,launch_date,content,keywords\n"
            'Chase,Sapphire Preferred,Earn 60k points,acquisition,email,2024-01-15,'
@@ -378,12 +379,12 @@ def test_batch_report_is_json_and_listed(store):
 def test_schema_migrations_are_idempotent(store, database_url):
     from competiscan.store import open_store
     from competiscan.store.schema import SCHEMA_VERSION
-    again = open_store(database_url)
+    again = open_store(database_url, create=True)
     assert again.schema_version() == store.schema_version() == SCHEMA_VERSION
     again.close()
 
 
-def test_pending_migrations_run_when_a_store_opens(store, database_url):
+def test_pending_migrations_run_in_the_setup_step(store, database_url):
     import sqlalchemy as sa
     from competiscan.store import open_store
     from competiscan.store.schema import SCHEMA_VERSION
@@ -406,7 +407,7 @@ def test_pending_migrations_run_when_a_store_opens(store, database_url):
                                  'COLLATE "default", ALTER COLUMN variant_key TYPE TEXT '
                                  'COLLATE "default"'))
     store.close()
-    upgraded = open_store(database_url)
+    upgraded = open_store(database_url, create=True)
     assert upgraded.schema_version() == SCHEMA_VERSION
     if upgraded.dialect_name == "postgresql":
         with upgraded.engine.connect() as conn:
@@ -427,6 +428,83 @@ def test_pending_migrations_run_when_a_store_opens(store, database_url):
     upgraded.close()
 
 
+def _statements_while(block) -> list[str]:
+    """The SQL every engine executes while ``block()`` runs."""
+    import sqlalchemy as sa
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, *rest):
+        seen.append(statement)
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        block()
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    return seen
+
+
+def _writes(statements: list[str]) -> list[str]:
+    verbs = ("INSERT", "UPDATE", "DELETE", "CREATE", "ALTER", "DROP", "COPY", "CHECKPOINT")
+    return [s for s in statements if s.lstrip().upper().startswith(verbs)]
+
+
+def test_opening_a_store_to_read_writes_nothing(store, database_url):
+    from competiscan.store import open_store
+    ingest(store, CLASSIC)
+    store.close()
+
+    def read() -> None:
+        reader = open_store(database_url, create=False)
+        try:
+            assert reader.count() == 3 and reader.summary()["campaigns"] == 3
+        finally:
+            reader.close()
+    statements = _statements_while(read)
+    assert statements and _writes(statements) == []
+
+
+def test_a_read_path_never_migrates_an_older_store(store, database_url):
+    import sqlalchemy as sa
+    from competiscan.store import StoreSchemaError, open_store
+    from competiscan.store.schema import SCHEMA_VERSION
+    ingest(store, CLASSIC)
+    with store.engine.begin() as conn:   # as if made before the last migration
+        conn.execute(sa.text("DELETE FROM schema_migrations WHERE version = :v"),
+                     {"v": SCHEMA_VERSION})
+    store.close()
+    with pytest.raises(StoreSchemaError, match=rf"schema version {SCHEMA_VERSION - 1}.*"
+                                              "competiscan init"):
+        open_store(database_url, create=False)
+    upgraded = open_store(database_url, create=True)
+    try:
+        assert upgraded.schema_version() == SCHEMA_VERSION and upgraded.count() == 3
+    finally:
+        upgraded.close()
+
+
+def test_a_store_from_a_newer_version_is_refused(store, database_url):
+    import sqlalchemy as sa
+    from competiscan.store import StoreSchemaError, open_store
+    from competiscan.store.schema import SCHEMA_VERSION
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO schema_migrations (version, applied_at) "
+                             "VALUES (:v, CURRENT_TIMESTAMP)"), {"v": SCHEMA_VERSION + 1})
+    store.close()
+    with pytest.raises(StoreSchemaError, match="newer Competiscan"):
+        open_store(database_url, create=False)
+
+
+def test_reading_where_there_is_no_store_says_how_to_make_one(database_url, tmp_path):
+    from competiscan.store import StoreSchemaError, open_store
+    with pytest.raises(StoreSchemaError, match="competiscan init"):
+        open_store(database_url, create=False)   # (an empty database)
+    assert not (tmp_path / "store.duckdb").exists()   # nothing was created on the way
+    missing = tmp_path / "nowhere" / "store.duckdb"
+    with pytest.raises(StoreSchemaError, match="no store at .*competiscan init"):
+        open_store(f"duckdb:///{missing}", create=False)
+    assert not missing.parent.exists()
+
+
 def offer_terms(store) -> list[tuple]:
     from competiscan.store.schema import OFFER_TERM_COLUMNS
     return sorted(tuple(r.values()) for r in store._rows(
@@ -443,10 +521,10 @@ def test_offer_terms_follow_every_write(settings):
     """The long-form offer table is kept in step with campaigns by every write path: an
     enriched upload, a re-sighting that moves dates, an enrichment run, and undo."""
     from competiscan.workbench import Workbench
-    wb = Workbench(settings)
+    wb = Workbench(settings, create=True)
     try:
-        store = wb.store
-        first = wb.ingest_bytes(CLASSIC.encode(), "first.csv", index=False)
+        store = wb._store
+        first = wb.campaigns.ingest(TESTER, CLASSIC.encode(), "first.csv", index=False)
         rows = offer_terms(store)
         assert rows == projected_offer_terms(store)
         # Chase: 60k points, $4,000 spend, 3 months; Capital One: 75k miles, $395 fee.
@@ -455,7 +533,7 @@ def test_offer_terms_follow_every_write(settings):
             ("Chase", 6, 60000.0), ("Chase", 9, 4000.0), ("Chase", 10, 3.0)]
         assert {r[5] for r in rows if r[1] == "Chase"} == {date(2024, 1, 15)}
 
-        earlier = wb.ingest_bytes(CLASSIC.replace("2024-01-15", "2023-12-30").encode(),
+        earlier = wb.campaigns.ingest(TESTER, CLASSIC.replace("2024-01-15", "2023-12-30").encode(),
                                   "earlier.csv", index=False)
         assert earlier.resighted == 3
         rows = offer_terms(store)
@@ -474,11 +552,11 @@ def test_offer_terms_follow_every_write(settings):
         assert sorted((r[1], r[4], r[8], r[9]) for r in rows if r[1] != "Capital One") == [
             ("American Express", "promotional", 12, 250.0), ("Chase", "promotional", 12, 95.0)]
 
-        wb.undo_batch(earlier.batch_id)
+        wb.campaigns.undo(TESTER, earlier.batch_id)
         rows = offer_terms(store)
         assert rows == projected_offer_terms(store)
         assert {r[5] for r in rows if r[1] == "Chase"} == {date(2024, 1, 15)}
-        wb.undo_batch(first.batch_id)
+        wb.campaigns.undo(TESTER, first.batch_id)
         assert offer_terms(store) == []
     finally:
         wb.close()
@@ -499,7 +577,7 @@ def pg_store(pg_database_url):
     from conftest import _reset_pg
     from competiscan.store import open_store
     _reset_pg(pg_database_url)
-    s = open_store(pg_database_url)
+    s = open_store(pg_database_url, create=True)
     yield s
     s.close()
 
@@ -524,10 +602,10 @@ def test_first_large_load_on_postgresql_rebuilds_the_same_indexes(pg_store, tmp_
     assert len(before) == 12   # campaigns 7 (with the primary key), sightings 2, 1, offer_terms 2
     pg_store.BULK_INSERT_MIN_ROWS = 100
     wb = Workbench(Settings(database_url=pg_store.url, search_url=str(tmp_path / "index"),
-                            root=tmp_path), store=pg_store)
+                            root=tmp_path), store=pg_store).setup()
     frame = generate_campaigns(400, seed=3)
     seen = _statements(pg_store)
-    first = wb.ingest_bytes(frame.iloc[:300].to_csv(index=False).encode(), "first.csv",
+    first = wb.campaigns.ingest(TESTER, frame.iloc[:300].to_csv(index=False).encode(), "first.csv",
                             index=False)
     assert first.inserted > 100
     dropped = {s.split('"')[1] for s in seen if s.startswith("DROP INDEX")}
@@ -535,7 +613,7 @@ def test_first_large_load_on_postgresql_rebuilds_the_same_indexes(pg_store, tmp_
     assert _indexes(pg_store) == before
     assert offer_terms(pg_store) == projected_offer_terms(pg_store) != []
     seen.clear()
-    again = wb.ingest_bytes(frame.iloc[250:].to_csv(index=False).encode(), "second.csv",
+    again = wb.campaigns.ingest(TESTER, frame.iloc[250:].to_csv(index=False).encode(), "second.csv",
                             index=False)
     assert again.inserted > 0 and again.resighted > 0
     assert not any(s.startswith("DROP INDEX") for s in seen)   # the tables were not empty
@@ -556,9 +634,9 @@ def test_failed_first_large_load_on_postgresql_keeps_its_indexes(pg_store):
                              "big.csv", source="test", aliases=pg_store.company_aliases(),
                              industries=pg_store.company_industries())
 
-    def fail(conn, companies):   # a fault after the rebuilds, before the commit
+    def fail(*args):   # a fault after the rebuilds, before the commit
         raise RuntimeError("disk full")
-    pg_store._register_companies = fail
+    pg_store._record_batch = fail
     with pytest.raises(RuntimeError, match="disk full"):
         pg_store.write_batch(prepared.batch)
     assert pg_store.count() == 0 and pg_store.batches() == []

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from test_pages_support import (app_env, campaign_tables, csv_of, dataframes,  # noqa: F401
                                 open_page, texts)
+from actors import TESTER
 
 
 def _id_of(workbench, title: str) -> int:
-    frame = workbench.store.export_frame(["id", "title"])
+    frame = workbench._store.export_frame(["id", "title"])
     return int(frame.loc[frame["title"] == title, "id"].iloc[0])
 
 
@@ -16,7 +17,7 @@ def test_a_campaign_shows_its_fields_offers_enrichment_and_relatives(app_env):
     campaign_id = _id_of(app_env, "Chase Freedom Unlimited")
     at = open_page("campaign", {"id": str(campaign_id)})
     assert at.title[0].value == "Chase Freedom Unlimited"
-    row = app_env.store.campaign(campaign_id)
+    row = app_env._store.campaign(campaign_id)
     frames = dataframes(at)
     offers = next(f for f in frames if "Term" in f.columns)
     assert dict(zip(offers["Field"], offers["Value"])).items() >= {
@@ -40,14 +41,14 @@ def test_a_campaign_shows_its_fields_offers_enrichment_and_relatives(app_env):
 def test_variants_and_resightings_are_listed(app_env):
     base = {"company_name": "Chase", "channel": "email", "title": "Chase Freedom Flex",
             "content": "Earn 5% cash back on up to $1,500 in bonus categories."}
-    report = app_env.ingest_bytes(csv_of([
+    report = app_env.campaigns.ingest(TESTER, csv_of([
         {**base, "launch_date": "2024-04-01"},
         {**base, "launch_date": "2024-05-01"},  # the same piece seen again
         {**base, "content": base["content"].replace("$1,500", "$2,000"),
          "launch_date": "2024-04-08"},  # a variant: same text but an amount
     ]), "variants.csv")
     assert report.inserted == 2
-    frame = app_env.store.export_frame(["id", "title", "content"])
+    frame = app_env._store.export_frame(["id", "title", "content"])
     mine = frame[(frame["title"] == "Chase Freedom Flex")
                  & frame["content"].str.contains(r"\$1,500", na=False)]
     first = int(mine["id"].iloc[0])

@@ -12,7 +12,7 @@ def test_profile_of_one_company(app_env):
     at = open_page("competitors", {"company": "Chase", "interval": "month"})
     assert at.selectbox(key="c_one").value == "Chase"
     assert at.header[0].value == "Chase"
-    counts = app_env.store.export_frame(["company"])["company"].value_counts()
+    counts = app_env._store.export_frame(["company"])["company"].value_counts()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Campaigns"] == f"{counts['Chase']:,}"
     assert metrics["Share of voice"] == f"{counts['Chase'] / counts.sum():.1%}"

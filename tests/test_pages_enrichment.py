@@ -30,14 +30,14 @@ def test_model_enrichment_runs_in_the_background_and_reports(openai_env, app_env
     at.button(key="enrich_openai").click().run()
     deadline = time.time() + 60
     while time.time() < deadline:
-        jobs = app_env.store.jobs()
+        jobs = app_env._store.jobs()
         if jobs and jobs[0]["status"] != "running":
             break
         time.sleep(0.1)
-    job = app_env.store.jobs()[0]
+    job = app_env._store.jobs()[0]
     assert job["status"] == "done", job
     assert openai_env.requests, "the model server received no request"
-    by = set(app_env.store.export_frame(["enriched_by"])["enriched_by"])
+    by = set(app_env._store.export_frame(["enriched_by"])["enriched_by"])
     assert "openai:test-model:v1" in by
     at.run()
     assert any("by the model" in t for t in texts(at.success))

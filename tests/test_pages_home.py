@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from competiscan.alerts import save_search
-from competiscan.search import SearchRequest
+from competiscan.workbench import SearchRequest
 
 from test_pages_support import (app_env, csv_of, dataframes, open_page, page_links,  # noqa: F401
                                 texts)
+from actors import TESTER
 
 
 def _metric(at, label: str) -> str:
@@ -15,7 +15,7 @@ def _metric(at, label: str) -> str:
 
 def test_home_shows_the_store_and_links_to_every_page(app_env):
     at = open_page("home")
-    summary = app_env.store.summary()
+    summary = app_env._store.summary()
     assert _metric(at, "Campaigns") == f"{summary['campaigns']:,}"
     assert _metric(at, "Companies") == f"{summary['companies']:,}"
     body = " ".join(texts(at.markdown))
@@ -24,15 +24,15 @@ def test_home_shows_the_store_and_links_to_every_page(app_env):
     targets = {p.page for p in page_links(at)}
     assert {"search", "trends", "competitors", "upload", "live"} <= targets
     newest = dataframes(at)[0]
-    expected = app_env.store.newest(limit=10)
+    expected = app_env._store.newest(limit=10)
     assert list(newest["title"]) == list(expected["title"])
     assert newest["id"].str.startswith("campaign?id=").all()
     assert any("No saved search yet" in t for t in texts(at.caption))
 
 
 def test_home_reports_new_matches_of_saved_searches(app_env):
-    save_search(app_env, "Supermarket cash back", SearchRequest(query="supermarkets"))
-    app_env.ingest_bytes(csv_of([{
+    app_env.searches.save(TESTER, "Supermarket cash back", SearchRequest(query="supermarkets"))
+    app_env.campaigns.ingest(TESTER, csv_of([{
         "company_name": "American Express", "title": "Blue Cash Preferred", "channel": "email",
         "launch_date": "2024-06-03", "content": "6% cash back at U.S. supermarkets"}]), "b.csv")
     at = open_page("home")
@@ -44,8 +44,8 @@ def test_home_reports_new_matches_of_saved_searches(app_env):
 
 
 def test_an_empty_store_says_what_to_do_next(app_env):
-    for batch in app_env.store.batches():
-        app_env.undo_batch(batch["id"])
+    for batch in app_env._store.batches():
+        app_env.campaigns.undo(TESTER, batch["id"])
     at = open_page("home")
     assert any("The store is empty" in t for t in texts(at.info))
     assert not at.metric

@@ -8,8 +8,9 @@ import os
 import time
 from pathlib import Path
 
-from competiscan.alerts import save_search
-from competiscan.search import SearchRequest
+from competiscan.workbench import SearchRequest
+
+from actors import TESTER
 
 from test_pages_support import app_env, csv_of, dataframes, open_page, texts  # noqa: F401
 
@@ -40,7 +41,7 @@ def test_a_file_dropped_in_the_inbox_appears_on_the_next_poll(app_env):
 
 
 def test_a_saved_search_match_is_toasted_once(app_env):
-    save_search(app_env, "APY offers", SearchRequest(query="APY"))
+    app_env.searches.save(TESTER, "APY offers", SearchRequest(query="APY"))
     at = open_page("live")
     assert not at.toast
     _drop(app_env.settings.inbox, "apy.csv", csv_of([{

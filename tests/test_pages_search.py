@@ -12,6 +12,7 @@ from competiscan.ui.search import export_bytes
 from competiscan.ui.state import SearchState
 
 from test_pages_support import app_env, dataframes, open_page, page_links, texts  # noqa: F401
+from competiscan.model import CampaignFilter
 
 
 def _count_line(at) -> str:
@@ -24,8 +25,7 @@ def _snippets(at) -> list[str]:
 
 def test_query_and_company_from_the_url_give_highlighted_hits_and_facets(app_env):
     at = open_page("search", {"q": "0% APR", "company": ["Chase", "Capital One"]})
-    expected = app_env.index.search(SearchRequest(query="0% APR",
-                                                  companies=("Chase", "Capital One")))
+    expected = app_env.searches.run(SearchRequest(filter=CampaignFilter(companies=("Chase", "Capital One")), query="0% APR"))
     assert expected.total >= 2
     assert _count_line(at).startswith(f"**{expected.total:,}** campaign")
     assert at.text_input(key="s_q").value == "0% APR"
@@ -44,13 +44,13 @@ def test_query_and_company_from_the_url_give_highlighted_hits_and_facets(app_env
 
 def test_widgets_write_the_url_and_a_new_filter_goes_back_to_page_one(app_env):
     at = open_page("search", {"page": "2", "n": "20"})
-    total = app_env.index.search(SearchRequest()).total
+    total = app_env.searches.run(SearchRequest()).total
     assert total > 20
     assert "showing 21–40" in _count_line(at)
     at.multiselect(key="s_channel").set_value(["email"]).run()
     assert at.query_params["channel"] == "email"
     assert "page" not in at.query_params
-    emails = app_env.index.search(SearchRequest(channels=("email",))).total
+    emails = app_env.searches.run(SearchRequest(filter=CampaignFilter(channels=("email",)))).total
     assert _count_line(at).startswith(f"**{emails:,}**")
     at.selectbox(key="s_sort").set_value("date").run()
     assert at.query_params["sort"] == "date"
@@ -64,10 +64,10 @@ def test_offer_term_and_date_filters(app_env):
     assert at.number_input(key="s_offer_cash_back_pct").value == 5
     state = SearchState.from_params({"cash_back_pct_min": ["5"], "from": ["2024-01-01"],
                                      "to": ["2024-03-31"]})
-    expected = app_env.index.search(state.request())
+    expected = app_env.searches.run(state.request())
     assert expected.total >= 2  # Chase 5%, Discover 5%
     assert _count_line(at).startswith(f"**{expected.total:,}**")
-    ids = app_env.store.campaigns_by_ids([h.id for h in expected.hits], ["id", "cash_back_pct"])
+    ids = app_env._store.campaigns_by_ids([h.id for h in expected.hits], ["id", "cash_back_pct"])
     assert (ids["cash_back_pct"] >= 5).all()
 
 
@@ -99,7 +99,7 @@ def test_user_text_is_escaped_in_titles_and_snippets(app_env):
 
 def test_export_is_the_whole_result_set_not_one_page(app_env):
     state = SearchState(query="", per_page=20)
-    total = app_env.index.search(state.request()).total
+    total = app_env.searches.run(state.request()).total
     assert total > 20
     frame = pd.read_csv(io.BytesIO(export_bytes(app_env, state, "csv")), encoding="utf-8-sig")
     assert len(frame) == total
@@ -115,7 +115,7 @@ def test_save_this_search_stores_it_and_lists_it(app_env):
     at.text_input(key="s_save_name").input("Cash back emails").run()
     at.button(key="s_save").click().run()
     assert any("Saved as" in t for t in texts(at.success))
-    [saved] = app_env.store.saved_searches()
+    [saved] = app_env._store.saved_searches()
     assert saved["name"] == "Cash back emails" and saved["query"] == '"cash back"'
     assert saved["filters"]["channels"] == ["email"]
     at.run()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from competiscan.alerts import request_from_saved, request_to_filters
+from competiscan.model import CampaignFilter
 from competiscan.ui.labels import format_offer, md_escape, offer_label
 from competiscan.ui.campaign import similar_query
 from competiscan.ui.state import CompetitorsState, LiveState, SearchState, TrendsState
@@ -20,26 +20,29 @@ def test_search_state_round_trips_and_builds_the_request():
     assert not state.problems
     assert state.to_params() == params
     req = state.request()
-    assert req.companies == ("Chase", "Capital One") and req.date_to == date(2024, 3, 31)
-    assert req.offer_ranges == {"intro_apr_months": (12.0, None), "annual_fee_usd": (None, 0.0)}
+    assert req.filter.companies == ("Chase", "Capital One")
+    assert req.filter.date_to == date(2024, 3, 31)
+    assert req.filter.offer_range("intro_apr_months") == (12.0, None)
+    assert req.filter.offer_range("annual_fee_usd") == (None, 0.0)
     assert (req.limit, req.offset, req.sort) == (50, 100, "date")
 
 
-def test_a_saved_search_reopens_as_the_same_view():
-    state = SearchState(query="cash back", companies=("Citi",), offers=(("cash_back_pct", 2.0),),
-                        sort="date")
-    row = {"query": state.query, "filters": request_to_filters(state.request())}
-    assert SearchState.from_request(request_from_saved(row)) == state
+def test_a_request_reopens_as_the_same_view():
+    state = SearchState(query="cash back", sort="date", filter=CampaignFilter(
+        companies=("Citi",), offer_ranges={"cash_back_pct": (2.0, None)}))
+    assert SearchState.from_request(state.request()) == state
+    assert SearchState.from_params(state.to_params()) == state
 
 
 def test_bad_values_are_dropped_with_a_note_never_raised():
     state = SearchState.from_params({"page": ["0"], "n": ["37"], "from": ["2024-13-01"],
                                      "cash_back_pct_max": ["3"], "annual_fee_usd_max": ["x"]})
-    assert state.page == 1 and state.per_page == 50 and state.date_from is None
-    assert state.offers == ()
+    assert state.page == 1 and state.per_page == 50 and state.filter.date_from is None
+    assert state.filter.offer_ranges == ()
     assert len(state.problems) == 4  # page, from, the wrong-side bound, the non-number
     swapped = SearchState.from_params({"from": ["2024-05-01"], "to": ["2024-01-01"]})
-    assert (swapped.date_from, swapped.date_to) == (date(2024, 1, 1), date(2024, 5, 1))
+    assert (swapped.filter.date_from, swapped.filter.date_to) == (date(2024, 1, 1),
+                                                                  date(2024, 5, 1))
 
 
 def test_trends_competitors_and_live_states_write_only_what_differs():
@@ -50,7 +53,7 @@ def test_trends_competitors_and_live_states_write_only_what_differs():
                                   "company": ["Ally"]}
     compare = CompetitorsState.from_params({"mode": ["compare"], "company": ["A", "B", "A"]})
     assert compare.companies == ("A", "B")
-    assert compare.market_filter().companies == ()
+    assert compare.filter.without_companies().companies == ()
     assert LiveState.from_params({"every": ["30"], "paused": ["1"]}).to_params() == {
         "every": ["30"], "paused": ["1"]}
     assert LiveState.from_params({"every": ["7"]}).problems

@@ -20,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from competiscan.generate import generate_campaigns
 from competiscan.settings import load_settings
 from competiscan.workbench import Workbench
+from actors import TESTER
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,8 +77,8 @@ def app_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Workben
     monkeypatch.setenv("COMPETISCAN_INBOX", str(tmp_path / "inbox"))
     # Ingested before the app opens the store, so the app's first start (which loads the
     # sample file into an empty store) finds an upload and leaves the store as it is.
-    loader = Workbench(load_settings())
-    report = loader.ingest_bytes(fixture_csv(), "fixture.csv")
+    loader = Workbench(load_settings(), create=True)
+    report = loader.campaigns.ingest(TESTER, fixture_csv(), "fixture.csv")
     loader.close()
     assert report.status == "committed", report.message
     st.cache_resource.clear()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from competiscan import analytics
-from competiscan.analytics import AnalyticsFilter
+from competiscan.model import CampaignFilter
 
 from test_pages_support import app_env, chart_specs, dataframes, open_page, texts  # noqa: F401
 
@@ -28,9 +27,9 @@ def test_volume_by_channel_per_month_from_the_url(app_env):
     title, x_title, y_title = _layout(spec)
     assert title == "Campaigns per month by channel"
     assert x_title == "Month starting" and y_title == "Campaigns (count)"
-    filters = AnalyticsFilter(date_from=pd.Timestamp("2024-01-01").date(),
+    filters = CampaignFilter(date_from=pd.Timestamp("2024-01-01").date(),
                               date_to=pd.Timestamp("2024-06-30").date())
-    frame = analytics.volume_series(app_env.store, "channel", "month", filters).frame
+    frame = app_env.analytics.volume("channel", "month", filters).frame
     top3 = set(frame.groupby("key")["count"].sum().sort_values(ascending=False).index[:3])
     assert _trace_names(spec) == top3
     assert any("3 largest of" in t for t in texts(at.caption))

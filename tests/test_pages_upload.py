@@ -4,6 +4,7 @@ rejected rows, history and undo after a confirmation."""
 from __future__ import annotations
 
 from test_pages_support import app_env, csv_of, dataframes, open_page, texts  # noqa: F401
+from actors import TESTER
 
 CLASSIC = ("company_name,title,subject_line,campaign_type,channel,launch_date,content,keywords\n"
            'Barclays,View Card,,acquisition,email,2024-04-02,"0% intro APR for 15 months",'
@@ -26,7 +27,7 @@ def _upload(at, name: str, data: bytes, mime: str = "text/csv"):
 
 
 def test_a_file_is_previewed_mapped_imported_and_reported(app_env):
-    before = app_env.store.count()
+    before = app_env._store.count()
     at = _upload(open_page("upload"), "classic.csv", CLASSIC.encode())
     assert _mapping_box(at, "company_name").value == "company"
     assert _mapping_box(at, "keywords").value == "keywords"
@@ -39,7 +40,7 @@ def test_a_file_is_previewed_mapped_imported_and_reported(app_env):
     issues = next(f for f in dataframes(at) if "reason" in f.columns)
     assert set(issues["column"]) >= {"company_name", "channel"}
     assert any("rejected rows" in b.proto.label.lower() for b in at.get("download_button"))
-    assert app_env.store.count() == before + 1
+    assert app_env._store.count() == before + 1
     assert len(_uploader(at).value or []) == 0  # the drop zone is emptied after an import
 
 
@@ -55,7 +56,7 @@ def test_a_wrong_mapping_can_be_corrected_before_importing(app_env):
     assert not at.error
     at.button(key="upload_import").click().run()
     assert any("imported" in t for t in texts(at.success))
-    stored = app_env.store.export_frame(["company", "content", "launch_date"])
+    stored = app_env._store.export_frame(["company", "content", "launch_date"])
     [row] = stored[stored["company"] == "Zenith Credit Union"].to_dict("records")
     assert row["content"] == "Pay over time with 0% APR"
     assert str(row["launch_date"]) == "2024-05-01"
@@ -68,18 +69,18 @@ def test_an_unreadable_file_is_a_message(app_env):
 
 
 def test_history_lists_uploads_and_undo_asks_first(app_env):
-    extra = app_env.ingest_bytes(csv_of([{"company_name": "Ally", "title": "Ally savings",
+    extra = app_env.campaigns.ingest(TESTER, csv_of([{"company_name": "Ally", "title": "Ally savings",
                                           "content": "4.20% APY", "launch_date": "2024-05-05"}]),
                                  "ally.csv")
-    before = app_env.store.count()
+    before = app_env._store.count()
     at = open_page("upload")
     history = next(f for f in dataframes(at) if "filename" in f.columns)
     assert list(history["filename"][:2]) == ["ally.csv", "fixture.csv"]
     assert at.selectbox(key="history_batch").value == extra.batch_id
     at.button(key=f"undo_ask:{extra.batch_id}").click().run()
     assert any("cannot be reversed" in t for t in texts(at.warning))
-    assert app_env.store.count() == before  # nothing happens before the confirmation
+    assert app_env._store.count() == before  # nothing happens before the confirmation
     at.button(key=f"undo_yes:{extra.batch_id}").click().run()
     assert any("undone: 1 campaign removed" in t for t in texts(at.success))
-    assert app_env.store.count() == before - 1
-    assert app_env.store.batch(extra.batch_id)["status"] == "undone"
+    assert app_env._store.count() == before - 1
+    assert app_env._store.batch(extra.batch_id)["status"] == "undone"

@@ -29,6 +29,7 @@ from competiscan.search import (
 from competiscan.search import embedded
 from competiscan.search.elastic import ElasticIndex
 from competiscan.search.embedded import EmbeddedIndex
+from competiscan.model import CampaignFilter
 
 ES_URL = os.environ.get("COMPETISCAN_TEST_ES_URL")
 
@@ -208,7 +209,9 @@ def index(empty_index) -> SearchIndex:
 
 
 def ids(index: SearchIndex, query: str = "", **kw: Any) -> set[int]:
-    result = index.search(SearchRequest(query=query, limit=100, **kw))
+    """Ids of every hit; ``kw`` are CampaignFilter fields, or SearchRequest's own."""
+    own = {k: kw.pop(k) for k in list(kw) if k in ("sort", "ingested_after", "offset")}
+    result = index.search(SearchRequest(query=query, limit=100, filter=CampaignFilter(**kw), **own))
     found = {h.id for h in result.hits}
     assert result.total == len(found)
     return found
@@ -416,7 +419,7 @@ def test_facets_skip_missing_values_and_follow_filters(index):
     assert result.total == 40 and result.hits == []
     assert sum(result.facets["campaign_type"].values()) == 38
     assert sum(result.facets["company"].values()) == 40
-    filtered = index.search(SearchRequest(industries=("insurance",)))
+    filtered = index.search(SearchRequest(filter=CampaignFilter(industries=("insurance",))))
     assert filtered.facets["company"] == {"Geico": 3}
 
 
@@ -484,7 +487,7 @@ def test_snippets_escape_user_text(index):
 
 
 def test_snippets_without_a_match_in_the_content_are_escaped_too(index):
-    [hit] = index.search(SearchRequest(query="security", companies=("Discover",))).hits
+    [hit] = index.search(SearchRequest(filter=CampaignFilter(companies=("Discover",)), query="security")).hits
     assert _only_marks(hit.snippet)
     assert hit.snippet.startswith("<mark>Security</mark> alert &lt;b&gt;test")
     assert _text(hit.snippet) == "Security alert <b>test</b>"
@@ -494,7 +497,7 @@ def test_snippets_highlight_phrases_amounts_and_typos(index):
     # A phrase is marked word by word (tantivy) or as one span (Elasticsearch's highlighter).
     [hit] = index.search(SearchRequest(query='"0% APR"')).hits
     assert re.search(r"<mark>0%(</mark> <mark>| )APR</mark>", hit.snippet)
-    assert "<mark>" in index.search(SearchRequest(query="rewrds", companies=("Ally",))).hits[0].snippet
+    assert "<mark>" in index.search(SearchRequest(filter=CampaignFilter(companies=("Ally",)), query="rewrds")).hits[0].snippet
     [dollars] = index.search(SearchRequest(query='"$300 bonus"')).hits
     assert re.search(r"<mark>\$300(</mark> <mark>| )bonus</mark>", dollars.snippet)
 
@@ -510,7 +513,7 @@ def test_no_highlight_when_not_asked(index):
     hits = index.search(SearchRequest(query="rewards", highlight=False)).hits
     assert hits and all("<mark>" not in h.snippet for h in hits)
     assert all(_only_marks(h.snippet) for h in hits)
-    browse = index.search(SearchRequest(companies=("Discover",))).hits
+    browse = index.search(SearchRequest(filter=CampaignFilter(companies=("Discover",)))).hits
     assert all(h.snippet and "<mark>" not in h.snippet and _only_marks(h.snippet) for h in browse)
 
 
@@ -525,8 +528,7 @@ def test_no_highlight_when_not_asked(index):
         (SearchRequest(limit=-1), "limit must be"),
         (SearchRequest(offset=-5), "offset must be"),
         (SearchRequest(offset=9_990, limit=20), "first 10,000 hits"),
-        (SearchRequest(offer_ranges={"bonus_unit": (1, 2)}), "not a numeric offer term"),
-        (SearchRequest(offer_ranges={"cash_back_pct": ("3", None)}), "must hold numbers"),
+        (SearchRequest(filter={"companies": ("Chase",)}), "must be a CampaignFilter"),
     ],
 )
 def test_bad_requests_raise_query_error(index, request_, message):

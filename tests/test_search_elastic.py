@@ -29,6 +29,7 @@ from competiscan.search.elastic import (
     to_source,
 )
 from competiscan.search.query import AMOUNT_MARK_PATTERN, tokenize
+from competiscan.model import CampaignFilter
 
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens, connections are refused
 
@@ -120,20 +121,7 @@ def test_source_of_a_document():
 
 
 def test_body_for_a_representative_search():
-    req = SearchRequest(
-        query='"0% APR" rewrds -business company:"capital one"',
-        companies=("Capital One", "Chase"),
-        channels=("email",),
-        campaign_types=("acquisition",),
-        industries=("credit_cards",),
-        sentiments=("positive",),
-        date_from=date(2024, 1, 1),
-        date_to=date(2024, 6, 30),
-        offer_ranges={"intro_apr_months": (12, None), "annual_fee_usd": (0, 0), "apy_pct": (None, None)},
-        ingested_after=datetime(2024, 9, 1, 10, 0, 0, 250_000),
-        limit=20,
-        offset=40,
-    )
+    req = SearchRequest(filter=CampaignFilter(companies=("Capital One", "Chase"), channels=("email",), campaign_types=("acquisition",), industries=("credit_cards",), sentiments=("positive",), date_from=date(2024, 1, 1), date_to=date(2024, 6, 30), offer_ranges={"intro_apr_months": (12, None), "annual_fee_usd": (0, 0), "apy_pct": (None, None)}), query='"0% APR" rewrds -business company:"capital one"', ingested_after=datetime(2024, 9, 1, 10, 0, 0, 250_000), limit=20, offset=40)
     body = build_search_body(req, fuzzy_words={"rewrds"})
     assert body["query"] == {
         "bool": {
@@ -157,8 +145,8 @@ def test_body_for_a_representative_search():
                 {"terms": {"sentiment_label": ["positive"]}},
                 {"range": {"launch_date": {"gte": "2024-01-01", "lte": "2024-06-30"}}},
                 {"range": {"ingested_at": {"gt": "2024-09-01T10:00:00.250000"}}},
-                {"range": {"intro_apr_months": {"gte": 12.0}}},
                 {"range": {"annual_fee_usd": {"gte": 0.0, "lte": 0.0}}},
+                {"range": {"intro_apr_months": {"gte": 12.0}}},
             ],
         }
     }
@@ -265,8 +253,8 @@ def test_user_text_only_ever_is_a_value(query):
 def test_bad_requests_raise_query_error_offline():
     with pytest.raises(QueryError, match="limit is 1,000"):
         build_search_body(SearchRequest(query="x" * 5000))
-    with pytest.raises(QueryError, match="not a numeric offer term"):
-        build_search_body(SearchRequest(offer_ranges={"bonus_unit": (1, None)}))
+    with pytest.raises(QueryError, match="must be a CampaignFilter"):
+        build_search_body(SearchRequest(filter={"offer_ranges": {"bonus_unit": (1, None)}}))
 
 
 def test_exact_match_probe():
@@ -506,7 +494,7 @@ def fake_es() -> Iterator[FakeElasticsearch]:
 def test_search_probes_typos_then_sends_the_built_body(fake_es):
     fake_es.missing_words = {"rewrds"}
     index = ElasticIndex(fake_es.url, timeout=5)
-    req = SearchRequest(query="rewrds cash -business", companies=("Discover",))
+    req = SearchRequest(filter=CampaignFilter(companies=("Discover",)), query="rewrds cash -business")
     result = index.search(req)
     assert result.total == 1234 and [h.id for h in result.hits] == [21, 40, 7]
     calls = [(method, path) for method, path, _ in fake_es.requests]

@@ -9,7 +9,6 @@ import pyarrow as pa
 import pytest
 
 from competiscan.search import QueryError
-from competiscan.search.embedded import _marked_sql
 from competiscan.search.query import (
     AMOUNT_MARK_STEPS,
     MATCH_ALL,
@@ -33,6 +32,7 @@ from competiscan.search.query import (
     prepare,
     tokenize,
 )
+from competiscan.store.memory_sql import marked_sql
 
 
 def T(*words: str):
@@ -102,7 +102,7 @@ def test_amount_marking_sql_on_random_text():
     texts = ["".join(rng.choice("12.,%$ a") for _ in range(rng.randint(1, 14))) for _ in range(3_000)]
     con = duckdb.connect()
     con.register("texts", pa.table({"i": range(len(texts)), "text": texts}))
-    marked = [row[0] for row in con.execute(f"SELECT {_marked_sql('text')} FROM texts ORDER BY i").fetchall()]
+    marked = [row[0] for row in con.execute(f"SELECT {marked_sql('text', AMOUNT_MARK_STEPS)} FROM texts ORDER BY i").fetchall()]
     assert marked == [mark_amounts(t) or None for t in texts]
 
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from competiscan.store import NotFoundError
+from competiscan.workbench import NotFoundError
 from competiscan.ui import campaign
 from competiscan.ui.resources import open_workbench
 from competiscan.ui.urlstate import read_params
@@ -21,7 +21,7 @@ if campaign_id is None:
     st.stop()
 
 try:
-    row = wb.store.campaign(campaign_id)
+    detail = wb.campaigns.detail(campaign_id)
 except NotFoundError:
     st.title("Campaign not found")
     st.error(f"There is no campaign {campaign_id}. It may have been removed by undoing its "
@@ -29,7 +29,7 @@ except NotFoundError:
     st.page_link("views/search.py", label="Search campaigns", icon=":material/search:")
     st.stop()
 
-sightings = wb.store.sightings_of(campaign_id)
+row, sightings = detail.row, detail.sightings
 campaign.show_header(row, len(sightings))
 main, side = st.columns([3, 2], gap="large")
 with main:
@@ -40,6 +40,6 @@ with main:
 with side:
     with user_errors(stop=False):
         campaign.show_sightings(sightings)
-        campaign.show_variants(wb.store.variants_of(campaign_id))
+        campaign.show_variants(detail.variants)
     with user_errors(stop=False):
         campaign.show_similar(campaign.similar(wb, row), campaign_id)

@@ -5,7 +5,7 @@ Mode, companies, period and filters live in the URL, so the address is a link to
 
 import streamlit as st
 
-from competiscan.analytics.compare import MAX_COMPARED, MIN_COMPARED
+from competiscan.workbench import MAX_COMPARED, MIN_COMPARED
 from competiscan.ui import competitors, data
 from competiscan.ui.resources import open_workbench
 from competiscan.ui.state import CompetitorsState

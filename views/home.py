@@ -2,11 +2,10 @@
 
 import streamlit as st
 
-from competiscan import alerts
 from competiscan.ui import data
 from competiscan.ui.labels import md_escape
 from competiscan.ui.resources import open_workbench
-from competiscan.ui.state import SearchState
+from competiscan.ui.search import saved_search_params
 from competiscan.ui.widgets import campaign_link, campaign_table, user_errors
 
 st.title("Competiscan")
@@ -55,19 +54,18 @@ with side:
     st.subheader("Saved-search alerts")
     with user_errors(stop=False):
         matches = data.pending_alerts(wb)
-        saved = wb.store.saved_searches()
+        saved = wb.searches.saved()
         if not saved:
             st.caption("No saved search yet. Run a search and choose “Save this search”: new "
                        "matching pieces will be reported here and on Live.")
         elif not matches:
             st.caption(f"No new match for your {len(saved)} saved search"
                        f"{'es' if len(saved) != 1 else ''} since they were last checked on Live.")
-        by_id = {row["id"]: row for row in saved}
+        by_id = {search.id: search for search in saved}
         # the alert check is cached: a search deleted since then has nothing to link to
         for match in (m for m in matches if m.search_id in by_id):
             with st.container(border=True):
-                params = SearchState.from_request(
-                    alerts.request_from_saved(by_id[match.search_id])).to_params()
+                params = saved_search_params(by_id[match.search_id])
                 st.page_link("views/search.py", query_params=params, icon=":material/bookmark:",
                              label=f"{md_escape(match.name)} — {match.total_new:,} new")
                 for hit in match.hits[:3]:

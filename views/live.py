@@ -55,7 +55,7 @@ arrived, side = st.columns([3, 2], gap="large")
 with arrived:
     st.subheader("Arrived since you opened this page")
     with user_errors(stop=False):
-        fresh = wb.store.newest(limit=200, since=opened_at)
+        fresh = wb.campaigns.newest(limit=200, since=opened_at)
         if fresh.empty:
             st.info("Nothing new yet. Upload files or drop them into the inbox folder: they "
                     "appear here within one check.")
@@ -80,8 +80,8 @@ with side:
     st.subheader("Inbox")
     st.caption("Files dropped into this folder are imported once and moved to done/ (or "
                "refused/, with a .report.json saying why):")
-    st.code(str(wb.settings.inbox), language=None)
-    waiting = live.waiting_files(wb.settings.inbox)
+    st.code(str(wb.inbox.folder), language=None)
+    waiting = live.waiting_files(wb)
     if waiting:
         st.caption("Waiting for the next check: " + ", ".join(md_escape(w) for w in waiting))
     files = [e for e in log if e["what"] == "file"]
@@ -96,7 +96,7 @@ with side:
             st.caption("Nothing yet.")
         else:
             st.dataframe(batches, hide_index=True, key="live_batches")
-    refused = live.refused_files(wb.settings.inbox)
+    refused = live.refused_files(wb)
     if not refused.empty:
         with st.expander(f"Refused files ({len(refused)})"):
             st.dataframe(refused, hide_index=True, key="live_refused")

@@ -20,7 +20,7 @@ files = st.file_uploader("Drop one or more files", type=upload.ACCEPTED_TYPES,
                          accept_multiple_files=True, key=f"upload_files:{generation}")
 
 jobs = []
-for preview in upload.previews(files or []):
+for preview in upload.previews(wb, files or []):
     with st.expander(f"{preview.name} — {upload.file_size(preview.size)}", expanded=True):
         if preview.error:
             st.error(f"This file cannot be read: {md_escape(preview.error)}",

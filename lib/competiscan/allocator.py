@@ -1,10 +1,9 @@
 """jemalloc as the C allocator of Competiscan's processes, when the system has it.
 
-tantivy (the embedded search index) allocates through the C library's malloc, and glibc's costs
-bulk indexing about a quarter of its CPU time: 887k campaigns took 46 core-s to index with it and
-35 with jemalloc (measured, alternating runs, same documents), most of the difference being
-glibc's arena locks and heap consolidation as documents built in one thread are freed in the
-indexing threads. (Arrow has its own pool, see ``competiscan/__init__.py``; DuckDB brings its own
+tantivy (the embedded search index) allocates through the C library's malloc. In bulk indexing,
+documents built in one thread are freed in the indexing threads: glibc's malloc pays for that in
+arena locks and heap consolidation, jemalloc far less (figures in docs/benchmarks.md, "Interpreter
+and allocator"). (Arrow has its own pool, see ``competiscan/__init__.py``; DuckDB brings its own
 jemalloc.)
 
 A process's malloc is fixed when it starts, through LD_PRELOAD. So the command line re-executes
@@ -68,7 +67,7 @@ def describe() -> tuple[bool, str]:
         return True, "jemalloc (preloaded)"
     library = jemalloc_library()
     if library is None:
-        return False, ("glibc malloc: install libjemalloc2 (Debian/Ubuntu) for ~25% faster "
+        return False, ("glibc malloc: install libjemalloc2 (Debian/Ubuntu) for faster "
                        "search indexing")
     return False, (f"glibc malloc: {library} is installed but not preloaded (start the app "
                    f"with `make run`, or with LD_PRELOAD={library})")

@@ -11,7 +11,11 @@ import runpy
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+if TYPE_CHECKING:
+    from .model import Actor, CampaignFilter
+    from .workbench import Workbench
 
 __all__ = ["main"]
 
@@ -39,9 +43,40 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
-def _workbench(args: argparse.Namespace):
+def _actor() -> "Actor":
+    """Who acts from the command line: the operating-system user."""
+    import getpass
+    from .model import Actor
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (e.g. a bare container)
+        name = "cli"
+    return Actor(name=name, role="admin")
+
+
+def _workbench(write: bool = False) -> "Workbench":
+    """The Workbench of the settings; ``write``: a command that changes data sets up the store
+    first (creates or upgrades its tables), a reading command leaves it as it is."""
     from .workbench import Workbench
-    return Workbench()
+    return Workbench(create=write)
+
+
+def _add_filter_options(p: argparse.ArgumentParser, *, companies: bool = True) -> None:
+    """The campaign filter as options (each repeatable)."""
+    if companies:
+        p.add_argument("--company", action="append", default=[], help="repeatable")
+    p.add_argument("--channel", action="append", default=[], help="repeatable")
+    p.add_argument("--type", action="append", default=[], help="campaign type; repeatable")
+    p.add_argument("--industry", action="append", default=[], help="repeatable")
+    p.add_argument("--from", dest="date_from", type=_date, help="first launch date, YYYY-MM-DD")
+    p.add_argument("--to", dest="date_to", type=_date, help="last launch date, YYYY-MM-DD")
+
+
+def _filter(args: argparse.Namespace) -> "CampaignFilter":
+    from .model import CampaignFilter
+    return CampaignFilter(companies=getattr(args, "company", ()), channels=args.channel,
+                          campaign_types=args.type, industries=args.industry,
+                          date_from=args.date_from, date_to=args.date_to)
 
 
 def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
@@ -57,12 +92,11 @@ def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
 
 # ------------------------------------------------------------------------------ commands
 def cmd_generate(args: argparse.Namespace) -> int:
-    from .generate import generate_campaigns, write_campaigns
+    from .workbench import generate_sample
     if args.rows < 1:
         raise CliError("--rows must be at least 1")
-    frame = generate_campaigns(args.rows, seed=args.seed)
-    write_campaigns(frame, args.out)
-    print(f"wrote {len(frame):,} campaigns to {args.out}", file=sys.stderr)
+    count = generate_sample(args.rows, Path(args.out), seed=args.seed)
+    print(f"wrote {count:,} campaigns to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -73,18 +107,14 @@ def _read_file(path: str) -> bytes:
     return p.read_bytes()
 
 
-def _catalogue_aliases() -> tuple[dict[str, str], dict[str, str]]:
-    from .companies import KNOWN_COMPANIES, alias_map
-    return alias_map(), {c.name: c.industry for c in KNOWN_COMPANIES}
-
-
-def _report_lines(report) -> list[str]:
+def _report_lines(report, inserted: str = "inserted", resighted: str = "re-sighted"
+                  ) -> list[str]:
     lines = [f"{report.filename}: {report.status}"
              + (f" — {report.message}" if report.message else "")]
-    lines.append(f"  rows read {report.rows_read:,}, inserted {report.inserted:,}, re-sighted "
-                 f"{report.resighted:,}, duplicates {report.duplicates:,}, rejected "
-                 f"{report.rejected_count:,}" + (f", batch {report.batch_id}"
-                                                 if report.batch_id else ""))
+    lines.append(f"  rows read {report.rows_read:,}, {inserted} {report.inserted:,}, "
+                 f"{resighted} {report.resighted:,}, duplicates {report.duplicates:,}, "
+                 f"rejected {report.rejected_count:,}"
+                 + (f", batch {report.batch_id}" if report.batch_id else ""))
     for issue in report.rejected[:50]:
         where = f"{report.row_label} {issue.row}" + (f", column {issue.column}"
                                                      if issue.column else "")
@@ -99,47 +129,41 @@ def _report_lines(report) -> list[str]:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .ingest import prepare_bytes
-    aliases, industries = _catalogue_aliases()
-    prepared = prepare_bytes(_read_file(args.file), Path(args.file).name, source="validate",
-                             aliases=aliases, industries=industries)
-    report = prepared.report
-    if prepared.batch is not None:
-        report.inserted = len(prepared.batch.pieces)
-        report.resighted = len(prepared.batch.sightings) - len(prepared.batch.pieces)
-    valid = report.status == "committed" and not report.rejected
+    from .workbench import validate_file
+    report = validate_file(_read_file(args.file), Path(args.file).name)
     if args.json:
         payload = report.to_dict()
-        payload["status"] = "valid" if valid else "invalid"
-        payload["batch_id"] = None
+        for stored_only in ("batch_id", "indexed"):
+            payload.pop(stored_only, None)
+        payload["would_insert"] = payload.pop("inserted")
+        payload["would_resight"] = payload.pop("resighted")
         _print_json(payload)
     else:
-        report.status = "valid" if valid else ("invalid" if report.status == "committed"
-                                               else report.status)
-        print("\n".join(_report_lines(report)))
-    return 0 if valid else 1
+        print("\n".join(_report_lines(report, inserted="would insert",
+                                       resighted="repeated sightings")))
+        print("  nothing was stored (validate only checks the file)")
+    return 0 if report.status == "valid" else 1
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from .generate import write_campaigns
-    from .ingest import UnreadableFileError, format_of, read_table
-    try:
-        format_of(args.output)
-        table = read_table(_read_file(args.input), Path(args.input).name)
-    except UnreadableFileError as exc:
-        raise CliError(str(exc)) from None
-    write_campaigns(table.frame, args.output)
-    print(f"wrote {len(table.frame):,} rows to {args.output}", file=sys.stderr)
+    from .workbench import convert_file
+    source = Path(args.input)
+    if not source.is_file():
+        raise CliError(f"{args.input}: no such file")
+    count = convert_file(source, Path(args.output))
+    print(f"wrote {count:,} rows to {args.output}", file=sys.stderr)
     return 0
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    wb = _workbench(args)
+    wb = _workbench(write=True)
+    actor = _actor()
     status = 0
     reports = []
     for path in args.files:
         data = _read_file(path)
-        report = wb.ingest_bytes(data, Path(path).name, source="cli", enrich=not args.no_enrich)
+        report = wb.campaigns.ingest(actor, data, Path(path).name, source="cli",
+                                     enrich=not args.no_enrich)
         reports.append(report)
         if report.status != "committed":
             status = 1
@@ -150,7 +174,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
-    rows = _workbench(args).store.batches(limit=args.limit)
+    rows = _workbench().campaigns.batches(limit=args.limit)
     if args.json:
         _print_json(rows)
     else:
@@ -160,8 +184,7 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    wb = _workbench(args)
-    result = wb.undo_batch(args.batch_id)
+    result = _workbench(write=True).campaigns.undo(_actor(), args.batch_id)
     payload = {"batch_id": args.batch_id, "removed_campaigns": result.deleted,
                "index_error": result.error}
     if args.json:
@@ -172,8 +195,19 @@ def cmd_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    wb = _workbench(write=True)
+    summary = wb.campaigns.summary()
+    if args.json:
+        _print_json({"store": wb.describe_store(),
+                     "campaigns": summary["campaigns"]})
+    else:
+        print(f"{wb.describe_store()} is ready: {summary['campaigns']:,} campaigns")
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import run_checks
+    from .workbench import run_checks
     checks = run_checks()
     if args.json:
         _print_json(checks)
@@ -185,27 +219,26 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace) -> int:
-    wb = _workbench(args)
-    result = wb.reindex()
+    wb = _workbench(write=True)
+    result = wb.index.rebuild(_actor())
     if result.error:
         raise CliError(f"reindex failed after {result.indexed:,} campaigns: {result.error}")
-    counts = wb.index_consistency()
+    counts = wb.index.consistency()
     if args.json:
-        _print_json({"indexed": result.indexed, **counts})
+        _print_json({"indexed": result.indexed, "store": counts.store, "index": counts.index,
+                     "missing_from_index": counts.missing_from_index,
+                     "stale_in_index": counts.stale_in_index})
     else:
-        print(f"indexed {result.indexed:,} campaigns; store {counts['store']:,}, "
-              f"index {counts['index']:,}")
+        print(f"indexed {result.indexed:,} campaigns; store {counts.store:,}, "
+              f"index {counts.index:,}")
     return 0
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .search import SearchRequest
-    wb = _workbench(args)
-    req = SearchRequest(query=args.query, companies=tuple(args.company),
-                        channels=tuple(args.channel), campaign_types=tuple(args.type),
-                        industries=tuple(args.industry), date_from=args.date_from,
-                        date_to=args.date_to, sort=args.sort, limit=args.limit)
-    result = wb.index.search(req)
+    from .workbench import SearchRequest
+    req = SearchRequest(query=args.query, filter=_filter(args), sort=args.sort,
+                        limit=args.limit)
+    result = _workbench().searches.run(req)
     payload = {
         "total": result.total,
         "hits": [{"id": h.id, "company": h.company, "channel": h.channel,
@@ -222,41 +255,68 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trend_table(rows: list[dict[str, Any]]) -> str:
+    """Trend rows for people: one line per period and key that saw something, shares as
+    percentages."""
+    shown = [{"period": r["period"], "key": r["key"], "campaigns": f"{r['count']:,}",
+              "share": f"{r['share'] * 100:.1f}%"}
+             for r in rows if r["count"]]
+    if not shown:
+        return "(no campaigns in this range)"
+    return _table(shown, ["period", "key", "campaigns", "share"])
+
+
 def cmd_trends(args: argparse.Namespace) -> int:
-    from .analytics import trends
-    rows = trends(_workbench(args).store, by=args.by, interval=args.interval,
-                  companies=tuple(args.company), channels=tuple(args.channel),
-                  date_from=args.date_from, date_to=args.date_to)
+    rows = _workbench().analytics.trend_rows(by=args.by, interval=args.interval,
+                                             filters=_filter(args))
     if args.json:
         _print_json(rows)
     else:
-        print(_table(rows, ["period", "key", "count", "share"]))
+        print(_trend_table(rows))
     return 0
 
 
+def _offers_table(rows: list[dict[str, Any]]) -> str:
+    from .labels import format_offer, offer_label
+    lines = []
+    for row in rows:
+        if not row["terms"]:
+            lines.append(f"{row['company']}: no offer terms in pieces seen recently")
+            continue
+        lines.append(f"{row['company']} (pieces seen {row['since']} to {row['as_of']})")
+        table = [{"term": offer_label(t["term"], t["unit"]),
+                  "best": format_offer(t["term"], t["value"], t["unit"]),
+                  "typical": format_offer(t["term"], t["typical"], t["unit"]),
+                  "pieces": f"{t['pieces']:,}", "shown in": f"campaign {t['id']}"}
+                 for t in row["terms"]]
+        lines.extend("  " + line for line in _table(table, ["term", "best", "typical",
+                                                            "pieces", "shown in"]).splitlines())
+    return "\n".join(lines) or "(no companies)"
+
+
 def cmd_offers(args: argparse.Namespace) -> int:
-    from .analytics import offers
-    rows = offers(_workbench(args).store, companies=tuple(args.company))
+    from .model import CampaignFilter
+    rows = _workbench().analytics.current_offers(CampaignFilter(companies=args.company))
     if args.json:
         _print_json(rows)
     else:
-        for row in rows:
-            print(json.dumps(row, default=_json_default))
+        print(_offers_table(rows))
     return 0
 
 
 def cmd_enrich(args: argparse.Namespace) -> int:
-    from .enrich.runner import enrich_file, enrich_store
     if args.file:
         if not args.out:
             raise CliError("--file needs --out OUT.jsonl")
-        summary = enrich_file(Path(args.file), Path(args.out), provider=args.provider)
+        summary = _workbench().enrichment.enrich_file(Path(args.file), Path(args.out),
+                                                      provider=args.provider)
     else:
         limits = {k: v for k, v in (("budget_requests", args.max_requests),
                                     ("budget_tokens", args.max_tokens)) if v is not None}
-        summary = enrich_store(_workbench(args), provider=args.provider,
-                               only_pending=not args.all, show_progress=not args.json,
-                               limits=limits)
+        progress = None if args.json else _stderr_progress
+        summary = _workbench(write=True).enrichment.run(
+            _actor(), provider=args.provider, only_pending=not args.all, progress=progress,
+            limits=limits)
     if args.json:
         _print_json(summary)
     else:
@@ -264,10 +324,15 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stderr_progress(done: int, total: int) -> None:
+    print(f"\renriched {done:,}/{total:,}", end="" if done < total else "\n", file=sys.stderr,
+          flush=True)
+
+
 def cmd_export(args: argparse.Namespace) -> int:
-    from .export import export_campaigns
-    wb = _workbench(args)
-    count = export_campaigns(wb, Path(args.out), query=args.query)
+    from .workbench import SearchRequest
+    request = SearchRequest(query=args.query, filter=_filter(args))
+    count = _workbench().searches.export(_actor(), Path(args.out), request)
     print(f"wrote {count:,} campaigns to {args.out}", file=sys.stderr)
     return 0
 
@@ -284,6 +349,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------------ parser
+Adder = Callable[..., argparse.ArgumentParser]
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="competiscan",
@@ -298,6 +366,18 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print JSON")
         return p
 
+    _file_commands(add)
+    _store_commands(add)
+    _analysis_commands(add)
+    p = add("bench", cmd_bench, "run a benchmark from bench/ (ingest, search, enrich, "
+                                "analytics, pages)", False)
+    p.add_argument("which")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _file_commands(add: Adder) -> None:
+    """Commands on files that store nothing."""
     p = add("generate", cmd_generate, "write realistic sample campaigns to a file", False)
     p.add_argument("out", help="output file; format from the extension "
                                "(.csv .json .jsonl .xlsx .parquet)")
@@ -311,6 +391,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input")
     p.add_argument("output")
 
+
+def _store_commands(add: Adder) -> None:
+    """Commands that write to the store, or look after it."""
+    add("init", cmd_init, "create the store, or upgrade its tables, and load the company "
+                          "catalogue (the app does this when it starts)")
     p = add("ingest", cmd_ingest, "load files into the store and the search index")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--no-enrich", action="store_true", help="skip local enrichment")
@@ -324,28 +409,6 @@ def build_parser() -> argparse.ArgumentParser:
     add("doctor", cmd_doctor, "what is configured and reachable: store, search, OpenAI")
     add("reindex", cmd_reindex, "rebuild the search index from the store")
 
-    p = add("search", cmd_search, "search campaigns with the query language")
-    p.add_argument("query")
-    p.add_argument("--company", action="append", default=[])
-    p.add_argument("--channel", action="append", default=[])
-    p.add_argument("--type", action="append", default=[])
-    p.add_argument("--industry", action="append", default=[])
-    p.add_argument("--from", dest="date_from", type=_date)
-    p.add_argument("--to", dest="date_to", type=_date)
-    p.add_argument("--sort", choices=["relevance", "date"], default="relevance")
-    p.add_argument("--limit", type=int, default=20)
-
-    p = add("trends", cmd_trends, "campaign volume and share over time")
-    p.add_argument("--by", choices=["company", "channel", "type", "industry"], default="company")
-    p.add_argument("--interval", choices=["day", "week", "month"], default="week")
-    p.add_argument("--company", action="append", default=[])
-    p.add_argument("--channel", action="append", default=[])
-    p.add_argument("--from", dest="date_from", type=_date)
-    p.add_argument("--to", dest="date_to", type=_date)
-
-    p = add("offers", cmd_offers, "best current offer terms per company")
-    p.add_argument("--company", action="append", default=[])
-
     p = add("enrich", cmd_enrich, "enrich stored campaigns, or a file into JSON Lines")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--pending", action="store_true", help="only campaigns not yet "
@@ -357,15 +420,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="enrich the records of this upload file without storing them")
     p.add_argument("--out", help="with --file: the JSON Lines file to write")
 
+
+def _analysis_commands(add: Adder) -> None:
+    """Commands that read: search, analyses, exports."""
+    p = add("search", cmd_search, "search campaigns with the query language")
+    p.add_argument("query")
+    _add_filter_options(p)
+    p.add_argument("--sort", choices=["relevance", "date"], default="relevance")
+    p.add_argument("--limit", type=int, default=20)
+
+    p = add("trends", cmd_trends, "campaign volume and share over time")
+    p.add_argument("--by", choices=["company", "channel", "type", "industry"], default="company")
+    p.add_argument("--interval", choices=["day", "week", "month"], default="week")
+    _add_filter_options(p)
+
+    p = add("offers", cmd_offers, "best current offer terms per company")
+    p.add_argument("--company", action="append", default=[], help="repeatable")
+
     p = add("export", cmd_export, "export campaigns (all, or a search's results)", False)
     p.add_argument("out", help="output file: .csv or .xlsx")
     p.add_argument("--query", default="", help="only campaigns matching this search")
-
-    p = add("bench", cmd_bench, "run a benchmark from bench/ (ingest, search, enrich, "
-                                "analytics, pages)", False)
-    p.add_argument("which")
-    p.add_argument("rest", nargs=argparse.REMAINDER)
-    return parser
+    _add_filter_options(p)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

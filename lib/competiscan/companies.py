@@ -3,6 +3,10 @@
 Sources spell one advertiser many ways ("Chase", "Chase Bank", "JPMorgan Chase & Co."). Every
 spelling is reduced to an alias key by `normalise_company_key`, and `alias_map` turns a key into
 the canonical name, so counts, trends and share of voice add up per company.
+
+A canonical name is the brand's own spelling ("U.S. Bank", "UScellular", "GEICO"); a name the
+catalogue once used is kept among the aliases, so data loaded under it still resolves. A company
+the catalogue does not know keeps the spelling of the file it first came from (see ingest).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ __all__ = ["Company", "KNOWN_COMPANIES", "alias_map", "normalise_company_key"]
 
 @dataclass(frozen=True)
 class Company:
-    """One advertiser: its canonical name, its industry (see model.INDUSTRIES) and other spellings."""
+    """One advertiser: its canonical name (the brand's own spelling), its industry (see
+    model.INDUSTRIES) and other spellings."""
 
     name: str
     industry: str
@@ -36,11 +41,11 @@ KNOWN_COMPANIES: tuple[Company, ...] = (
     Company("Mission Lane", "credit_cards", ()),
     Company("Petal", "credit_cards", ("Petal Card",)),
     Company("Merrick Bank", "credit_cards", ("Merrick",)),
-    Company("First Premier Bank", "credit_cards", ("PREMIER Bankcard", "First PREMIER")),
+    Company("First PREMIER Bank", "credit_cards", ("First Premier Bank", "PREMIER Bankcard", "First PREMIER")),
     # banking
     Company("Wells Fargo", "banking", ("Wells Fargo Bank", "Wells")),
     Company("Bank of America", "banking", ("BofA", "BoA", "BankAmerica")),
-    Company("US Bank", "banking", ("U.S. Bank", "USBank", "U.S. Bancorp")),
+    Company("U.S. Bank", "banking", ("US Bank", "USBank", "U.S. Bancorp")),
     Company("Ally", "banking", ("Ally Bank", "Ally Financial")),
     Company("SoFi", "banking", ("SoFi Bank", "Social Finance")),
     Company("Marcus by Goldman Sachs", "banking", ("Marcus", "Goldman Sachs", "Marcus by GS")),
@@ -56,7 +61,7 @@ KNOWN_COMPANIES: tuple[Company, ...] = (
     Company("KeyBank", "banking", ("Key Bank", "KeyCorp")),
     Company("Navy Federal Credit Union", "banking", ("Navy Federal", "NFCU")),
     # insurance
-    Company("Geico", "insurance", ("GEICO", "Government Employees Insurance")),
+    Company("GEICO", "insurance", ("Geico", "Government Employees Insurance")),
     Company("Progressive", "insurance", ("Progressive Insurance",)),
     Company("State Farm", "insurance", ("State Farm Insurance",)),
     Company("Allstate", "insurance", ("Allstate Insurance",)),
@@ -77,14 +82,14 @@ KNOWN_COMPANIES: tuple[Company, ...] = (
     Company("Cricket Wireless", "telecom", ("Cricket",)),
     Company("Boost Mobile", "telecom", ("Boost",)),
     Company("Visible", "telecom", ("Visible Wireless",)),
-    Company("US Cellular", "telecom", ("UScellular", "U.S. Cellular")),
+    Company("UScellular", "telecom", ("US Cellular", "U.S. Cellular")),
     # retail
     Company("Target", "retail", ()),
     Company("Walmart", "retail", ("Wal-Mart", "Walmart+")),
     Company("Amazon", "retail", ("Amazon.com", "Amazon Prime")),
     Company("Best Buy", "retail", ("BestBuy",)),
     Company("Costco", "retail", ("Costco Wholesale",)),
-    Company("Home Depot", "retail", ("The Home Depot",)),
+    Company("The Home Depot", "retail", ("Home Depot",)),
     Company("Lowe's", "retail", ("Lowes", "Lowe's Home Improvement")),
     Company("Macy's", "retail", ("Macys",)),
     Company("Kohl's", "retail", ("Kohls",)),

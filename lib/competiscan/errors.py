@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from .enrich.runner import EnrichmentUnavailable
-from .export import ExportError
 from .ingest import MappingError, UnreadableFileError
 from .search.base import QueryError, SearchUnavailable
+from .model import FilterError, PermissionDenied
 from .store import StoreError
+from .workbench.export import ExportError
 
 __all__ = ["USER_ERRORS"]
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
-    StoreError, EnrichmentUnavailable, ExportError, UnreadableFileError, MappingError, QueryError, SearchUnavailable,
+    StoreError, EnrichmentUnavailable, ExportError, UnreadableFileError, MappingError, QueryError,
+    SearchUnavailable, FilterError, PermissionDenied,
     FileNotFoundError, PermissionError, IsADirectoryError,
 )

@@ -68,14 +68,14 @@ _SECONDARY_INDUSTRY_SHARE = 0.25
 # Heavy advertisers get a larger base size so share of voice has clear leaders.
 _BIG_ADVERTISERS = frozenset({
     "Chase", "Capital One", "American Express", "Citi", "Discover", "Bank of America",
-    "Wells Fargo", "Geico", "Progressive", "State Farm", "Verizon", "AT&T", "T-Mobile",
+    "Wells Fargo", "GEICO", "Progressive", "State Farm", "Verizon", "AT&T", "T-Mobile",
     "Walmart", "Target", "Amazon", "Delta", "Marriott", "Fidelity", "Schwab",
 })
 # Companies that also market products of a second industry (a card issuer's checking account).
 _SECONDARY_INDUSTRY = {
     "Chase": "banking", "Capital One": "banking", "Citi": "banking", "American Express": "banking",
     "Discover": "banking", "Barclays": "banking", "Synchrony": "banking",
-    "Wells Fargo": "credit_cards", "Bank of America": "credit_cards", "US Bank": "credit_cards",
+    "Wells Fargo": "credit_cards", "Bank of America": "credit_cards", "U.S. Bank": "credit_cards",
     "PNC": "credit_cards", "Navy Federal Credit Union": "credit_cards", "USAA": "banking",
 }
 # Domains that differ from "<alias key>.com".
@@ -980,70 +980,23 @@ def _day_intensity(start: datetime.date, n_days: int, sizes: np.ndarray, rng: np
 # ----------------------------------------------------------------------------- the frame
 def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.Generator,
                      r: random.Random) -> pa.Table:
-    """`n` pieces composed from the message pool, with company, date and estimates."""
+    """`n` pieces composed from the message pool, with company, date and estimates. (The
+    steps draw from `rng` in a fixed order: a seed gives the same pieces every time.)"""
     names = [c.name for c in KNOWN_COMPANIES]
-    industry_of = np.array([_INDUSTRIES.index(c.industry) for c in KNOWN_COMPANIES])
-    second = np.array([_INDUSTRIES.index(_SECONDARY_INDUSTRY.get(c.name, c.industry)) for c in KNOWN_COMPANIES])
     sizes = rng.lognormal(0.0, 0.6, len(names)).clip(0.3, 3.0) * np.array(
         [3.5 if name in _BIG_ADVERTISERS else 1.0 for name in names])
-
     intensity = _day_intensity(start, n_days, sizes, rng)
     cell = rng.choice(intensity.size, size=n, p=(intensity / intensity.sum()).ravel())
     company, day = np.divmod(cell, n_days)
-
-    industry = np.where(rng.random(n) < _SECONDARY_INDUSTRY_SHARE, second[company], industry_of[company])
-    type_cdf = _cdf(np.array([_TYPE_WEIGHTS[i] for i in _INDUSTRIES]))
-    kind = _draw(type_cdf[industry], rng.random(n))
-    channel_weights = np.array([_CHANNEL_WEIGHTS[i] for i in _INDUSTRIES])[:, None, :] * _CHANNEL_BY_KIND[None, :, :]
-    channel = _draw(_cdf(channel_weights)[industry, kind], rng.random(n))
+    industry, kind, channel = _industry_kind_channel(company, rng)
 
     messages = _build_messages(r)
     industry_kind = industry * len(_KINDS) + kind
     message = _pick(messages.counts, industry_kind, rng)
-
-    company_names = pa.array(names, pa.string())
-    domains = pa.array([_DOMAINS.get(nm, normalise_company_key(nm) + ".com") for nm in names], pa.string())
-    hashtags = pa.array([re.sub(r"\W", "", nm) for nm in names], pa.string())
-    v: dict[str, pa.Array] = {
-        "C": company_names.take(company),
-        "D": domains.take(company),
-        "TAG": hashtags.take(company),
-        "H": messages.headline.take(message),
-        "O": messages.offer.take(message),
-        "S": messages.short.take(message),
-        "T": messages.terms.take(message),
-        "U": messages.path.take(message),
-        "CH": pa.array(CHANNELS, pa.string()).take(channel),
-        "K": pa.array(_KINDS, pa.string()).take(kind),
-    }
-    v["P"] = pc.binary_join_element_wise(v["C"], messages.product.take(message), " ")
+    v = _template_values(names, company, channel, kind, messages, message)
     v.update(_date_values(start, n_days, day, rng))
-    v["SINCE"] = pc.cast(pa.array(rng.integers(start.year - 20, start.year, n)), pa.string())
-    v["L4"] = pc.cast(pa.array(rng.integers(1000, 10_000, n)), pa.string())
-    v["CITY"] = pa.array(_CITIES, pa.string()).take(rng.integers(0, len(_CITIES), n))
-    v["X"] = _Choices(_KIND_CLAUSES).fill(kind, rng, v)
-    v["XS"] = _Choices(_KIND_SHORT_CLAUSES).fill(kind, rng, v)
-    v["URL"] = _fill(["{D}/{U}"], np.zeros(n, dtype=np.int64), v)
-    offer_ctas = [_OFFER_CTAS[i] if k in (_ACQ, _PROMO) else _KIND_CTAS[k]
-                  for i in _INDUSTRIES for k in range(len(_KINDS))]
-    v["L"] = _Choices(_KIND_LEADS).fill(kind, rng, v)
-    v["A"] = _Choices([long for long, _ in offer_ctas]).fill(industry_kind, rng, v)
-    v["AS"] = _Choices([short for _, short in offer_ctas]).fill(industry_kind, rng, v)
-    v["G"] = _Choices(_KIND_GREETINGS).fill(kind, rng, v)
-    v["SL"] = _Choices(_SOCIAL_LEADS).fill(kind, rng, v)
-    v["SAL"] = _Choices([_SALUTATIONS]).fill(np.zeros(n, dtype=np.int64), rng, v)
-    v["SIG"] = _Choices([_SIGN_OFFS]).fill(np.zeros(n, dtype=np.int64), rng, v)
-
-    subjects = _Choices([_EMAIL_SUBJECTS[k] if ch == "email" else _ENVELOPE_TEASERS[k] if ch == "direct_mail" else ("",)
-                         for ch in CHANNELS for k in range(len(_KINDS))])
-    subject = subjects.fill(channel * len(_KINDS) + kind, rng, v)
-    content = _Choices([_CHANNEL_CONTENTS[ch] for ch in CHANNELS]).fill(channel, rng, v)
-    # An empty part (no terms, no greeting) leaves a double space, never more, since layouts
-    # have no two optional parts side by side; a short form ending in "?" meets the layout's ".".
-    # Literal replacements: a regex here would cost more than composing the text.
-    for double, single in (("  ", " "), ("?.", "?"), ("!.", "!")):
-        content = pc.replace_substring(content, double, single)
-    content = pc.utf8_trim_whitespace(content)
+    _add_details(v, start, kind, industry_kind, rng)
+    subject, content = _subject_and_content(channel, kind, rng, v)
 
     n_keywords = rng.integers(0, 4, n)
     spend, volume = _estimates(channel, sizes[company] / np.median(sizes), rng)
@@ -1067,6 +1020,80 @@ def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.G
         "_kind": kind,
         "_day": day,
     })
+
+
+def _industry_kind_channel(company: np.ndarray, rng: np.random.Generator
+                           ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each piece's industry (its company's, or its second one's), campaign type and channel."""
+    industry_of = np.array([_INDUSTRIES.index(c.industry) for c in KNOWN_COMPANIES])
+    second = np.array([_INDUSTRIES.index(_SECONDARY_INDUSTRY.get(c.name, c.industry)) for c in KNOWN_COMPANIES])
+    n = len(company)
+    industry = np.where(rng.random(n) < _SECONDARY_INDUSTRY_SHARE, second[company], industry_of[company])
+    type_cdf = _cdf(np.array([_TYPE_WEIGHTS[i] for i in _INDUSTRIES]))
+    kind = _draw(type_cdf[industry], rng.random(n))
+    channel_weights = np.array([_CHANNEL_WEIGHTS[i] for i in _INDUSTRIES])[:, None, :] * _CHANNEL_BY_KIND[None, :, :]
+    channel = _draw(_cdf(channel_weights)[industry, kind], rng.random(n))
+    return industry, kind, channel
+
+
+def _template_values(names: list[str], company: np.ndarray, channel: np.ndarray, kind: np.ndarray,
+                     messages: _Messages, message: np.ndarray) -> dict[str, pa.Array]:
+    """The values of the templates' placeholders that follow from each piece's company,
+    channel, kind and message ({C} company, {H} headline...), a column each."""
+    company_names = pa.array(names, pa.string())
+    domains = pa.array([_DOMAINS.get(nm, normalise_company_key(nm) + ".com") for nm in names], pa.string())
+    hashtags = pa.array([re.sub(r"\W", "", nm) for nm in names], pa.string())
+    v: dict[str, pa.Array] = {
+        "C": company_names.take(company),
+        "D": domains.take(company),
+        "TAG": hashtags.take(company),
+        "H": messages.headline.take(message),
+        "O": messages.offer.take(message),
+        "S": messages.short.take(message),
+        "T": messages.terms.take(message),
+        "U": messages.path.take(message),
+        "CH": pa.array(CHANNELS, pa.string()).take(channel),
+        "K": pa.array(_KINDS, pa.string()).take(kind),
+    }
+    v["P"] = pc.binary_join_element_wise(v["C"], messages.product.take(message), " ")
+    return v
+
+
+def _add_details(v: dict[str, pa.Array], start: datetime.date, kind: np.ndarray,
+                 industry_kind: np.ndarray, rng: np.random.Generator) -> None:
+    """The drawn placeholders: numbers and a city, then the clauses, leads, calls to action,
+    greetings and sign-offs (templates themselves, filled from the values before them)."""
+    n = len(kind)
+    v["SINCE"] = pc.cast(pa.array(rng.integers(start.year - 20, start.year, n)), pa.string())
+    v["L4"] = pc.cast(pa.array(rng.integers(1000, 10_000, n)), pa.string())
+    v["CITY"] = pa.array(_CITIES, pa.string()).take(rng.integers(0, len(_CITIES), n))
+    v["X"] = _Choices(_KIND_CLAUSES).fill(kind, rng, v)
+    v["XS"] = _Choices(_KIND_SHORT_CLAUSES).fill(kind, rng, v)
+    v["URL"] = _fill(["{D}/{U}"], np.zeros(n, dtype=np.int64), v)
+    offer_ctas = [_OFFER_CTAS[i] if k in (_ACQ, _PROMO) else _KIND_CTAS[k]
+                  for i in _INDUSTRIES for k in range(len(_KINDS))]
+    v["L"] = _Choices(_KIND_LEADS).fill(kind, rng, v)
+    v["A"] = _Choices([long for long, _ in offer_ctas]).fill(industry_kind, rng, v)
+    v["AS"] = _Choices([short for _, short in offer_ctas]).fill(industry_kind, rng, v)
+    v["G"] = _Choices(_KIND_GREETINGS).fill(kind, rng, v)
+    v["SL"] = _Choices(_SOCIAL_LEADS).fill(kind, rng, v)
+    v["SAL"] = _Choices([_SALUTATIONS]).fill(np.zeros(n, dtype=np.int64), rng, v)
+    v["SIG"] = _Choices([_SIGN_OFFS]).fill(np.zeros(n, dtype=np.int64), rng, v)
+
+
+def _subject_and_content(channel: np.ndarray, kind: np.ndarray, rng: np.random.Generator,
+                         v: dict[str, pa.Array]) -> tuple[pa.Array, pa.Array]:
+    """Each piece's subject line ('' where its channel has none) and body."""
+    subjects = _Choices([_EMAIL_SUBJECTS[k] if ch == "email" else _ENVELOPE_TEASERS[k] if ch == "direct_mail" else ("",)
+                         for ch in CHANNELS for k in range(len(_KINDS))])
+    subject = subjects.fill(channel * len(_KINDS) + kind, rng, v)
+    content = _Choices([_CHANNEL_CONTENTS[ch] for ch in CHANNELS]).fill(channel, rng, v)
+    # An empty part (no terms, no greeting) leaves a double space, never more, since layouts
+    # have no two optional parts side by side; a short form ending in "?" meets the layout's ".".
+    # Literal replacements: a regex here would cost more than composing the text.
+    for double, single in (("  ", " "), ("?.", "?"), ("!.", "!")):
+        content = pc.replace_substring(content, double, single)
+    return subject, pc.utf8_trim_whitespace(content)
 
 
 def _date_values(start: datetime.date, n_days: int, day: np.ndarray,

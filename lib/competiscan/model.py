@@ -6,6 +6,10 @@ index, the enrichers, the analytics and the pages agree on one record shape (see
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields, replace
+from datetime import date, datetime
+from typing import Any, Iterable, Iterator, Mapping
+
 __all__ = [
     "CHANNELS",
     "CAMPAIGN_TYPES",
@@ -17,6 +21,15 @@ __all__ = [
     "CAMPAIGN_FIELDS",
     "TEXT_FIELDS",
     "ENRICHMENT_FIELDS",
+    "NUMERIC_OFFER_FIELDS",
+    "FILTER_COLUMNS",
+    "ROLES",
+    "PERMISSIONS",
+    "PermissionDenied",
+    "Actor",
+    "role_for",
+    "CampaignFilter",
+    "FilterError",
 ]
 
 CHANNELS: tuple[str, ...] = (
@@ -102,3 +115,224 @@ ENRICHMENT_FIELDS: tuple[str, ...] = (
     "summary",
     *OFFER_FIELDS,
 )
+
+
+# ---------------------------------------------------------------------------- who acts
+#: Roles, weakest first; each may do what the ones before it may.
+ROLES: tuple[str, ...] = ("viewer", "analyst", "admin")
+
+#: Action -> (the weakest role allowed, what it is in words). Enforced by the Workbench.
+PERMISSIONS: dict[str, tuple[str, str]] = {
+    "read": ("viewer", "search and read analyses"),
+    "export": ("viewer", "export campaigns"),
+    "save_search": ("viewer", "save a search of their own"),
+    "share_search": ("analyst", "share a saved search with the team"),
+    "upload": ("analyst", "upload campaign files"),
+    "inbox": ("analyst", "work the inbox"),
+    "enrich": ("analyst", "run enrichment"),
+    "undo_own": ("analyst", "undo their own upload"),
+    "undo": ("admin", "undo another person's upload"),
+    "manage_searches": ("admin", "change or delete another person's saved search"),
+    "reindex": ("admin", "rebuild the search index"),
+    "audit": ("admin", "read the audit trail"),
+}
+
+
+class PermissionDenied(PermissionError):
+    """The acting user's role does not allow the action; the message says which role does."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an action: a signed-in user, the local user of a single-user app, or the
+    operating-system user behind a CLI command. Every action that changes data takes one."""
+
+    name: str
+    role: str = "admin"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ValueError("An actor needs a name.")
+        if self.role not in ROLES:
+            raise ValueError(f"Unknown role {self.role!r}: use one of {', '.join(ROLES)}.")
+
+    def may(self, action: str) -> bool:
+        """Whether this actor's role allows ``action`` (a key of :data:`PERMISSIONS`)."""
+        needed, _what = PERMISSIONS[action]
+        return ROLES.index(self.role) >= ROLES.index(needed)
+
+    def require(self, action: str) -> None:
+        """Raise :class:`PermissionDenied`, saying which role is needed, unless allowed."""
+        if not self.may(action):
+            needed, what = PERMISSIONS[action]
+            raise PermissionDenied(f"{self.name} is a {self.role} and may not {what}; that "
+                                   f"needs the {needed} role (ask an admin).")
+
+
+def role_for(email: str, admins: Iterable[str] = (), analysts: Iterable[str] = ()) -> str:
+    """The role of a signed-in user: ``admins`` and ``analysts`` list email addresses or whole
+    domains (``@example.com``); everyone else is a viewer. Case does not matter."""
+    address = email.strip().lower()
+    domain = "@" + address.rsplit("@", 1)[-1] if "@" in address else None
+
+    def listed(entries: Iterable[str]) -> bool:
+        wanted = {e.strip().lower() for e in entries if e.strip()}
+        return address in wanted or (domain is not None and domain in wanted)
+
+    if listed(admins):
+        return "admin"
+    if listed(analysts):
+        return "analyst"
+    return "viewer"
+
+
+# ---------------------------------------------------------------------------- filters
+class FilterError(ValueError):
+    """A filter value cannot be understood; the message says which and what to write."""
+
+
+#: Offer terms a filter can bound: the numeric ones.
+NUMERIC_OFFER_FIELDS: tuple[str, ...] = tuple(
+    name for name, kind in OFFER_FIELD_TYPES.items() if kind in (int, float))
+
+#: CampaignFilter field -> the campaign column it restricts (for the value filters).
+FILTER_COLUMNS: dict[str, str] = {
+    "companies": "company",
+    "channels": "channel",
+    "campaign_types": "campaign_type",
+    "industries": "industry",
+    "sentiments": "sentiment_label",
+}
+
+OfferRange = tuple[str, "float | None", "float | None"]
+
+
+def _as_values(value: Any, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, (tuple, list, set, frozenset)):
+        raise FilterError(f"{what} must be a list of values, not {value!r}.")
+    cleaned = (str(v).strip() for v in value if v is not None)
+    return tuple(dict.fromkeys(v for v in cleaned if v))
+
+
+def _as_day(value: Any, what: str) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise FilterError(f"{what} {value!r} is not a date; write it as YYYY-MM-DD.") from None
+
+
+def _as_bound(value: Any, term: str) -> float | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise FilterError(f"The bound of {term} must be a number, not {value!r}.")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise FilterError(f"The bound of {term} must be a number, not {value!r}.") from None
+    if number != number or number in (float("inf"), float("-inf")):
+        raise FilterError(f"The bound of {term} must be a finite number, not {value!r}.")
+    return number
+
+
+def _as_ranges(value: Any) -> tuple[OfferRange, ...]:
+    if not value:
+        return ()
+    items = value.items() if isinstance(value, Mapping) else (
+        (entry[0], tuple(entry[1:])) for entry in value)
+    ranges: dict[str, OfferRange] = {}
+    for term, bounds in items:
+        if term not in NUMERIC_OFFER_FIELDS:
+            raise FilterError(f"{term!r} is not a numeric offer term; use one of: "
+                              f"{', '.join(NUMERIC_OFFER_FIELDS)}.")
+        if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
+            raise FilterError(f"The range of {term} must be (min, max), not {bounds!r}.")
+        low, high = _as_bound(bounds[0], term), _as_bound(bounds[1], term)
+        if low is not None and high is not None and low > high:
+            raise FilterError(f"The range of {term} runs from {low:g} down to {high:g}; "
+                              "swap them.")
+        if low is not None or high is not None:
+            ranges[term] = (term, low, high)
+    return tuple(ranges[term] for term in sorted(ranges))
+
+
+@dataclass(frozen=True)
+class CampaignFilter:
+    """Which campaigns a search, an analysis, a saved search or an export reads.
+
+    The one filter type of the product: pages keep it in their URL, the CLI builds it from its
+    options, the search backends and the store's SQL each translate it. Empty values mean "all";
+    ``date_from``/``date_to`` bound ``launch_date`` inclusively; ``offer_ranges`` holds
+    ``(term, min, max)`` for numeric offer terms, either end ``None`` (open).
+
+    Loose values are accepted and normalised (a single string, lists, ISO date strings, a
+    ``{term: (min, max)}`` mapping); what cannot be understood raises :class:`FilterError`.
+    Adding a filter is one field here plus each backend's translation
+    (``store/analytics_sql.py``, ``search/embedded.py``, ``search/elastic.py``).
+    """
+
+    companies: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    campaign_types: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    sentiments: tuple[str, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    offer_ranges: tuple[OfferRange, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in FILTER_COLUMNS:
+            object.__setattr__(self, name, _as_values(getattr(self, name), name))
+        start = _as_day(self.date_from, "date_from")
+        end = _as_day(self.date_to, "date_to")
+        if start and end and start > end:
+            raise FilterError(f"date_from {start} is after date_to {end}; swap them.")
+        object.__setattr__(self, "date_from", start)
+        object.__setattr__(self, "date_to", end)
+        object.__setattr__(self, "offer_ranges", _as_ranges(self.offer_ranges))
+
+    def values(self) -> Iterator[tuple[str, tuple[str, ...]]]:
+        """(column, allowed values) of each value filter that restricts something."""
+        for name, column in FILTER_COLUMNS.items():
+            values = getattr(self, name)
+            if values:
+                yield column, values
+
+    def offer_range(self, term: str) -> tuple[float | None, float | None]:
+        """The (min, max) bounds of one offer term; (None, None) when it is not filtered."""
+        for name, low, high in self.offer_ranges:
+            if name == term:
+                return low, high
+        return None, None
+
+    @property
+    def is_empty(self) -> bool:
+        return self == CampaignFilter()
+
+    def without_companies(self) -> "CampaignFilter":
+        """The same filter over every company: the market the companies are measured in."""
+        return replace(self, companies=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (saved searches keep it): lists, ISO dates, {term: [min, max]}."""
+        out: dict[str, Any] = {name: list(getattr(self, name)) for name in FILTER_COLUMNS}
+        out["date_from"] = self.date_from.isoformat() if self.date_from else None
+        out["date_to"] = self.date_to.isoformat() if self.date_to else None
+        out["offer_ranges"] = {term: [low, high] for term, low, high in self.offer_ranges}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "CampaignFilter":
+        """The inverse of :meth:`to_dict`; unknown keys are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

@@ -17,7 +17,8 @@ __all__ = ["Settings", "load_settings", "process_environment", "PROJECT_ROOT", "
 # lib/competiscan/settings.py -> the checkout root, which holds data/ and .streamlit/
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
-# name -> (attribute, default, description). The README's settings table is checked against this.
+# name -> (attribute, default, description). tests/test_docs.py checks that the README's
+# settings table has a row for each.
 SETTING_NAMES: dict[str, tuple[str, str | None, str]] = {
     "COMPETISCAN_DATABASE_URL": (
         "database_url",
@@ -43,6 +44,23 @@ SETTING_NAMES: dict[str, tuple[str, str | None, str]] = {
         None,
         "Drop folder watched by the Live page (default `data/inbox`).",
     ),
+    "COMPETISCAN_HOST": (
+        "host",
+        "127.0.0.1",
+        "Address `make run` listens on. The default serves this machine only; `0.0.0.0` opens "
+        "the app to the network (set up sign-in first: docs/sign-in.md).",
+    ),
+    "COMPETISCAN_ADMINS": (
+        "admins",
+        None,
+        "Signed-in users who are admins: comma-separated emails or whole `@domains`.",
+    ),
+    "COMPETISCAN_ANALYSTS": (
+        "analysts",
+        None,
+        "Signed-in users who are analysts (upload, enrich, undo their own uploads): "
+        "comma-separated emails or `@domains`. Everyone else signed in is a viewer.",
+    ),
 }
 
 
@@ -57,6 +75,9 @@ class Settings:
     openai_model: str = "gpt-4o-mini"
     inbox: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "inbox")
     root: Path = PROJECT_ROOT
+    host: str = "127.0.0.1"
+    admins: tuple[str, ...] = ()
+    analysts: tuple[str, ...] = ()
 
     @property
     def data_dir(self) -> Path:
@@ -87,6 +108,8 @@ def load_settings(
         raw = env.get(name)
         if raw is None or raw == "":
             secret = secrets.get(name)
+            if isinstance(secret, list):  # a TOML list: the same as its comma-separated form
+                secret = ",".join(str(item) for item in secret)
             raw = str(secret) if secret not in (None, "") else None
         values[attr] = raw if raw is not None else default
 
@@ -106,7 +129,18 @@ def load_settings(
         openai_model=values["openai_model"] or "gpt-4o-mini",
         inbox=inbox,
         root=root,
+        host=values["host"] or "127.0.0.1",
+        admins=_address_list(values["admins"]),
+        analysts=_address_list(values["analysts"]),
     )
+
+
+def _address_list(raw: str | None) -> tuple[str, ...]:
+    """``"a@example.com, @example.org"`` -> ``("a@example.com", "@example.org")``: the entries
+    of a role setting, trimmed and lower-cased (addresses are compared without case)."""
+    if not raw:
+        return ()
+    return tuple(dict.fromkeys(e.strip().lower() for e in raw.split(",") if e.strip()))
 
 
 def process_environment() -> dict[str, str]:

@@ -21,11 +21,12 @@ too many companies) raise :class:`AnalyticsError` with what to use instead.
 
 from __future__ import annotations
 
+from ..model import CampaignFilter
 from ..store.analytics_sql import (DIMENSIONS, INTERVALS, WEIGHTS, AnalyticsError,
-                                   AnalyticsFilter, AnalyticsQueries)
+                                   AnalyticsQueries)
 from .anomalies import (ANOMALY_FORMULA, ANOMALY_THRESHOLD, BASELINE_PERIODS, Anomaly,
                         AnomalyReport, robust_z, volume_anomalies)
-from .common import UNKNOWN, make_filter
+from .common import UNKNOWN
 from .compare import (GENEROSITY_FORMULA, GENEROSITY_TERMS, POSITIONING_MEASURES, Comparison,
                       Positioning, compare, generosity_scores, positioning)
 from .forecast import (FORECAST_METHODS, Backtest, Forecast, ForecastReport, forecast_series,
@@ -35,7 +36,7 @@ from .series import ALL_SCOPE, VolumeSeries, share_of_voice, trends, volume_seri
 
 __all__ = [
     # filters and errors
-    "AnalyticsFilter", "AnalyticsError", "AnalyticsQueries", "make_filter", "DIMENSIONS",
+    "CampaignFilter", "AnalyticsError", "AnalyticsQueries", "DIMENSIONS",
     "INTERVALS", "WEIGHTS", "UNKNOWN", "ALL_SCOPE",
     # CLI entry points
     "trends", "offers",

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
+from ..model import CampaignFilter
+from ..store.analytics_sql import AnalyticsError
 from .common import Source, queries_for, together
 from .periods import bucket_end
 from .series import company_matrix, range_periods
@@ -98,12 +99,12 @@ def trailing_robust_z(values: np.ndarray, periods: int
 
 
 def volume_anomalies(source: Source, interval: str = "week",
-                     filters: AnalyticsFilter | None = None, *,
+                     filters: CampaignFilter | None = None, *,
                      baseline_periods: int = BASELINE_PERIODS,
                      threshold: float = ANOMALY_THRESHOLD, ids_per_anomaly: int = 20
                      ) -> AnomalyReport:
     """Spikes and drops of each company's volume against its trailing baseline."""
-    filters = filters or AnalyticsFilter()
+    filters = filters or CampaignFilter()
     queries = queries_for(source)
     # Each company's count per period as a matrix, straight from the store's counts (every
     # period of the range, zeros where a company had no piece).
@@ -143,8 +144,8 @@ def volume_anomalies(source: Source, interval: str = "week",
     ids = queries.bucket_piece_ids(interval, filters, flagged, ids_per_anomaly)
     ids_of = {(c, p): i for c, p, i in zip(ids["company"].tolist(), ids["period"].tolist(),
                                            ids["ids"].tolist())}
-    # Zipped column lists: itertuples builds a named tuple per row, ~3x the cost at the
-    # thousand anomalies of a year of weekly volume over a hundred companies.
+    # Zipped column lists: itertuples would build a named tuple per row, and a year of weekly
+    # volume over a hundred companies has about a thousand anomalies.
     anomalies = [Anomaly(company=company, period=period, period_end=period_end, count=count,
                          median=median, scale=scale, z=z, kind=kind,
                          piece_ids=ids_of.get((company, period), []))

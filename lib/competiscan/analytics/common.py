@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 import pandas as pd
 
+from ..model import CampaignFilter
 from ..store import Store
-from ..store.analytics_sql import DIMENSIONS, AnalyticsError, AnalyticsFilter, AnalyticsQueries
+from ..store.analytics_sql import DIMENSIONS, AnalyticsError, AnalyticsQueries
 
-__all__ = ["Source", "queries_for", "together", "make_filter", "resolve_dimension", "labels",
+__all__ = ["Source", "queries_for", "together", "resolve_dimension", "labels",
            "UNKNOWN", "DIMENSION_ALIASES", "filter_values"]
 
 # A Store, or an object with the methods of AnalyticsQueries (the benchmark passes a pandas
@@ -31,9 +31,7 @@ def queries_for(source: Source) -> AnalyticsQueries:
 
 
 # Threads for independent queries of one analysis. Both databases run them side by side (the
-# driver releases the GIL while a query runs). Measured at 1M campaigns on DuckDB, 2 cores: a
-# comparison's queries alone took 62 ms together against 76 ms one after the other; whole
-# analyses gained 0-15% in A/B runs (more with more cores, as each query leaves some idle).
+# driver releases the GIL while a query runs), and a single query leaves some cores idle.
 _QUERY_THREADS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="competiscan-query")
 
 
@@ -44,36 +42,6 @@ def together(source: Source, *calls: Callable[[], Any]) -> list[Any]:
         return [call() for call in calls]
     futures = [_QUERY_THREADS.submit(call) for call in calls]
     return [future.result() for future in futures]
-
-
-def _as_date(value: date | str | None, what: str) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise AnalyticsError(f"{what} {value!r} is not a date; write it as YYYY-MM-DD.") from None
-
-
-def _values(values: Iterable[str] | str | None) -> tuple[str, ...]:
-    if values is None:
-        return ()
-    if isinstance(values, str):
-        return (values,)
-    return tuple(dict.fromkeys(values))
-
-
-def make_filter(companies: Iterable[str] = (), channels: Iterable[str] = (),
-                campaign_types: Iterable[str] = (), industries: Iterable[str] = (),
-                date_from: date | str | None = None, date_to: date | str | None = None
-                ) -> AnalyticsFilter:
-    """An :class:`AnalyticsFilter` from loose arguments (a single string, ISO date strings)."""
-    start, end = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
-    if start and end and start > end:
-        raise AnalyticsError(f"date_from {start} is after date_to {end}; swap them.")
-    return AnalyticsFilter(companies=_values(companies), channels=_values(channels),
-                           campaign_types=_values(campaign_types),
-                           industries=_values(industries), date_from=start, date_to=end)
 
 
 def resolve_dimension(by: str) -> str:
@@ -89,7 +57,7 @@ def labels(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), UNKNOWN)
 
 
-def filter_values(filters: AnalyticsFilter, column: str) -> tuple[str, ...]:
+def filter_values(filters: CampaignFilter, column: str) -> tuple[str, ...]:
     """The values ``filters`` restricts grouping column ``column`` to (empty: no restriction)."""
     return {"company": filters.companies, "channel": filters.channels,
             "campaign_type": filters.campaign_types, "industry": filters.industries}[column]

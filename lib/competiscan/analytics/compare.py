@@ -9,12 +9,14 @@ compared companies; its formula is :data:`GENEROSITY_FORMULA`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
+from ..model import CampaignFilter
+from ..store.analytics_sql import AnalyticsError
 from .common import Source, labels, queries_for, together
 from .offers import OFFER_TERMS, best_offers
 from .series import dense, range_periods, series_from_counts
@@ -172,12 +174,12 @@ def _check_axes(x: str, y: str) -> None:
 
 
 def positioning(source: Source, companies: Iterable[str], x: str = "share_of_voice",
-                y: str = "generosity", filters: AnalyticsFilter | None = None, *,
+                y: str = "generosity", filters: CampaignFilter | None = None, *,
                 weight: str | None = None) -> Positioning:
     """Place two or more companies on two measures of :data:`POSITIONING_MEASURES`."""
     _check_axes(x, y)
     chosen = _companies(companies, MIN_COMPARED, None)
-    base = filters or AnalyticsFilter()
+    base = filters or CampaignFilter()
     own = replace(base, companies=chosen)
     queries = queries_for(source)
     volumes, best = together(
@@ -211,7 +213,7 @@ def _mix(counts: pd.DataFrame, column: str, companies: tuple[str, ...]) -> pd.Da
 
 
 def compare(source: Source, companies: Iterable[str], interval: str = "week",
-            filters: AnalyticsFilter | None = None, *, weight: str | None = None,
+            filters: CampaignFilter | None = None, *, weight: str | None = None,
             x: str = "share_of_voice", y: str = "generosity") -> Comparison:
     """Compare 2-5 companies on volume, share of voice, channel and type mix, sentiment and
     best offers over the same periods, and position them on measures ``x`` and ``y``.
@@ -222,12 +224,12 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
     _check_axes(x, y)
     chosen = _companies(companies, MIN_COMPARED, MAX_COMPARED)
     queries = queries_for(source)
-    market = replace(filters or AnalyticsFilter(), companies=())
+    market = replace(filters or CampaignFilter(), companies=())
     own = replace(market, companies=chosen)
     # The market's count per period is the share of voice's denominator, and its range is
     # every frame's axis, so a company that started late or went quiet shows zeros on the
-    # same periods as the others. The compared companies are counted on their own: grouping
-    # the whole market by company and period cost ~3x more (measured at 1M campaigns).
+    # same periods as the others. The compared companies are counted on their own, rather
+    # than grouping the whole market by company and period.
     market_raw, own_raw, mixes, best = together(
         queries,
         lambda: queries.counts([], interval, market, weight),
@@ -238,39 +240,53 @@ def compare(source: Source, companies: Iterable[str], interval: str = "week",
     volume = series_from_counts(own_raw, "company", None, interval, own, weight=weight,
                                 periods=periods).frame \
         .drop(columns="scope").rename(columns={"key": "company"})
-    measure = "weighted" if weight else "n"
-    market_total = market_raw.groupby("period")[measure].sum().astype(float)
+    market_total = market_raw.groupby("period")["weighted" if weight else "n"].sum() \
+        .astype(float)
+    scores, generosity = generosity_scores(best, chosen)
+    return Comparison(
+        companies=chosen, interval=interval, weight=weight, volume=volume,
+        share_of_voice=_share_of_voice(volume, market_total, weight),
+        channel_mix=_mix(mixes, "channel", chosen),
+        type_mix=_mix(mixes, "campaign_type", chosen),
+        sentiment=_sentiment_by_period(own_raw, chosen, periods),
+        best_offers=best, generosity=scores,
+        positioning=Positioning(x=x, y=y, weight=weight, frame=_positioning_frame(
+            chosen, _company_totals(own_raw), generosity, weight,
+            float(market_total.sum()))))
+
+
+def _share_of_voice(volume: pd.DataFrame, market_total: pd.Series, weight: str | None
+                    ) -> pd.DataFrame:
+    """Each company's volume per period, and its share of the market's (``market_total`` per
+    period)."""
     value_cols = ["count", "weighted", "missing"] if weight else ["count"]
     sov = volume[["period", "period_end", "company", *value_cols]].copy()
     total = sov["period"].map(market_total).fillna(0.0).to_numpy()
     sov["share"] = np.where(total > 0, sov["weighted" if weight else "count"]
                             / np.where(total > 0, total, 1), 0.0)
+    return sov
 
-    # Scored campaigns and mean score per company and period, every period of the axis.
+
+def _sentiment_by_period(own_raw: pd.DataFrame, chosen: list[str], periods: Sequence[date]
+                         ) -> pd.DataFrame:
+    """Scored campaigns and mean score per company and period, every period of the axis."""
     cells = dense([labels(own_raw["company"]).tolist()], own_raw["period"].tolist(),
                   {"n": own_raw["scored"], "mean_score": own_raw["mean_score"].astype(float),
                    "present": np.ones(len(own_raw))}, [(c,) for c in chosen], periods)
-    sentiment = pd.DataFrame({
+    return pd.DataFrame({
         "period": np.tile(np.asarray(periods, dtype=object), len(chosen)),
         "company": np.repeat(np.asarray(chosen, dtype=object), len(periods)),
         "n": cells["n"].ravel().astype(int),
         "mean_score": np.where(cells["present"].ravel() > 0, cells["mean_score"].ravel(),
                                np.nan)})
 
-    # The whole range per company: sums of the periods, the mean score weighted by scored
-    # campaigns.
+
+def _company_totals(own_raw: pd.DataFrame) -> pd.DataFrame:
+    """The whole range per company: sums of the periods, the mean score weighted by scored
+    campaigns."""
     totals = own_raw.assign(score_sum=own_raw["scored"]
                             * own_raw["mean_score"].astype(float).fillna(0.0)) \
         .drop(columns=["period", "mean_score"]).groupby("company", as_index=False).sum()
     totals["mean_score"] = np.where(totals["scored"] > 0, totals["score_sum"]
                                     / totals["scored"].where(totals["scored"] > 0, 1), np.nan)
-    scores, generosity = generosity_scores(best, chosen)
-    return Comparison(
-        companies=chosen, interval=interval, weight=weight, volume=volume,
-        share_of_voice=sov, channel_mix=_mix(mixes, "channel", chosen),
-        type_mix=_mix(mixes, "campaign_type", chosen),
-        sentiment=sentiment[["period", "company", "n", "mean_score"]],
-        best_offers=best, generosity=scores,
-        positioning=Positioning(x=x, y=y, weight=weight, frame=_positioning_frame(
-            chosen, totals, generosity, weight,
-            float(market_total.sum()))))
+    return totals

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..store.analytics_sql import AnalyticsError, AnalyticsFilter
-from .common import Source, filter_values, labels, make_filter, queries_for, resolve_dimension
+from ..model import CampaignFilter
+from ..store.analytics_sql import AnalyticsError
+from .common import Source, filter_values, labels, queries_for, resolve_dimension
 from .periods import bucket_end, period_starts
 
 __all__ = ["VolumeSeries", "volume_series", "share_of_voice", "trends", "series_from_counts",
@@ -53,8 +54,8 @@ class VolumeSeries:
         for NaN: what the CLI prints as JSON."""
         columns = list(columns or self.frame.columns)
         values = []
-        # Column by column: DataFrame.to_dict boxes every cell and is ~5x slower on the
-        # ten thousand rows of a weekly series of a hundred companies.
+        # Column by column: DataFrame.to_dict boxes every cell through pandas, and a weekly
+        # series of a hundred companies has ten thousand rows.
         for column in columns:
             series = self.frame[column]
             if column in ("period", "period_end"):
@@ -67,8 +68,8 @@ class VolumeSeries:
                               if np.isnan(floats).any() else floats.tolist())
             else:
                 values.append(series.tolist())
-        # A dict display made for these columns builds each row ~2.5x faster than
-        # dict(zip(columns, row)), which was most of the time of a weekly series.
+        # A dict display made for these columns builds each row in one bytecode step, where
+        # dict(zip(columns, row)) builds a zip and calls twice per row.
         items = ", ".join(f"{name!r}: c{i}" for i, name in enumerate(columns))
         row = eval(f"lambda {', '.join(f'c{i}' for i in range(len(columns)))}: {{{items}}}",
                    {"__builtins__": {}})
@@ -85,9 +86,8 @@ def dense(keys: Sequence[Sequence[Any]], row_periods: Sequence[date],
     shape = (len(groups), len(periods))
     if not len(row_periods) or not shape[0] or not shape[1]:
         return {name: np.zeros(shape) for name in values}
-    # Hash lookups in C (Index.get_indexer) and a mixed-radix code per group: a MultiIndex
-    # reindex costs ~10x more, and every series, comparison and share of voice goes through
-    # here.
+    # Hash lookups in C (Index.get_indexer) and a mixed-radix code per group, not a MultiIndex
+    # reindex: every series, comparison and share of voice goes through here.
     row_code = np.zeros(len(row_periods), dtype=np.int64)
     group_code = np.zeros(len(groups), dtype=np.int64)
     for position, column in enumerate(keys):
@@ -150,7 +150,7 @@ def changes(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return matrix - previous, pct
 
 
-def range_periods(raw: pd.DataFrame, filters: AnalyticsFilter, interval: str) -> list[date]:
+def range_periods(raw: pd.DataFrame, filters: CampaignFilter, interval: str) -> list[date]:
     """Every bucket of the analysed range: the filters' dates where given, else the first and
     last bucket with a campaign in ``raw`` (which has a ``period`` column)."""
     seen = pd.unique(raw["period"]) if len(raw) else []   # a few hundred of thousands of rows
@@ -160,7 +160,7 @@ def range_periods(raw: pd.DataFrame, filters: AnalyticsFilter, interval: str) ->
 
 
 def series_from_counts(raw: pd.DataFrame, by: str, within: str | None, interval: str,
-                       filters: AnalyticsFilter, *, weight: str | None = None,
+                       filters: CampaignFilter, *, weight: str | None = None,
                        window: int = 1, step: int = 1,
                        periods: Sequence[date] | None = None) -> VolumeSeries:
     """A :class:`VolumeSeries` from the store's counts (``AnalyticsQueries.counts`` grouped by
@@ -196,8 +196,8 @@ def series_from_counts(raw: pd.DataFrame, by: str, within: str | None, interval:
     def objects(items: list[Any]) -> np.ndarray:
         return np.asarray(items, dtype=object)
 
-    # Labels repeated by taking from a string array of the groups: building a string column
-    # from tens of thousands of Python strings costs pandas ~3 ms each.
+    # Labels repeated by taking from a string array of the groups, rather than pandas
+    # building a string column from tens of thousands of Python strings.
     tiled = np.tile(np.arange(n_groups), n_windows)
     frame = pd.DataFrame({
         "period": np.repeat(objects([periods[e - window + 1] for e in ends]), n_groups),
@@ -215,7 +215,7 @@ def series_from_counts(raw: pd.DataFrame, by: str, within: str | None, interval:
 
 
 def _series(source: Source, by: str, within: str | None, interval: str,
-            filters: AnalyticsFilter, weight: str | None, window: int, step: int
+            filters: CampaignFilter, weight: str | None, window: int, step: int
             ) -> VolumeSeries:
     column = resolve_dimension(by)
     scope_column = resolve_dimension(within) if within else None
@@ -226,7 +226,7 @@ def _series(source: Source, by: str, within: str | None, interval: str,
 
 
 def volume_series(source: Source, by: str = "company", interval: str = "week",
-                  filters: AnalyticsFilter | None = None, *, weight: str | None = None,
+                  filters: CampaignFilter | None = None, *, weight: str | None = None,
                   window: int = 1, step: int = 1) -> VolumeSeries:
     """Campaign volume per period and ``by`` (company, channel, campaign_type or industry).
 
@@ -234,13 +234,13 @@ def volume_series(source: Source, by: str = "company", interval: str = "week",
     hopping windows (``window=4, step=1`` with weeks: 4 weeks moving weekly). ``weight`` is
     ``est_spend_usd`` or ``est_volume`` to sum the estimate instead of counting pieces.
     """
-    series = _series(source, by, None, interval, filters or AnalyticsFilter(), weight,
+    series = _series(source, by, None, interval, filters or CampaignFilter(), weight,
                      window, step)
     return replace(series, frame=series.frame.drop(columns="scope"))
 
 
 def share_of_voice(source: Source, within: str | None = None, interval: str = "week",
-                   filters: AnalyticsFilter | None = None, *, weight: str | None = None,
+                   filters: CampaignFilter | None = None, *, weight: str | None = None,
                    window: int = 1, step: int = 1) -> VolumeSeries:
     """Each company's share of voice per period: its campaigns over all campaigns the filters
     keep, overall (scope ``(all)``) or within each channel or industry (``within``).
@@ -252,15 +252,13 @@ def share_of_voice(source: Source, within: str | None = None, interval: str = "w
     if within is not None and resolve_dimension(within) == "company":
         raise AnalyticsError("Share of voice is per company; take it within a channel, "
                              "campaign_type or industry.")
-    return _series(source, "company", within, interval, filters or AnalyticsFilter(), weight,
+    return _series(source, "company", within, interval, filters or CampaignFilter(), weight,
                    window, step)
 
 
 def trends(store: Source, by: str = "company", interval: str = "week",
-           companies: Iterable[str] = (), channels: Iterable[str] = (),
-           date_from: date | str | None = None, date_to: date | str | None = None, *,
-           campaign_types: Iterable[str] = (), industries: Iterable[str] = (),
-           weight: str | None = None, window: int = 1, step: int = 1) -> list[dict[str, Any]]:
+           filters: CampaignFilter | None = None, *, weight: str | None = None,
+           window: int = 1, step: int = 1) -> list[dict[str, Any]]:
     """Volume per period and key as rows ``{period, key, count, share}``.
 
     ``period`` is the ISO date starting the bucket (a Monday for weeks); every period x key of
@@ -268,7 +266,6 @@ def trends(store: Source, by: str = "company", interval: str = "week",
     total. Hopping windows (``window`` > 1) add ``period_end``; a ``weight`` adds ``weighted``
     and ``missing`` (campaigns without the estimate) and makes ``share`` the weighted share.
     """
-    filters = make_filter(companies, channels, campaign_types, industries, date_from, date_to)
     series = volume_series(store, by, interval, filters, weight=weight, window=window, step=step)
     columns = ["period", "key", "count", "share"]
     if window > 1:

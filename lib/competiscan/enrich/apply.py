@@ -26,7 +26,7 @@ STORED_ENRICHMENT_COLUMNS: tuple[str, ...] = (
 
 def enrich_table(enricher: Any, table: pa.Table) -> pa.Table:
     """Local enrichment of an upload's pieces, Arrow in and out (the ingest path: no pandas
-    round trip, which cost ~0.6 s per 100k pieces, measured). `enricher` is a LocalEnricher:
+    round trip). `enricher` is a LocalEnricher:
     its results come back as Arrow columns, built by its workers."""
     if table.num_rows == 0:
         return table
@@ -40,9 +40,8 @@ class EarlyEnrichment:
     enricher in a background thread (its worker processes do the analysis) while the upload
     is still being deduplicated; ``finish`` then keeps the results of the pieces (the rows
     that ``first`` marks) and attaches them. Rows repeating a piece's text are analysed once
-    (the enricher groups identical inputs), so the work is the pieces' work; the ~5 s the
-    rest of preparing a million rows takes then overlap with it (2-3 s less per million rows,
-    measured). Below PARALLEL_MIN_RECORDS rows nothing starts early and ``finish`` enriches
+    (the enricher groups identical inputs), so the work is the pieces' work, and the rest of
+    preparing the upload overlaps with it. Below PARALLEL_MIN_RECORDS rows nothing starts early and ``finish`` enriches
     the pieces, exactly as :func:`enrich_table`.
     """
 

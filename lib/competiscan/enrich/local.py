@@ -131,8 +131,8 @@ class LocalEnricher:
 
 def _distinct(inputs: list[_Input]) -> tuple[list[_Input], list[int] | None]:
     """The distinct inputs in the order they first occur, and the position among them of each
-    input; (inputs, None) when none repeats or one cannot be hashed. One dict pass (counting,
-    then looking every input up again, cost ~1 s more at 900k campaigns, measured)."""
+    input; (inputs, None) when none repeats or one cannot be hashed. One dict pass, rather
+    than counting and then looking every input up again."""
     index_of: dict[_Input, int] = {}
     try:
         positions = [index_of.setdefault(item, len(index_of)) for item in inputs]
@@ -168,7 +168,8 @@ def _available_cores() -> int:
 
 def _enrich_in_pool(inputs: list[_Input], extractor: KeywordExtractor, workers: int, arrow: bool) -> list[Any]:
     # Many small chunks keep every worker busy to the end (the last chunk finishing alone is the
-    # main loss); 2,500 records are ~0.2 s of work, against ~1 ms to pickle and schedule them.
+    # main loss); a chunk of even the smallest size is still far more work than pickling and
+    # scheduling it.
     chunk_size = max(500, min(CHUNK_SIZE, len(inputs) // (workers * 8)))
     chunks = [inputs[i : i + chunk_size] for i in range(0, len(inputs), chunk_size)]
     context = multiprocessing.get_context("forkserver")
@@ -215,7 +216,7 @@ def _enrich_chunk(
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector: enrichment allocates many small lists, tuples and
-    dicts, none in a reference cycle, and the collections they trigger cost ~4% of the time for
+    dicts, none in a reference cycle, and the collections they trigger cost time for
     nothing. The previous state is restored (collections resume with their usual thresholds)."""
     enabled = gc.isenabled()
     gc.disable()

@@ -1,20 +1,25 @@
-"""Running enrichment over the store, over a file, or as a background job the UI can poll."""
+"""Running enrichment over the stored campaigns, or over an upload file into JSON Lines."""
 
 from __future__ import annotations
 
 import json
 import sys
-import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 
 from ..model import OFFER_FIELDS
 from .apply import results_to_columns
 
+if TYPE_CHECKING:
+    from ..ingest import Prepared
+    from ..settings import Settings
+    from ..store import Store
+    from .local import LocalEnricher
+
 __all__ = ["EnrichmentUnavailable", "make_openai_enricher", "enrich_store", "enrich_file",
-           "start_enrichment_job", "CHUNK"]
+           "describe_run", "CHUNK"]
 
 CHUNK = 20_000
 
@@ -23,7 +28,7 @@ class EnrichmentUnavailable(RuntimeError):
     """The asked-for provider is not configured; the message says what to set."""
 
 
-def make_openai_enricher(settings: Any, fallback: Any, cache: Any, **limits: Any):
+def make_openai_enricher(settings: Settings, fallback: Any, cache: Any, **limits: Any):
     from .openai_enricher import OpenAIEnricher
     if not settings.openai_enabled:
         raise EnrichmentUnavailable("OpenAI enrichment needs OPENAI_API_KEY (and optionally "
@@ -43,20 +48,19 @@ def _stderr_progress(done: int, total: int) -> None:
           flush=True)
 
 
-def enrich_store(workbench: Any, provider: str = "local", only_pending: bool = True,
+def enrich_store(store: Store, local: LocalEnricher, settings: Settings,
+                 provider: str = "local", only_pending: bool = True,
                  show_progress: bool = False,
                  progress: Callable[[int, int], None] | None = None,
                  limits: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Enrich stored campaigns with ``provider`` and re-index them.
+    """Enrich stored campaigns with ``provider``; the caller re-indexes them afterwards.
 
     ``only_pending`` skips campaigns this provider (same rules version, or same model and prompt
     version) already enriched. Model answers are cached by content hash, model and prompt
     version, so the same text is never sent twice.
     """
-    store = workbench.store
-    local = workbench.local_enricher
     if provider == "openai":
-        enricher = make_openai_enricher(workbench.settings, local, store, **(limits or {}))
+        enricher = make_openai_enricher(settings, local, store, **(limits or {}))
         produced_by = enricher.enriched_by
     elif provider == "local":
         enricher = None
@@ -103,13 +107,11 @@ def enrich_store(workbench: Any, provider: str = "local", only_pending: bool = T
     finally:
         if enricher is not None:
             enricher.close()
-    sync = workbench.sync_index()
-    report["index_error"] = sync.error
-    report["message"] = _message(report)
     return report
 
 
-def _message(report: dict[str, Any]) -> str:
+def describe_run(report: dict[str, Any]) -> str:
+    """One sentence for people about an enrichment run's report."""
     text = f"Enriched {report['enriched']:,} campaigns with {report['provider']}"
     if report["provider"] == "openai":
         text += (f": {report['by_model']:,} by the model, {report['cache_hits']:,} from the "
@@ -123,63 +125,18 @@ def _message(report: dict[str, Any]) -> str:
 
 
 def enrich_file(path: Path, out: Path, provider: str = "local",
-                settings: Any = None) -> dict[str, Any]:
+                settings: "Settings | None" = None) -> dict[str, Any]:
     """Enrich every accepted record of an upload file into JSON Lines, storing nothing."""
-    from ..companies import KNOWN_COMPANIES, alias_map
-    from ..ingest import prepare_bytes
-    from ..settings import load_settings
-    from .local import LocalEnricher
-
-    prepared = prepare_bytes(path.read_bytes(), path.name, source="enrich",
-                             aliases=alias_map(),
-                             industries={c.name: c.industry for c in KNOWN_COMPANIES})
-    if prepared.accepted is None:
-        raise EnrichmentUnavailable(f"{path.name}: {prepared.report.message}")
+    prepared = _prepared_file(path)
     rows = prepared.accepted.to_pandas()
     pieces = rows.drop_duplicates("content_hash").reset_index(drop=True)
-    local = LocalEnricher()
     stats: dict[str, Any] = {"provider": provider}
-    if provider == "openai":
-        from .openai_enricher import InMemoryEnrichmentCache
-        enricher = make_openai_enricher(settings or load_settings(), local,
-                                        InMemoryEnrichmentCache())
-        try:
-            run = enricher.enrich_many(_records(pieces))
-        finally:
-            enricher.close()
-        results = run.results
-        stats.update(by_model=run.model_items, fallback=run.fallback_items,
-                     requests=run.requests_sent, budget_exhausted=run.budget_exhausted)
-    else:
-        results = local.enrich_many(_records(pieces))
+    results = _enrich_pieces(pieces, provider, settings, stats)
     by_hash = dict(zip(pieces["content_hash"], results))
     written = 0
     with out.open("w", encoding="utf-8") as fh:
         for record in rows.to_dict("records"):
-            result = by_hash[record["content_hash"]]
-            given = record.get("keywords")
-            source_keywords = ([k.strip() for k in given.split(",") if k.strip()]
-                               if isinstance(given, str) else [])
-            line = {
-                "company": record["company"], "industry": record.get("industry"),
-                "channel": record.get("channel"), "campaign_type": record.get("campaign_type"),
-                "title": record.get("title"), "subject_line": record.get("subject_line"),
-                "content": record.get("content"),
-                "launch_date": pd.Timestamp(record["launch_date"]).date().isoformat(),
-                "landing_url": record.get("landing_url"), "audience": record.get("audience"),
-                "geography": record.get("geography"),
-                "est_spend_usd": record.get("est_spend_usd"),
-                "est_volume": record.get("est_volume"),
-                "sentiment_label": result["sentiment_label"],
-                "sentiment_score": result["sentiment_score"],
-                "campaign_type_predicted": result["campaign_type_predicted"],
-                "campaign_type_confidence": result["campaign_type_confidence"],
-                "keywords": list(dict.fromkeys(source_keywords
-                                               + list(result["extracted_keywords"] or []))),
-                "summary": result.get("summary"),
-                **{name: result.get(name) for name in OFFER_FIELDS},
-                "enriched_by": result["enriched_by"],
-            }
+            line = _enriched_record(record, by_hash[record["content_hash"]])
             fh.write(json.dumps({k: (None if isinstance(v, float) and v != v else v)
                                  for k, v in line.items()}, ensure_ascii=False, default=str)
                      + "\n")
@@ -190,21 +147,63 @@ def enrich_file(path: Path, out: Path, provider: str = "local",
     return stats
 
 
-def start_enrichment_job(workbench: Any, provider: str = "openai",
-                         only_pending: bool = True) -> int:
-    """Run ``enrich_store`` in a background thread; progress is in ``store.job(id)``."""
-    store = workbench.store
-    job_id = store.start_job(f"enrich:{provider}", total=int(store.count()))
+def _prepared_file(path: Path) -> "Prepared":
+    """The file read and checked as an upload would be (known companies, nothing stored)."""
+    from ..companies import KNOWN_COMPANIES, alias_map
+    from ..ingest import prepare_bytes
 
-    def run() -> None:
-        try:
-            report = enrich_store(workbench, provider=provider, only_pending=only_pending,
-                                  progress=lambda done, total: store.update_job(job_id,
-                                                                                done=done))
-            store.update_job(job_id, status="stopped" if report["budget_exhausted"] else "done",
-                             message=report["message"])
-        except Exception as exc:  # the job must end with a status, whatever happened
-            store.update_job(job_id, status="failed", message=f"{type(exc).__name__}: {exc}")
+    prepared = prepare_bytes(path.read_bytes(), path.name, source="enrich",
+                             aliases=alias_map(),
+                             industries={c.name: c.industry for c in KNOWN_COMPANIES})
+    if prepared.accepted is None:
+        raise EnrichmentUnavailable(f"{path.name}: {prepared.report.message}")
+    return prepared
 
-    threading.Thread(target=run, name=f"enrich-job-{job_id}", daemon=True).start()
-    return job_id
+
+def _enrich_pieces(pieces: pd.DataFrame, provider: str, settings: "Settings | None",
+                   stats: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each piece's enrichment by ``provider``; a model run's counts go into ``stats``."""
+    from ..settings import load_settings
+    from .local import LocalEnricher
+
+    local = LocalEnricher()
+    if provider != "openai":
+        return local.enrich_many(_records(pieces))
+    from .openai_enricher import InMemoryEnrichmentCache
+    enricher = make_openai_enricher(settings or load_settings(), local,
+                                    InMemoryEnrichmentCache())
+    try:
+        run = enricher.enrich_many(_records(pieces))
+    finally:
+        enricher.close()
+    stats.update(by_model=run.model_items, fallback=run.fallback_items,
+                 requests=run.requests_sent, budget_exhausted=run.budget_exhausted)
+    return run.results
+
+
+def _enriched_record(record: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """One line of the JSON Lines output: the record's fields and its enrichment, the file's
+    keywords first."""
+    given = record.get("keywords")
+    source_keywords = ([k.strip() for k in given.split(",") if k.strip()]
+                       if isinstance(given, str) else [])
+    return {
+        "company": record["company"], "industry": record.get("industry"),
+        "channel": record.get("channel"), "campaign_type": record.get("campaign_type"),
+        "title": record.get("title"), "subject_line": record.get("subject_line"),
+        "content": record.get("content"),
+        "launch_date": pd.Timestamp(record["launch_date"]).date().isoformat(),
+        "landing_url": record.get("landing_url"), "audience": record.get("audience"),
+        "geography": record.get("geography"),
+        "est_spend_usd": record.get("est_spend_usd"),
+        "est_volume": record.get("est_volume"),
+        "sentiment_label": result["sentiment_label"],
+        "sentiment_score": result["sentiment_score"],
+        "campaign_type_predicted": result["campaign_type_predicted"],
+        "campaign_type_confidence": result["campaign_type_confidence"],
+        "keywords": list(dict.fromkeys(source_keywords
+                                       + list(result["extracted_keywords"] or []))),
+        "summary": result.get("summary"),
+        **{name: result.get(name) for name in OFFER_FIELDS},
+        "enriched_by": result["enriched_by"],
+    }

@@ -3,8 +3,7 @@
 Two things are added on top of vaderSentiment:
 
 1. Speed. `SentimentIntensityAnalyzer.polarity_scores` walks every character (emoji lookup)
-   and rebuilds the lower-cased word list for each sentiment word, ~90 µs for a 300-character
-   piece. This module ports the same rules so that each step is done once and only words that
+   and rebuilds the lower-cased word list for each sentiment word. This module ports the same rules so that each step is done once and only words that
    carry sentiment get the neighbourhood checks; `vader_compound` (the port with VADER's own
    lexicon and no domain rules) returns exactly vaderSentiment 3.3.2's compound score (the
    tests compare them on many texts).
@@ -352,6 +351,10 @@ class SentimentScorer:
         negation by substring). A sentiment word with no modifier word in the three words before
         it (and no idiom in the text) and not in capitals keeps its lexicon valence, without
         further checks: VADER's rules would return it unchanged.
+
+        Long because it is one function on purpose: it runs for every text enriched
+        (bench/enrich_local.py), and its early exits share the locals a split would have to
+        pass along.
         """
         lexicon = self.lexicon
         # Which words are in the lexicon, found without a Python-level loop.

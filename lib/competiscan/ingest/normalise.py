@@ -133,7 +133,7 @@ def _chunked(array: pa.Array | pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _dictionary(array: pa.Array | pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.Array]:
     """(each cell's index into the distinct values, null where missing; the distinct values
-    in order of first appearance): one Arrow dictionary encoding, ~20% faster than
+    in order of first appearance): one Arrow dictionary encoding, cheaper than
     pd.factorize, and its indices spread results without a numpy round trip."""
     encoded = _chunked(pc.dictionary_encode(array))
     distinct = (encoded.chunk(0).dictionary if encoded.num_chunks
@@ -143,8 +143,8 @@ def _dictionary(array: pa.Array | pa.ChunkedArray) -> tuple[pa.ChunkedArray, pa.
 
 def _nothing_to_trim(text: pa.ChunkedArray) -> bool:
     """Whether every cell starts and ends with printable ASCII, which no white space is
-    (False: maybe not). Read from the Arrow offsets and bytes: 2-11 ms a column at 1M rows,
-    where trimming one that has nothing to trim copied it in 11-30 (measured)."""
+    (False: maybe not). Read from the Arrow offsets and bytes, which is cheaper than trimming
+    a column that has nothing to trim: the trim copies it whole."""
     for chunk in text.chunks:
         _validity, offsets, data = chunk.buffers()
         if data is None or not data.size:
@@ -165,7 +165,7 @@ def _nothing_to_trim(text: pa.ChunkedArray) -> bool:
 def strip_text(values: pd.Series) -> pa.ChunkedArray:
     """The column's cells without surrounding white space, blank ones missing, as Arrow:
     pandas' ``.str.strip()`` (the same Arrow kernel) and ``.where(s != "", None)`` without the
-    pandas round trips, ~2x faster (measured at 1M rows). ``.to_pandas()`` of the result is
+    pandas round trips. ``.to_pandas()`` of the result is
     the "str" column again, without a copy."""
     text = _chunked(pa.array(values.astype("str")))
     if not _nothing_to_trim(text):
@@ -208,13 +208,13 @@ def _map_distinct(values: pd.Series, func) -> dict:
 
 def map_unique(values: pd.Series, func, text: bool = True) -> pd.Series:
     """``values.map(func)`` computed once per distinct string (columns repeat a lot); a
-    missing value maps to None. Spread by factorize codes: pandas' map of a dict looked every
-    row up again (~1.5 s of a million-row file). ``text``: ``func`` gives strings (or None),
+    missing value maps to None. Spread by factorize codes: pandas' map of a dict would look
+    every row up again in Python. ``text``: ``func`` gives strings (or None),
     returned as an Arrow-backed string column (see ``spread``); else an object column.
 
     A "str" column whose every value maps to itself (canonical values, as exports have them)
     is returned as it is: its distinct values alone cost about half of encoding its rows, and
-    no column is built (keywords: 47 -> 20 ms at 1M rows, measured)."""
+    no column is built."""
     if text and values.dtype == "str":
         mapped_of = _map_distinct(values, func)
         if all(m == u for u, m in mapped_of.items()):
@@ -233,8 +233,8 @@ def _map_words(values: pd.Series, table: dict[str, str],
                not_words: frozenset[str] = frozenset()) -> tuple[pd.Series, pd.Series]:
     """(normalised values, mask of non-empty values that were not recognised, nor one of
     ``not_words``). Everything is decided once per distinct value from one factorize, and
-    canonical values are returned as they are (see ``map_unique``): the campaign type's three
-    factorizes took 150 ms of a million rows, this 35, or 8 when canonical (measured)."""
+    canonical values are returned as they are (see ``map_unique``), instead of a factorize
+    per question asked of the column."""
     if values.dtype == "str":
         mapped_of = _map_distinct(values, lambda u: table.get(column_key(u)))
         if all(m == u for u, m in mapped_of.items()):   # then none is unknown
@@ -299,7 +299,7 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
         out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
         return out, pd.Series(False, index=values.index)
     # parse each distinct value once: dates repeat a lot (one Arrow dictionary encoding of
-    # the trimmed column: half the time of strip, filter and factorize, measured)
+    # the trimmed column, rather than a strip, a filter and a factorize)
     codes, distinct = _dictionary(trimmed)
     uniques = distinct.to_pandas()
     parsed = pd.Series(pd.NaT, index=uniques.index, dtype="datetime64[ns]")
@@ -319,7 +319,7 @@ def parse_dates(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Seri
             _EXCEL_EPOCH + pd.to_timedelta(numbers[ok].astype(int), unit="D"))
     # implausible years are typos, not history
     parsed[(parsed.dt.year < 1990) | (parsed.dt.year > 2100)] = pd.NaT
-    # Spread to the rows by factorize code (a dict lookup per row cost ~0.5 s at 1M rows);
+    # Spread to the rows by factorize code (not a dict lookup per row in Python);
     # the extra last value is the missing cells' NaT.
     rows = pc.fill_null(codes, len(parsed)).to_numpy(zero_copy_only=False)
     dates = np.append(parsed.to_numpy(dtype="datetime64[ns]"), np.datetime64("NaT", "ns"))
@@ -334,8 +334,8 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     trimmed = strip_text(text)   # missing where not present
     present = pd.Series(pc.is_valid(trimmed).to_numpy(zero_copy_only=False), index=values.index)
     try:
-        # Most columns hold plain numbers only: Arrow parses them ~10x faster than
-        # pd.to_numeric (0.03 s against 0.3 s for a million cells, measured); its first
+        # Most columns hold plain numbers only: Arrow's cast parses them in C, many times
+        # faster than pd.to_numeric; its first
         # unparseable cell sends the whole column the general way below. (+ 0.0 turns -0 into 0.)
         parsed = pc.cast(trimmed, pa.float64())
         out = pd.Series(parsed.to_numpy(zero_copy_only=False) + 0.0, index=values.index)

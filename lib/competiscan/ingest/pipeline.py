@@ -6,7 +6,6 @@ hands the result to ``Store.write_batch`` (all rows or none) and to the search i
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -126,8 +125,7 @@ def _short(value: object, limit: int = 80) -> str | None:
 def _pair_counts(first: pd.Series, second: pd.Series) -> pd.Series:
     """``groupby([first, second]).size()`` of two text columns: the rows of each pair of
     values, pairs sorted, pairs with a missing value left out. By factorize codes and one
-    bincount: ~35 ms at 1M rows, where pandas' groupby took 70 and Arrow's group_by 80 on
-    one thread (measured)."""
+    bincount, which is cheaper than a pandas groupby or an Arrow group_by on text."""
     first_codes, first_names = factorize(first)
     second_codes, second_names = factorize(second)
     a = pc.fill_null(first_codes, -1).to_numpy(zero_copy_only=False)
@@ -147,8 +145,36 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
             industries: dict[str, str], mapping: dict[str, str] | None = None,
             enrich: "EarlyEnrichment | None" = None,
             today: date | None = None) -> Prepared:
-    """Map, normalise and validate every row; dedupe; shape the batch to write."""
-    frame = raw.frame
+    """Map, normalise and validate every row; dedupe; shape the batch to write.
+
+    The checks run in the order their issues are reported. The texts, companies and channels
+    come first: their identity keys are then hashed in the background while the rest is
+    prepared; the launch date is the last check that can reject a row, so the accepted rows'
+    enrichment can start right after it."""
+    mapping = _checked_mapping(raw.frame, mapping)
+    rows = _Rows(raw, mapping)
+    out = pd.DataFrame(index=range(rows.n))
+    _strip_texts(rows, out)
+    companies = _canonical_companies(rows, out, aliases)
+    _reject_rows_without_text(rows, out, companies.raw)
+    _normalise_channels(rows, out)
+    row_keys = RowKeys(out, companies.spread([company_key(c) for c in companies.canonical],
+                                             out.index))
+    launch, bad_launch = _parse_launch_dates(rows, raw.file_format)
+    if enrich is not None and not rows.reject_mask.all():
+        enrich.start(pa.Table.from_pandas(out, preserve_index=False), ~rows.reject_mask)
+    _normalise_campaign_types(rows, out)
+    _fill_industries(rows, out, companies, industries)
+    _set_dates(rows, out, launch, bad_launch, raw.file_format, today or date.today())
+    _parse_estimates(rows, out)
+    out["keywords"] = normalise_keywords(rows.col("keywords"))
+    out["source"] = filename
+    return _prepared(raw, filename, source, mapping, rows, out, row_keys, companies, enrich)
+
+
+def _checked_mapping(frame: pd.DataFrame, mapping: dict[str, str] | None) -> dict[str, str]:
+    """The mapping (file column -> field) to use: the given one, checked, else the detected
+    one; :class:`MappingError` when it cannot give a usable record."""
     mapping = dict(mapping) if mapping is not None else detect_mapping(list(frame.columns))
     unknown_cols = [c for c in mapping if c not in frame.columns]
     bad_fields = [f for f in mapping.values() if f not in MAPPABLE_FIELDS]
@@ -158,65 +184,104 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
     fields = list(mapping.values())
     if len(fields) != len(set(fields)):
         raise MappingError("two columns are mapped to the same field; map each field once")
-    column_of = {f: c for c, f in mapping.items()}
-    if "company" not in column_of:
+    if "company" not in fields:
         raise MappingError(
             "no company column: name one of company_name, company, advertiser, brand "
             f"(columns found: {', '.join(map(str, frame.columns)) or 'none'})")
-    if "title" not in column_of and "content" not in column_of:
+    if "title" not in fields and "content" not in fields:
         raise MappingError("no text column: the file needs a title (or name) or a content "
                            "(or description/body) column")
+    return mapping
 
-    n = len(frame)
-    numbers = raw.row_numbers   # (indexed only for flagged rows: no array of a million ints)
-    rejected: list[RowIssue] = [RowIssue(row, "", None, reason) for row, reason in raw.issues]
-    warnings: list[RowIssue] = []
-    reject_mask = np.zeros(n, dtype=bool)
 
-    @functools.cache
-    def col(fld: str) -> pd.Series:
-        # Arrow-backed strings: pandas' .str methods then run in Arrow compute, not Python.
-        # Cached, and copy-on-write keeps every caller's changes to itself. A missing column
-        # is all-null Arrow: 1 ms at 1M rows, where a list of a million Nones took 70-120.
-        if fld in column_of:
-            s = frame[column_of[fld]]
-            return (s if s.dtype == "str" else s.astype("str")).reset_index(drop=True)
-        return pa.nulls(n, pa.large_string()).to_pandas()
+class _Rows:
+    """The rows of one file while they are prepared: the file's column of each field, and the
+    issues found so far (rejected and warnings, in the order found; ``reject_mask`` marks the
+    rejected rows)."""
 
-    def flag(mask: pd.Series | np.ndarray, fld: str, values: pd.Series, reason: str,
-             reject: bool) -> None:
+    def __init__(self, raw: RawTable, mapping: dict[str, str]) -> None:
+        self.frame = raw.frame
+        self.n = len(raw.frame)
+        self.column_of = {f: c for c, f in mapping.items()}
+        self.numbers = raw.row_numbers  # (indexed only for flagged rows: no array of a million ints)
+        self.rejected: list[RowIssue] = [RowIssue(row, "", None, reason)
+                                         for row, reason in raw.issues]
+        self.warnings: list[RowIssue] = []
+        self.reject_mask = np.zeros(self.n, dtype=bool)
+        self._columns: dict[str, pd.Series] = {}
+
+    def has(self, fld: str) -> bool:
+        return fld in self.column_of
+
+    def col(self, fld: str) -> pd.Series:
+        """The column of field ``fld`` as Arrow-backed strings: pandas' .str methods then run in
+        Arrow compute, not Python. Read once; copy-on-write keeps every caller's changes to
+        itself. A field the file lacks is an all-null Arrow column (no million Nones)."""
+        if fld not in self._columns:
+            if fld in self.column_of:
+                s = self.frame[self.column_of[fld]]
+                column = (s if s.dtype == "str" else s.astype("str")).reset_index(drop=True)
+            else:
+                column = pa.nulls(self.n, pa.large_string()).to_pandas()
+            self._columns[fld] = column
+        return self._columns[fld]
+
+    def flag(self, mask: pd.Series | np.ndarray, fld: str, values: pd.Series, reason: str,
+             *, reject: bool) -> None:
+        """An issue with field ``fld`` on the rows of ``mask``: rejects them, or warns."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
-        target = rejected if reject else warnings
+        target = self.rejected if reject else self.warnings
+        column = self.column_of.get(fld, fld)
         for i in np.flatnonzero(mask):
-            target.append(RowIssue(int(numbers[i]), column_of.get(fld, fld),
-                                   _short(values.iloc[i]), reason))
+            target.append(RowIssue(int(self.numbers[i]), column, _short(values.iloc[i]), reason))
         if reject:
-            reject_mask[mask] = True
+            self.reject_mask[mask] = True
 
-    out = pd.DataFrame(index=range(n))
+
+def _strip_texts(rows: _Rows, out: pd.DataFrame) -> None:
+    """The text columns stripped, blanks as missing; a text over MAX_TEXT_CHARS rejects its
+    row."""
     for fld in TEXT_COLUMNS:
-        s = col(fld)
-        if fld in column_of:
-            # Strip and blank-to-missing in Arrow: 0.1 s of the six columns at 1M rows,
-            # where pandas' strip, where and str.len took 0.45 (measured).
+        s = rows.col(fld)
+        if rows.has(fld):
+            # Strip and blank-to-missing in Arrow, without pandas' round trips (strip_text).
             text = strip_text(s)
             s = text.to_pandas()
             # a cell has at most as many characters as bytes: count them only when needed
             if (pc.max(pc.binary_length(text)).as_py() or 0) > MAX_TEXT_CHARS:
                 too_long = pc.fill_null(pc.greater(pc.utf8_length(text), MAX_TEXT_CHARS), False)
-                flag(too_long.to_numpy(zero_copy_only=False), fld, s,
-                     f"longer than {MAX_TEXT_CHARS:,} characters", reject=True)
+                rows.flag(too_long.to_numpy(zero_copy_only=False), fld, s,
+                          f"longer than {MAX_TEXT_CHARS:,} characters", reject=True)
         out[fld] = s
 
-    company_raw = strip_text(col("company")).to_pandas()
-    flag(company_raw.isna(), "company", company_raw, "company is empty", reject=True)
-    # the first spelling of a new company in the file becomes its canonical name
+
+@dataclass
+class _Companies:
+    """The file's company spellings: ``raw`` per row, ``codes`` per row into the distinct
+    spellings, ``canonical`` name of each spelling, and the companies new to the store
+    (name as first spelled, alias key)."""
+
+    raw: pd.Series
+    codes: pa.Array | pa.ChunkedArray
+    canonical: list[str]
+    new: set[tuple[str, str]]
+
+    def spread(self, per_spelling: list, index: pd.Index) -> pd.Series:
+        """A value per distinct spelling, as a column of the rows."""
+        return spread(per_spelling, self.codes, index)
+
+
+def _canonical_companies(rows: _Rows, out: pd.DataFrame, aliases: dict[str, str]
+                         ) -> _Companies:
+    """Each row's company as its canonical name: a known alias's company, else the first
+    spelling of the company in the file. An empty company rejects its row."""
+    company_raw = strip_text(rows.col("company")).to_pandas()
+    rows.flag(company_raw.isna(), "company", company_raw, "company is empty", reject=True)
     by_key: dict[str, str] = {}
     new_companies: set[tuple[str, str]] = set()
-    # One factorize of the spellings gives the companies, their keys and their industries
-    # (three factorizes of the column before: ~30 ms each at 1M rows).
+    # One factorize of the spellings gives the companies, their keys and their industries.
     company_codes, names = factorize(company_raw)
     canonical: list[str] = []
     for name in names:
@@ -227,110 +292,139 @@ def prepare(raw: RawTable, filename: str, *, source: str, aliases: dict[str, str
             if key not in aliases:
                 new_companies.add((spaced, key))
         canonical.append(by_key[key])
+    companies = _Companies(company_raw, company_codes, canonical, new_companies)
     # (usually every spelling is already the canonical name: then the column as it is)
-    out["company"] = (company_raw if canonical == names
-                      else spread(canonical, company_codes, out.index))
+    out["company"] = company_raw if canonical == names else companies.spread(canonical,
+                                                                             out.index)
+    return companies
 
+
+def _reject_rows_without_text(rows: _Rows, out: pd.DataFrame, company_raw: pd.Series) -> None:
     no_text = out["title"].isna() & out["content"].isna()
-    flag(no_text & company_raw.notna(), "content", out["content"],
-         "no text: title and content are both empty", reject=True)
+    rows.flag(no_text & company_raw.notna(), "content", out["content"],
+              "no text: title and content are both empty", reject=True)
 
-    channel, bad_channel = normalise_channel(col("channel"))
-    flag(bad_channel, "channel", col("channel"),
-         "unknown channel; use email, direct_mail, social, display, search, video or sms",
-         reject=True)
+
+def _normalise_channels(rows: _Rows, out: pd.DataFrame) -> None:
+    channel, bad_channel = normalise_channel(rows.col("channel"))
+    rows.flag(bad_channel, "channel", rows.col("channel"),
+              "unknown channel; use email, direct_mail, social, display, search, video or sms",
+              reject=True)
     out["channel"] = channel
 
-    # Texts, companies and channels are final: their identity keys are hashed meanwhile.
-    company_keys = spread([company_key(name) for name in canonical], company_codes, out.index)
-    row_keys = RowKeys(out, company_keys)
 
-    # The last check that can reject a row: after it the accepted rows are known, and their
-    # enrichment can start while the rest is prepared.
-    excel = raw.file_format == "xlsx"
-    launch, bad_launch = parse_dates(col("launch_date"), excel_serials=excel)
-    flag(bad_launch, "launch_date", col("launch_date"),
-         "not a date; use e.g. 2024-01-15, 01/15/2024 or 15 Jan 2024", reject=True)
-    if enrich is not None and not reject_mask.all():
-        enrich.start(pa.Table.from_pandas(out, preserve_index=False), ~reject_mask)
+def _parse_launch_dates(rows: _Rows, file_format: str) -> tuple[pd.Series, np.ndarray]:
+    """Each row's launch date (missing where none is given) and where it is not a date; the
+    last check that can reject a row."""
+    launch, bad_launch = parse_dates(rows.col("launch_date"),
+                                     excel_serials=file_format == "xlsx")
+    rows.flag(bad_launch, "launch_date", rows.col("launch_date"),
+              "not a date; use e.g. 2024-01-15, 01/15/2024 or 15 Jan 2024", reject=True)
+    return launch, bad_launch
 
-    ctype, bad_type = normalise_campaign_type(col("campaign_type"))
-    flag(bad_type, "campaign_type", col("campaign_type"),
-         "unknown campaign type; it will be predicted", reject=False)
+
+def _normalise_campaign_types(rows: _Rows, out: pd.DataFrame) -> None:
+    """Known campaign types, and whether each came from the file; an unknown one is left to
+    the prediction, with a warning."""
+    ctype, bad_type = normalise_campaign_type(rows.col("campaign_type"))
+    rows.flag(bad_type, "campaign_type", rows.col("campaign_type"),
+              "unknown campaign type; it will be predicted", reject=False)
     out["campaign_type"] = ctype
     # an object column (the batch's schema says so), picked from two values: np.where with
-    # a str built a fixed-width text array first (55 ms against 13 at 1M rows, measured)
+    # a str would build a fixed-width text array first
     out["campaign_type_source"] = pd.Series(
         _TYPE_SOURCE[ctype.notna().to_numpy(dtype=np.intp)], dtype=object)
 
-    industry = normalise_industry(col("industry"))
+
+def _fill_industries(rows: _Rows, out: pd.DataFrame, companies: _Companies,
+                     industries: dict[str, str]) -> None:
+    """The file's industry of each row, else the store's industry of its company."""
+    industry = normalise_industry(rows.col("industry"))
     if industry.hasnans:   # else the company's industry is not needed
-        out["industry"] = industry.where(industry.notna(), spread(
-            [industries.get(c) for c in canonical], company_codes, out.index))
+        out["industry"] = industry.where(industry.notna(), companies.spread(
+            [industries.get(c) for c in companies.canonical], out.index))
     else:
         out["industry"] = industry
 
-    # A column that is not in the file is not parsed: all missing, no warning (parsing the
-    # all-missing last_seen took 0.14 s at 1M rows, measured).
-    has_last = "last_seen" in column_of
+
+def _set_dates(rows: _Rows, out: pd.DataFrame, launch: pd.Series, bad_launch: np.ndarray,
+               file_format: str, today: date) -> None:
+    """launch_date (``today`` where the file gives none, with a warning) and last_seen (the
+    file's, where it is a date not before the launch; else the launch date)."""
+    # A column that is not in the file is not parsed: all missing, no warning.
+    has_last = rows.has("last_seen")
     if has_last:
-        last, bad_last = parse_dates(col("last_seen"), excel_serials=excel)
-        flag(bad_last, "last_seen", col("last_seen"), "not a date; the value was ignored",
-             reject=False)
-    today = today or date.today()
+        last, bad_last = parse_dates(rows.col("last_seen"), excel_serials=file_format == "xlsx")
+        rows.flag(bad_last, "last_seen", rows.col("last_seen"),
+                  "not a date; the value was ignored", reject=False)
     no_date = launch.isna() & ~np.asarray(bad_launch)
-    if no_date.any() and "launch_date" in column_of:
-        flag(no_date, "launch_date", col("launch_date"),
-             f"no launch date; the upload date {today.isoformat()} is used", reject=False)
+    if no_date.any() and rows.has("launch_date"):
+        rows.flag(no_date, "launch_date", rows.col("launch_date"),
+                  f"no launch date; the upload date {today.isoformat()} is used", reject=False)
     launch = launch.fillna(pd.Timestamp(today))
     # kept as datetime64 (vectorised grouping); the store writes them as DATE
     out["launch_date"] = launch
     out["last_seen"] = launch.where(last.isna() | (last < launch), last) if has_last else launch
 
+
+def _parse_estimates(rows: _Rows, out: pd.DataFrame) -> None:
+    """Spend and volume estimates: non-negative numbers, others ignored with a warning."""
     for fld in ("est_spend_usd", "est_volume"):
-        if fld in column_of:
-            values, bad = parse_numbers(col(fld))
-            flag(bad, fld, col(fld), "not a non-negative number; the value was ignored",
-                 reject=False)
+        if rows.has(fld):
+            values, bad = parse_numbers(rows.col(fld))
+            rows.flag(bad, fld, rows.col(fld), "not a non-negative number; the value was ignored",
+                      reject=False)
         else:
             values = pd.Series(np.nan, index=out.index, dtype="float64")
         out[fld] = values
-    out["keywords"] = normalise_keywords(col("keywords"))
-    out["source"] = filename
 
+
+def _prepared(raw: RawTable, filename: str, source: str, mapping: dict[str, str], rows: _Rows,
+              out: pd.DataFrame, row_keys: RowKeys, companies: _Companies,
+              enrich: "EarlyEnrichment | None") -> Prepared:
+    """The report of the file and, when any row is accepted, the batch to write: the accepted
+    rows deduplicated into pieces and sightings."""
+    rejecting = rows.reject_mask.any()
     # filtering copies every column: skip it in the common case of no rejected row
-    accepted = out[~reject_mask].reset_index(drop=True) if reject_mask.any() else out
-    rows_read = n + len(raw.issues)
+    accepted = out[~rows.reject_mask].reset_index(drop=True) if rejecting else out
     report = IngestReport(filename=filename, status="committed", file_format=raw.file_format,
-                          rows_read=rows_read, rejected=rejected, warnings=warnings,
-                          mapping=mapping, row_label=raw.row_label)
+                          rows_read=rows.n + len(raw.issues), rejected=rows.rejected,
+                          warnings=rows.warnings, mapping=mapping, row_label=raw.row_label)
     if accepted.empty:
         report.status = "refused"
-        report.message = ("no row could be imported" if n else "the file has a header but no rows")
+        report.message = ("no row could be imported" if rows.n
+                          else "the file has a header but no rows")
         return Prepared(report, None)
-
-    dedup = deduplicate(accepted, row_keys.of(~reject_mask if reject_mask.any() else None))
+    dedup = deduplicate(accepted, row_keys.of(~rows.reject_mask if rejecting else None))
     report.duplicates = dedup.duplicates
-    pieces = dedup.pieces
-    if enrich is not None:
-        pieces = enrich.finish(pieces, dedup.first)
+    pieces = dedup.pieces if enrich is None else enrich.finish(dedup.pieces, dedup.first)
+    industry_of = _new_company_industries(accepted, companies.new)
+    batch = BatchWrite(filename=filename, source=source, file_format=raw.file_format,
+                       rows_read=report.rows_read, duplicates=report.duplicates,
+                       rejected=report.rejected_count, pieces=pieces,
+                       sightings=dedup.sightings, report=_stored_report(report, companies.new),
+                       new_companies=[(name, key, industry_of.get(name))
+                                      for name, key in sorted(companies.new)])
+    return Prepared(report, batch, dedup.rows)
 
-    # each new company's most common industry (ascending counts: the largest is set last)
-    industry_of: dict[str, str] = {}
-    if new_companies:
-        counts = _pair_counts(accepted["company"], accepted["industry"]).sort_values()
-        industry_of = {company: industry for (company, industry), _n in counts.items()}
-    stored_report = {
-        "mapping": mapping, "row_label": raw.row_label,
-        "rejected_rows": [asdict(i) for i in rejected[:REPORT_ISSUE_CAP]],
-        "warnings": [asdict(i) for i in warnings[:REPORT_ISSUE_CAP]],
-        "rejected_total": len(rejected), "warnings_total": len(warnings),
+
+def _new_company_industries(accepted: pd.DataFrame, new_companies: set[tuple[str, str]]
+                            ) -> dict[str, str]:
+    """Each new company's most common industry in the accepted rows."""
+    if not new_companies:
+        return {}
+    # ascending counts: the largest is set last
+    counts = _pair_counts(accepted["company"], accepted["industry"]).sort_values()
+    return {company: industry for (company, industry), _n in counts.items()}
+
+
+def _stored_report(report: IngestReport, new_companies: set[tuple[str, str]]
+                   ) -> dict[str, Any]:
+    """The report the batch keeps: its issues capped at REPORT_ISSUE_CAP, the counts exact."""
+    return {
+        "mapping": report.mapping, "row_label": report.row_label,
+        "rejected_rows": [asdict(i) for i in report.rejected[:REPORT_ISSUE_CAP]],
+        "warnings": [asdict(i) for i in report.warnings[:REPORT_ISSUE_CAP]],
+        "rejected_total": len(report.rejected), "warnings_total": len(report.warnings),
         "new_companies": sorted(name for name, _ in new_companies),
     }
-    batch = BatchWrite(filename=filename, source=source, file_format=raw.file_format,
-                       rows_read=rows_read, duplicates=report.duplicates,
-                       rejected=report.rejected_count, pieces=pieces,
-                       sightings=dedup.sightings, report=stored_report,
-                       new_companies=[(name, key, industry_of.get(name))
-                                      for name, key in sorted(new_companies)])
-    return Prepared(report, batch, dedup.rows)

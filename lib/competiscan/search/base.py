@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 import pyarrow as pa
 
-from ..model import OFFER_FIELD_TYPES
+from ..model import NUMERIC_OFFER_FIELDS, CampaignFilter
 
 __all__ = [
     "SearchRequest",
@@ -58,9 +58,6 @@ FACET_SIZE: int = 1_000
 TEXT_FIELDS: tuple[str, ...] = ("title", "subject_line", "content", "keywords")
 TEXT_BOOSTS: dict[str, float] = {"title": 3.0, "subject_line": 2.0, "content": 1.0, "keywords": 1.0}
 
-NUMERIC_OFFER_FIELDS: tuple[str, ...] = tuple(
-    name for name, kind in OFFER_FIELD_TYPES.items() if kind in (int, float)
-)
 
 SORTS: tuple[str, ...] = ("relevance", "date")
 MAX_LIMIT: int = 1_000
@@ -72,23 +69,16 @@ SNIPPET_CHARS: int = 200
 
 @dataclass
 class SearchRequest:
-    """One search: query text plus structured filters, sorting, paging and what to compute.
+    """One search: query text plus a :class:`~competiscan.model.CampaignFilter`, sorting,
+    paging and what to compute.
 
-    ``offer_ranges`` maps a numeric offer field (see :data:`NUMERIC_OFFER_FIELDS`) to an inclusive
-    ``(min, max)``; either end may be ``None``. ``ingested_after`` keeps campaigns stored strictly
-    after that moment (UTC, naive), which is what an alert on a saved search asks for.
-    ``sort="relevance"`` with no words in the query sorts by date, newest first.
+    ``ingested_after`` keeps campaigns stored strictly after that moment (UTC, naive), which is
+    what an alert on a saved search asks for. ``sort="relevance"`` with no words in the query
+    sorts by date, newest first.
     """
 
     query: str = ""
-    companies: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    campaign_types: tuple[str, ...] = ()
-    industries: tuple[str, ...] = ()
-    sentiments: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-    offer_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    filter: CampaignFilter = field(default_factory=CampaignFilter)
     ingested_after: datetime | None = None
     sort: str = "relevance"
     limit: int = 20
@@ -195,14 +185,8 @@ def validate_request(req: SearchRequest) -> None:
         value = getattr(req, name)
         if isinstance(value, bool) or not isinstance(value, int):
             raise QueryError(f"{name} must be a whole number, not {value!r}.")
-    for name in ("companies", "channels", "campaign_types", "industries", "sentiments"):
-        value = getattr(req, name)
-        if isinstance(value, (str, bytes)) or not isinstance(value, (tuple, list, set, frozenset)):
-            raise QueryError(f"{name} must be a tuple of values, not {value!r}.")
-    for name in ("date_from", "date_to"):
-        value = getattr(req, name)
-        if value is not None and not isinstance(value, date):
-            raise QueryError(f"{name} must be a date, not {value!r}.")
+    if not isinstance(req.filter, CampaignFilter):
+        raise QueryError(f"filter must be a CampaignFilter, not {req.filter!r}.")
     if req.ingested_after is not None and not isinstance(req.ingested_after, datetime):
         raise QueryError(f"ingested_after must be a date and time, not {req.ingested_after!r}.")
     if not 0 <= req.limit <= MAX_LIMIT:
@@ -214,18 +198,6 @@ def validate_request(req: SearchRequest) -> None:
             f"Only the first {MAX_WINDOW:,} hits can be paged through; narrow the search "
             "with filters instead."
         )
-    for name, bounds in req.offer_ranges.items():
-        if name not in NUMERIC_OFFER_FIELDS:
-            raise QueryError(
-                f"{name!r} is not a numeric offer term; use one of: {', '.join(NUMERIC_OFFER_FIELDS)}."
-            )
-        if not isinstance(bounds, (tuple, list)) or len(bounds) != 2:
-            raise QueryError(f"The range for {name} must be a (min, max) pair.")
-        for bound in bounds:
-            if bound is not None and (
-                isinstance(bound, bool) or not isinstance(bound, (int, float)) or bound != bound
-            ):
-                raise QueryError(f"The range for {name} must hold numbers or None, not {bound!r}.")
 
 
 def is_stated(value: Any) -> bool:

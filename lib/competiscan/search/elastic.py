@@ -201,28 +201,22 @@ def _compile(node: Node, fuzzy_words: Collection[str]) -> dict[str, Any]:
 
 def _filters(req: SearchRequest) -> list[dict[str, Any]]:
     filters: list[dict[str, Any]] = []
-    for name, values in (
-        ("company", req.companies),
-        ("channel", req.channels),
-        ("campaign_type", req.campaign_types),
-        ("industry", req.industries),
-        ("sentiment_label", req.sentiments),
-    ):
-        if values:
-            filters.append({"terms": {name: [str(v) for v in values]}})
-    if req.date_from is not None or req.date_to is not None:
+    where = req.filter
+    for name, values in where.values():
+        filters.append({"terms": {name: list(values)}})
+    if where.date_from is not None or where.date_to is not None:
         bounds: dict[str, str] = {}
-        if req.date_from is not None:
-            bounds["gte"] = req.date_from.isoformat()[:10]
-        if req.date_to is not None:
-            bounds["lte"] = req.date_to.isoformat()[:10]
+        if where.date_from is not None:
+            bounds["gte"] = where.date_from.isoformat()[:10]
+        if where.date_to is not None:
+            bounds["lte"] = where.date_to.isoformat()[:10]
         filters.append({"range": {"launch_date": bounds}})
     if req.ingested_after is not None:
         after = req.ingested_after
         if after.tzinfo is not None:
             after = after.astimezone(timezone.utc).replace(tzinfo=None)
         filters.append({"range": {"ingested_at": {"gt": after.isoformat()}}})
-    for name, (low, high) in req.offer_ranges.items():
+    for name, low, high in where.offer_ranges:
         offer: dict[str, float] = {}
         if low is not None:
             offer["gte"] = float(low)

@@ -6,7 +6,7 @@ Layout of the index (one tantivy document per campaign):
       (:func:`~competiscan.search.query.mark_amounts`, so ``0%`` and ``$200`` stay whole
       tokens) analysed by :func:`build_analyzer`: runs of letters and digits, lower-cased,
       accents folded, English stemming. tantivy's regex tokenizer would keep amounts whole by
-      itself but halves the indexing rate; marking costs 2 µs a document;
+      itself but indexes far slower than marking the text first costs;
     * ``title_text``, ``subject_line_text``, ``content_text`` — the text as written (stored
       bytes) for hits and snippets, since the indexed fields hold the marked text;
     * ``company``, ``channel``, ``campaign_type``, ``industry``, ``sentiment_label`` — raw
@@ -39,11 +39,11 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
-import duckdb
 import pyarrow as pa
 import tantivy
 from tantivy import FieldType, Filter, Index, Occur, Query, SnippetGenerator, TextAnalyzerBuilder, Tokenizer
 
+from ..store.memory_sql import DocumentLayout, json_documents
 from .base import (
     FACET_FIELDS,
     FACET_SIZE,
@@ -200,54 +200,10 @@ def _fields(doc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _json_field(name: str, value_sql: str) -> str:
-    """SQL of ``,"name":value`` for one document, NULL where ``value_sql`` is NULL (``concat``
-    skips it: a missing value is left out, as tantivy refuses a JSON null)."""
-    return f"""(',"{name}":' || ({value_sql}))"""
-
-
-def _marked_sql(column: str) -> str:
-    """SQL of :func:`~competiscan.search.query.mark_amounts` of a text column ('' as NULL)."""
-    text = f"nullif({column}, '')"
-    expr = text
-    for pattern, replacement in AMOUNT_MARK_STEPS:
-        expr = f"regexp_replace({expr}, '{pattern}', '{replacement}', 'g')"
-    # Most texts have nothing to mark: one match test of the step's own pattern instead of the
-    # replacements (marking ~40% cheaper on generated campaigns).
-    return f"CASE WHEN regexp_matches({text}, '{AMOUNT_MARK_STEPS[0][0]}') THEN {expr} ELSE {text} END"
-
-
-def json_documents(table: pa.Table) -> list[str]:
-    """The index documents of ``table`` (columns as the store's search projection has them; any
-    may be missing or all null) as tantivy JSON, the same fields and values :func:`_fields`
-    gives one dict: built by SQL over the whole table in an in-memory DuckDB (text marked by
-    :data:`~competiscan.search.query.AMOUNT_MARK_STEPS`, stored copies base64-encoded as
-    tantivy reads bytes from JSON). Non-finite numbers are left out, as JSON has none."""
-    present = {f.name for f in table.schema if not pa.types.is_null(f.type)}  # an all-null column: absent
-    parts = [
-        "'{\"id\":' || CAST(id AS BIGINT)",
-        _json_field("launch_date", "strftime(CAST(launch_date AS DATE), '\"%Y-%m-%dT00:00:00Z\"')"),
-        _json_field("sort_key", f"(date_diff('day', DATE '0001-01-01', CAST(launch_date AS DATE)) + 1)"
-                                f" * {1 << _ID_BITS} + (CAST(id AS BIGINT) & {_ID_MASK})"),
-    ]
-    if "ingested_at" in present:
-        parts.append(_json_field("ingested_at_us", "epoch_us(ingested_at)"))
-    parts += [_json_field(name, f"to_json({_marked_sql(name)})") for name in TEXT_FIELDS if name in present]
-    parts += [_json_field(copy, f"to_json(to_base64(encode(nullif({name}, ''))))")
-              for name, copy in _TEXT_COPIES.items() if name in present]
-    parts += [_json_field(name, f"to_json(nullif(CAST({name} AS VARCHAR), ''))") for name in FACET_FIELDS
-              if name in present]
-    parts += [_json_field(name, f"CASE WHEN isfinite(CAST({name} AS DOUBLE)) THEN to_json(CAST({name} AS DOUBLE)) END")
-              for name in NUMERIC_OFFER_FIELDS if name in present]
-    con = duckdb.connect()
-    try:
-        # DuckDB scans each Arrow batch in one thread: smaller batches let it use every core.
-        con.register("documents", pa.Table.from_batches(table.to_batches(max_chunksize=16_384), table.schema))
-        # One concat() of all parts: a chain of || copies the growing document once per part
-        # (2-3 core-seconds more at 900k documents, measured).
-        return con.sql(f"SELECT concat({', '.join(parts)}, '}}') AS d FROM documents").fetchnumpy()["d"].tolist()
-    finally:
-        con.close()
+# The documents of add_tables, built in the in-memory DuckDB (see _fields for one by one).
+_DOCUMENT_LAYOUT = DocumentLayout(
+    text_fields=TEXT_FIELDS, stored_copies=_TEXT_COPIES, facet_fields=FACET_FIELDS,
+    numeric_fields=NUMERIC_OFFER_FIELDS, mark_steps=AMOUNT_MARK_STEPS, id_bits=_ID_BITS)
 
 
 class _Compiler:
@@ -437,10 +393,10 @@ class EmbeddedIndex(SearchIndex):
 
     def add_tables(self, tables: Iterable[pa.Table]) -> int:
         """:meth:`add` for Arrow tables of documents. Each table becomes JSON documents in one
-        column-wise pass (:func:`json_documents`, in a second thread while the previous table's
-        documents are fed to tantivy), which tantivy parses itself: at 900k documents a third
-        of the Python time of building a dict and a ``Document`` per campaign (measured), time
-        the indexing threads get instead."""
+        column-wise pass (:func:`competiscan.store.memory_sql.json_documents`, in a second
+        thread while the previous table's documents are fed to tantivy), which tantivy parses
+        itself: no dict and no ``Document`` built in Python per campaign, so the indexing
+        threads get the time instead."""
         added = 0
         with self._writing() as writer, ThreadPoolExecutor(1) as builder:
             self._index.reload()
@@ -460,7 +416,7 @@ class EmbeddedIndex(SearchIndex):
             for table in tables:
                 if not table.num_rows:
                     continue
-                building = (table, builder.submit(json_documents, table))
+                building = (table, builder.submit(json_documents, table, _DOCUMENT_LAYOUT))
                 if waiting is not None:
                     added += feed(*waiting)
                 waiting = building
@@ -576,23 +532,17 @@ class EmbeddedIndex(SearchIndex):
     def _filters(self, req: SearchRequest) -> list[Query]:
         schema = self._schema
         filters: list[Query] = []
-        for name, values in (
-            ("company", req.companies),
-            ("channel", req.channels),
-            ("campaign_type", req.campaign_types),
-            ("industry", req.industries),
-            ("sentiment_label", req.sentiments),
-        ):
-            if values:
-                filters.append(Query.term_set_query(schema, name, [str(v) for v in values]))
-        if req.date_from is not None or req.date_to is not None:
+        where = req.filter
+        for name, values in where.values():
+            filters.append(Query.term_set_query(schema, name, list(values)))
+        if where.date_from is not None or where.date_to is not None:
             filters.append(
                 Query.range_query(
                     schema,
                     "launch_date",
                     FieldType.Date,
-                    None if req.date_from is None else _as_datetime(req.date_from),
-                    None if req.date_to is None else _as_datetime(req.date_to),
+                    None if where.date_from is None else _as_datetime(where.date_from),
+                    None if where.date_to is None else _as_datetime(where.date_to),
                 )
             )
         if req.ingested_after is not None:
@@ -601,7 +551,7 @@ class EmbeddedIndex(SearchIndex):
                     schema, "ingested_at_us", FieldType.Integer, _micros(req.ingested_after), None, include_lower=False
                 )
             )
-        for name, (low, high) in req.offer_ranges.items():
+        for name, low, high in where.offer_ranges:
             if low is not None or high is not None:
                 filters.append(
                     Query.range_query(

@@ -3,9 +3,11 @@
 Every method returns a small aggregated DataFrame (one row per period x group, never one row per
 campaign); the pure-Python logic in :mod:`competiscan.analytics` fills gaps, windows and scores
 them. The same SQL runs on both dialects (``date_trunc`` on a TIMESTAMP gives the same Monday-
-starting ISO weeks, ``percentile_cont ... WITHIN GROUP`` and ``FILTER`` exist on both); it
-branches on ``store.dialect_name`` only where a column store and a row store want different
-plans, each branch saying why. User values only ever travel as bind parameters (lists as
+starting ISO weeks, ``percentile_cont ... WITHIN GROUP`` and ``FILTER`` exist on both); where a
+column store and a row store want different plans, the Store's analytics hooks
+(:class:`competiscan.store.core.StoreCore`: ``period_sql``, ``in_period_sql``,
+``latest_ids_sql``, ``first_ids_in_buckets_sql``, ``median_by_counting``, ``_tune_query``,
+``_analyze``) give each backend's shape, and say why. User values only ever travel as bind parameters (lists as
 expanding parameters, many groups as a staged table); column names, intervals, weights and
 offer terms are checked against the fixed whitelists below before they are written into SQL.
 """
@@ -22,11 +24,11 @@ import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-from ..model import OFFER_FIELD_TYPES
+from ..model import OFFER_FIELD_TYPES, CampaignFilter
 from .base import Store, StoreError
 from .schema import OFFER_MEASURES
 
-__all__ = ["AnalyticsQueries", "AnalyticsFilter", "AnalyticsError", "DIMENSIONS", "INTERVALS",
+__all__ = ["AnalyticsQueries", "AnalyticsError", "DIMENSIONS", "INTERVALS",
            "WEIGHTS", "NUMERIC_OFFER_TERMS"]
 
 # Columns an analysis may group by.
@@ -40,7 +42,7 @@ NUMERIC_OFFER_TERMS: tuple[str, ...] = tuple(
 
 
 # Term and unit of each measure code (Arrow arrays indexed by code: taking from them gives
-# pandas strings without converting Python objects, ~5x faster at tens of thousands of rows).
+# pandas strings without converting a Python object per row).
 _TERMS = dict((c, (t, u)) for c, t, u in OFFER_MEASURES)
 _TERM_OF = pa.array([_TERMS.get(c, (None, None))[0] for c in range(max(_TERMS) + 1)],
                     type=pa.string())
@@ -57,53 +59,9 @@ class AnalyticsError(StoreError, ValueError):
     """An analysis was asked for something it cannot do (unknown grouping, interval...)."""
 
 
-@dataclass(frozen=True)
-class AnalyticsFilter:
-    """Which campaigns an analysis reads. Empty tuples mean "all"; dates bound launch_date and
-    are both inclusive."""
-
-    companies: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    campaign_types: tuple[str, ...] = ()
-    industries: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
-
-
 def _check(value: str | None, allowed: Sequence[str], what: str) -> None:
     if value not in allowed:
         raise AnalyticsError(f"Unknown {what} {value!r}: use one of {', '.join(allowed)}.")
-
-
-def _period_sql(interval: str, column: str = "launch_date", dialect: str = "postgresql"
-                ) -> str:
-    """SQL of the first day (a DATE) of the ``interval`` bucket of the DATE ``column``."""
-    _check(interval, INTERVALS, "interval")
-    if dialect == "duckdb" and interval != "quarter":
-        # Date arithmetic instead of date_trunc, which goes through a TIMESTAMP and back:
-        # 10-14 ms less per weekly or monthly count over 1M campaigns (measured), the same
-        # days (checked for every day of 2000-2030 in the tests).
-        part = {"day": None, "week": "isodow", "month": "dayofmonth"}[interval]
-        return column if part is None else f"({column} - CAST({part}({column}) - 1 AS INTEGER))"
-    if dialect == "postgresql" and interval == "week":
-        # Days since a Monday long ago, modulo 7: ~25% faster than date_trunc (measured at 1M);
-        # its month equivalent (extracting the day) was not faster.
-        return f"({column} - ({column} - DATE '0001-01-01') % 7)"
-    # The TIMESTAMP cast keeps PostgreSQL off the timestamptz overload (which would depend on
-    # the session time zone); both dialects then return midnight of the bucket's first day.
-    return f"CAST(date_trunc('{interval}', CAST({column} AS TIMESTAMP)) AS DATE)"
-
-
-# PostgreSQL intervals of one bucket, from its first day to the next bucket's.
-_PG_STEP = {"day": "1 day", "week": "7 days", "month": "1 month", "quarter": "3 months"}
-
-
-def _day_then_id(day: str, id_: str, lowest_id_last: bool = False) -> str:
-    """One BIGINT that orders rows by the DATE ``day``, then by ``id_`` (ids below 2^40;
-    ``lowest_id_last`` reverses the id order, for a descending pick that wants the lowest id
-    first among equal days)."""
-    tie = f"(1099511627775 - {id_})" if lowest_id_last else id_
-    return f"(date_diff('day', DATE '1970-01-01', {day}) * 1099511627776 + {tie})"
 
 
 def _stats_from_counts(counted: pd.DataFrame, keys: list[str], highest: Sequence[int]
@@ -138,7 +96,7 @@ def _stats_from_counts(counted: pd.DataFrame, keys: list[str], highest: Sequence
 def dates_of(values: pd.Series | np.ndarray) -> np.ndarray:
     """Dates, datetimes or timestamps (None/NaT for missing) as ``datetime.date`` objects."""
     # Converted once per distinct value: an analysis has tens of thousands of rows but only a
-    # few hundred periods, and ``.dt.date`` builds an object per row (~3 ms at 14k rows).
+    # few hundred periods, and ``.dt.date`` builds an object per row.
     codes, uniques = pd.factorize(pd.Series(values), use_na_sentinel=True)
     days = np.asarray([pd.Timestamp(u).date() for u in uniques] + [None], dtype=object)
     return days[codes]
@@ -146,8 +104,8 @@ def dates_of(values: pd.Series | np.ndarray) -> np.ndarray:
 
 def _id_lists(joined: pd.Series) -> list[list[int]]:
     """Comma-joined ids (one string per row, as the queries aggregate them) as lists of ints."""
-    # One JSON parse of them all is ~2.5x faster than splitting and int() per id (thousands
-    # of rows of up to 20 ids in an anomaly report or an offer changes feed).
+    # One JSON parse of them all, in C, instead of a split and an int() per id in Python
+    # (thousands of rows of up to 20 ids in an anomaly report or an offer changes feed).
     return json.loads("[[" + "],[".join(joined.tolist()) + "]]") if len(joined) else []
 
 
@@ -158,6 +116,34 @@ def _as_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+@dataclass(frozen=True)
+class _OfferScan:
+    """The offer_terms rows a query reads (``where`` with its parameters) and the keys it
+    groups them by: ``names`` as the result calls them, ``select`` as SQL computes them."""
+
+    names: list[str]
+    select: str
+    where: str
+    params: dict[str, Any]
+    expanding: list[sa.BindParameter]
+
+    @property
+    def group(self) -> str:
+        return ", ".join(self.names)
+
+
+def _offer_stats_out(frame: pd.DataFrame, interval: str | None) -> pd.DataFrame:
+    """An offer_stats answer from the query's frame: measure codes as term and unit."""
+    codes = frame["measure"].to_numpy(dtype=np.int64)
+    key_cols = ["company", "period"] if interval else ["company"]
+    return _as_dates(pd.DataFrame({
+        **{k: frame[k].reset_index(drop=True) for k in key_cols},
+        "term": lookup(_TERM_OF, codes), "unit": lookup(_UNIT_OF, codes),
+        "best": frame["best"].to_numpy(dtype=float),
+        "typical": frame["typical"].to_numpy(dtype=float),
+        "n": frame["n"].to_numpy(dtype=int)}))
+
+
 class AnalyticsQueries:
     """Aggregate queries over the ``campaigns`` table of one :class:`Store`."""
 
@@ -166,34 +152,49 @@ class AnalyticsQueries:
 
     # ------------------------------------------------------------------ plumbing
     @staticmethod
-    def _conditions(filters: AnalyticsFilter, alias: str = ""
+    def _conditions(filters: CampaignFilter, alias: str = "", *, offer_rows: bool = False
                     ) -> tuple[list[str], dict[str, Any], list[sa.BindParameter]]:
-        """The filters as SQL conditions, their parameters and the expanding bind params."""
+        """The filters as SQL conditions, their parameters and the expanding bind params.
+
+        ``offer_rows``: the conditions are on ``offer_terms`` rows, which carry the company,
+        industry, channel, type and dates of their campaign but not its sentiment or its other
+        offer terms; those are asked of the campaigns the rows belong to."""
         p = f"{alias}." if alias else ""
-        clauses: list[str] = []
+        own: list[str] = []          # on the rows read
+        of_campaign: list[str] = []  # on the campaigns (the same rows unless offer_rows)
         params: dict[str, Any] = {}
         expanding: list[sa.BindParameter] = []
-        for column, values in (("company", filters.companies), ("channel", filters.channels),
-                               ("campaign_type", filters.campaign_types),
-                               ("industry", filters.industries)):
-            if values:
-                name = f"f_{column}"
-                clauses.append(f"{p}{column} IN :{name}")
-                params[name] = list(values)
-                expanding.append(sa.bindparam(name, expanding=True))
+        for column, values in filters.values():
+            name = f"f_{column}"
+            target = of_campaign if offer_rows and column == "sentiment_label" else own
+            target.append(f"{'' if target is of_campaign else p}{column} IN :{name}")
+            params[name] = list(values)
+            expanding.append(sa.bindparam(name, expanding=True))
         if filters.date_from is not None:
-            clauses.append(f"{p}launch_date >= :f_date_from")
+            own.append(f"{p}launch_date >= :f_date_from")
             params["f_date_from"] = filters.date_from
         if filters.date_to is not None:
-            clauses.append(f"{p}launch_date <= :f_date_to")
+            own.append(f"{p}launch_date <= :f_date_to")
             params["f_date_to"] = filters.date_to
-        return clauses, params, expanding
+        ranges = of_campaign if offer_rows else own
+        column_of = (lambda term: term) if offer_rows else (lambda term: f"{p}{term}")
+        for term, low, high in filters.offer_ranges:
+            if low is not None:
+                ranges.append(f"{column_of(term)} >= :f_{term}_min")
+                params[f"f_{term}_min"] = low
+            if high is not None:
+                ranges.append(f"{column_of(term)} <= :f_{term}_max")
+                params[f"f_{term}_max"] = high
+        if of_campaign:
+            own.append(f"{p}campaign_id IN (SELECT id FROM campaigns WHERE "
+                       f"{' AND '.join(of_campaign)})")
+        return own, params, expanding
 
-    def _where(self, filters: AnalyticsFilter, *extra: str, alias: str = ""
-               ) -> tuple[str, dict[str, Any], list[sa.BindParameter]]:
+    def _where(self, filters: CampaignFilter, *extra: str, alias: str = "",
+               offer_rows: bool = False) -> tuple[str, dict[str, Any], list[sa.BindParameter]]:
         """WHERE clause of the filters and ``extra`` conditions (or ''), with its parameters
-        and expanding bind params."""
-        clauses, params, expanding = self._conditions(filters, alias)
+        and expanding bind params (``offer_rows``: see :meth:`_conditions`)."""
+        clauses, params, expanding = self._conditions(filters, alias, offer_rows=offer_rows)
         clauses += extra
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params, expanding
 
@@ -204,41 +205,22 @@ class AnalyticsQueries:
         """Run ``sql``; ``staged`` tables (name -> frame, SQL types) exist while it runs.
 
         ``big_join``: the query joins, ranks, or groups into tens of thousands of groups,
-        hundreds of thousands of rows. PostgreSQL then gets 64 MB of work memory (its 4 MB
-        default spills the sorts and hash tables to disk: 2.3x slower) and no merge join (it
-        cannot estimate a materialized CTE and chose to sort a million rows to merge them with
-        a few thousand groups instead of hashing the groups). Neither is set for
-        every query: with more memory the planner trades parallel aggregation for a slower
-        single hash aggregate.
-
-        ``parallel``: the query aggregates every offer row into tens of thousands of groups.
-        PostgreSQL's planner then prices handing the partial groups back from its parallel
-        workers too high and aggregates in one process; told that this costs little, it splits
-        the scan and the hashing (monthly offer summary at 1M campaigns ~370 -> ~320 ms,
-        changes feed ~390 -> ~360 ms, A/B runs). Not for the joins that stage a few groups,
-        which it made slower.
+        hundreds of thousands of rows. ``parallel``: it aggregates every offer row into tens
+        of thousands of groups. The store tunes the transaction for them (``_tune_query``;
+        PostgreSQL: more work memory and no merge join, cheaper parallel workers). Neither is
+        set for every query: with more memory the planner trades parallel aggregation for a
+        slower single hash aggregate, and cheaper parallel workers slow down the joins that
+        stage a few groups. Staged tables get their statistics (``_analyze``).
         """
         stmt = sa.text(sql)
         if expanding:
             stmt = stmt.bindparams(*expanding)
         staged = staged or {}
         with self.store.engine.begin() as conn:
-            if self.store.dialect_name == "postgresql":
-                # JIT compiles each query afresh (~0.3 s of a 1.5 s query measured at 1M
-                # campaigns) and won back less than that on every query here.
-                conn.execute(sa.text("SET LOCAL jit = off"))
-                if big_join:
-                    conn.execute(sa.text("SET LOCAL work_mem = '64MB'"))
-                    conn.execute(sa.text("SET LOCAL enable_mergejoin = off"))
-                if parallel:
-                    conn.execute(sa.text("SET LOCAL parallel_setup_cost = 0"))
-                    conn.execute(sa.text("SET LOCAL parallel_tuple_cost = 0.001"))
+            self.store._tune_query(conn, big_join=big_join, parallel=parallel)
             for name, (frame, types) in staged.items():
                 self.store._stage(conn, name, frame, types)
-                if self.store.dialect_name == "postgresql":
-                    # Without statistics the planner takes a fresh temp table for a few rows
-                    # and probes the campaigns index once per row: 40 s instead of 1 s.
-                    conn.execute(sa.text(f"ANALYZE {name}"))
+                self.store._analyze(conn, name)
             try:
                 return self.store.query_frame(conn, stmt, params)
             finally:
@@ -252,11 +234,11 @@ class AnalyticsQueries:
         return list(dims)
 
     # ------------------------------------------------------------------ queries
-    def span(self, filters: AnalyticsFilter) -> tuple[date | None, date | None, date | None]:
+    def span(self, filters: CampaignFilter) -> tuple[date | None, date | None, date | None]:
         """First and last launch date, and last sighting, of the filtered campaigns."""
         where, params, expanding = self._where(filters)
         # One scalar subquery per bound: without filters PostgreSQL reads each off the end of
-        # an index (launch_date, last_seen) instead of scanning the table (140 ms at 1M).
+        # an index (launch_date, last_seen) instead of scanning the table.
         frame = self._frame(
             f"SELECT (SELECT min(launch_date) FROM campaigns {where}) AS first_date, "
             f"(SELECT max(launch_date) FROM campaigns {where}) AS last_date, "
@@ -265,7 +247,7 @@ class AnalyticsQueries:
         return tuple(None if pd.isna(v) else pd.Timestamp(v).date()  # type: ignore[return-value]
                      for v in (row["first_date"], row["last_date"], row["last_seen"]))
 
-    def counts(self, dims: Sequence[str], interval: str | None, filters: AnalyticsFilter,
+    def counts(self, dims: Sequence[str], interval: str | None, filters: CampaignFilter,
                weight: str | None = None, *, sentiment: bool = False) -> pd.DataFrame:
         """Campaigns per (period, *dims): columns ``[period,] *dims, n``; with a weight,
         ``weighted`` (sum of the estimate) and ``missing`` (campaigns without it); with
@@ -290,7 +272,7 @@ class AnalyticsQueries:
             params, expanding))
 
     def sentiment(self, dims: Sequence[str], interval: str | None,
-                  filters: AnalyticsFilter) -> pd.DataFrame:
+                  filters: CampaignFilter) -> pd.DataFrame:
         """Mean sentiment score per (period, *dims): columns ``[period,] *dims, n, mean_score``
         where ``n`` counts the campaigns that have a score (groups without one are left out)."""
         dims = self._dims(dims)
@@ -323,17 +305,18 @@ class AnalyticsQueries:
 
     def _period(self, interval: str, column: str = "launch_date") -> str:
         """SQL of the first day of the ``interval`` bucket of ``column``, for this backend."""
-        return _period_sql(interval, column, self.store.dialect_name)
+        _check(interval, INTERVALS, "interval")
+        return self.store.period_sql(interval, column)
 
     def _offer_period(self, interval: str, alias: str = "") -> str:
         """SQL of the period of an offer_terms row (of table ``alias`` when given)."""
         p = f"{alias}." if alias else ""
-        # The month is stored with each row: truncating a million dates costs PostgreSQL ~80 ms.
+        # The month is stored with each row: no date is truncated for the commonest interval.
         return f"{p}launch_month" if interval == "month" else self._period(interval,
                                                                             f"{p}launch_date")
 
     def offer_stats(self, terms: Mapping[str, str], interval: str | None,
-                    filters: AnalyticsFilter, *, seen_since: date | None = None,
+                    filters: CampaignFilter, *, seen_since: date | None = None,
                     ids: int = 0) -> pd.DataFrame:
         """Best and median value of each offer term per (company[, period]).
 
@@ -349,55 +332,18 @@ class AnalyticsQueries:
         form.
         """
         extra, best, highest = self._measures(terms)
-        if seen_since is not None:
-            extra.append("last_seen >= :seen_since")
-        where, params, expanding = self._where(filters, *extra)
-        if seen_since is not None:
-            params["seen_since"] = seen_since
-        names = ["company", "period", "measure"] if interval else ["company", "measure"]
-        keys = (["company", f"{self._offer_period(interval)} AS period", "measure"] if interval
-                else names)
-        group = ", ".join(names)
+        scan = self._offer_scan(interval, filters, extra, seen_since)
         stats = (f"{best} AS best, percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS "
                  "typical, count(*) AS n")
-        with_ids = self.store.dialect_name == "duckdb" and ids > 0
-        if with_ids:
-            # The pieces showing each best value in the same query: the offer rows are read
-            # once, and the groups need not go back and forth through Python (~a quarter less
-            # than two queries for a comparison at 1M campaigns).
-            on = " AND ".join(f"o.{k} = s.{k}" for k in names)
-            out = ", ".join(f"s.{k}" for k in names)
-            sql = f"""
-                WITH o AS MATERIALIZED (
-                    SELECT {', '.join(keys)}, value, campaign_id, last_seen
-                    FROM offer_terms {where}),
-                s AS (SELECT {group}, {stats} FROM o GROUP BY {group})
-                SELECT {out}, any_value(s.best) AS best, any_value(s.typical) AS typical,
-                       any_value(s.n) AS n, count(*) AS best_n,
-                       array_to_string({self._latest_ids(ids)}, ',') AS best_ids
-                FROM s JOIN o ON {on} AND o.value = s.best
-                GROUP BY {out}"""
-            frame = self._frame(sql, params, expanding)
-        elif self.store.dialect_name == "duckdb":
-            sql = f"SELECT {', '.join(keys)}, {stats} FROM offer_terms {where} GROUP BY {group}"
-            frame = self._frame(sql, params, expanding)
+        with_ids = ids > 0 and not self.store.median_by_counting
+        if self.store.median_by_counting:
+            frame = self._offer_stats_by_counting(scan, highest)
+        elif with_ids:
+            frame = self._offer_stats_with_best_ids(scan, stats, ids)
         else:
-            # PostgreSQL computes an ordered-set aggregate by sorting every row (~1 s at 1M
-            # offer rows, and as long again to rank running counts in SQL); counting each
-            # distinct value is one hash aggregate, and the best and median values are then
-            # read off those far fewer rows here.
-            sql = (f"SELECT {', '.join(keys)}, value, count(*) AS k FROM offer_terms {where} "
-                   f"GROUP BY {group}, value")
-            frame = _stats_from_counts(
-                self._frame(sql, params, expanding, big_join=True, parallel=True), names, highest)
-        codes = frame["measure"].to_numpy(dtype=np.int64)
-        key_cols = ["company", "period"] if interval else ["company"]
-        out = _as_dates(pd.DataFrame({
-            **{k: frame[k].reset_index(drop=True) for k in key_cols},
-            "term": lookup(_TERM_OF, codes), "unit": lookup(_UNIT_OF, codes),
-            "best": frame["best"].to_numpy(dtype=float),
-            "typical": frame["typical"].to_numpy(dtype=float),
-            "n": frame["n"].to_numpy(dtype=int)}))
+            frame = self._frame(f"SELECT {scan.select}, {stats} FROM offer_terms {scan.where} "
+                                f"GROUP BY {scan.group}", scan.params, scan.expanding)
+        out = _offer_stats_out(frame, interval)
         if ids <= 0:
             return out
         if with_ids:
@@ -406,10 +352,52 @@ class AnalyticsQueries:
             return out
         found = self.best_piece_ids(terms, interval, filters, out, seen_since=seen_since,
                                     limit=ids)
+        key_cols = ["company", "period"] if interval else ["company"]
         return out.merge(found, on=[*key_cols, "term", "unit"], how="left")
 
+    def _offer_scan(self, interval: str | None, filters: CampaignFilter, extra: list[str],
+                    seen_since: date | None) -> _OfferScan:
+        """The offer rows an offer_stats query reads, and the keys it groups them by."""
+        if seen_since is not None:
+            extra = [*extra, "last_seen >= :seen_since"]
+        where, params, expanding = self._where(filters, *extra, offer_rows=True)
+        if seen_since is not None:
+            params["seen_since"] = seen_since
+        names = ["company", "period", "measure"] if interval else ["company", "measure"]
+        keys = (["company", f"{self._offer_period(interval)} AS period", "measure"] if interval
+                else names)
+        return _OfferScan(names=names, select=", ".join(keys), where=where, params=params,
+                          expanding=expanding)
+
+    def _offer_stats_by_counting(self, scan: _OfferScan, highest: Sequence[int]
+                                 ) -> pd.DataFrame:
+        """Best, median and count per group, read here off the count of each distinct value
+        of each group (see ``Store.median_by_counting``)."""
+        sql = (f"SELECT {scan.select}, value, count(*) AS k FROM offer_terms {scan.where} "
+               f"GROUP BY {scan.group}, value")
+        return _stats_from_counts(self._frame(sql, scan.params, scan.expanding, big_join=True,
+                                              parallel=True), scan.names, highest)
+
+    def _offer_stats_with_best_ids(self, scan: _OfferScan, stats: str, ids: int
+                                   ) -> pd.DataFrame:
+        """The ``stats`` per group and the pieces showing each best value, in one query: the
+        offer rows are read once, and the groups need not go back and forth through Python."""
+        on = " AND ".join(f"o.{k} = s.{k}" for k in scan.names)
+        out = ", ".join(f"s.{k}" for k in scan.names)
+        sql = f"""
+            WITH o AS MATERIALIZED (
+                SELECT {scan.select}, value, campaign_id, last_seen
+                FROM offer_terms {scan.where}),
+            s AS (SELECT {scan.group}, {stats} FROM o GROUP BY {scan.group})
+            SELECT {out}, any_value(s.best) AS best, any_value(s.typical) AS typical,
+                   any_value(s.n) AS n, count(*) AS best_n,
+                   array_to_string({self.store.latest_ids_sql(ids)}, ',') AS best_ids
+            FROM s JOIN o ON {on} AND o.value = s.best
+            GROUP BY {out}"""
+        return self._frame(sql, scan.params, scan.expanding)
+
     def best_changes(self, terms: Mapping[str, str], interval: str,
-                     filters: AnalyticsFilter, *, limit: int = 0) -> pd.DataFrame:
+                     filters: CampaignFilter, *, limit: int = 0) -> pd.DataFrame:
         """Where a company's best value of a measure differs from its previous period's.
 
         The previous period is the last earlier one in which the company stated the measure
@@ -420,7 +408,7 @@ class AnalyticsQueries:
         best value is computed (no median), and only the changes come back.
         """
         extra, best, _highest = self._measures(terms)
-        where, params, expanding = self._where(filters, *extra)
+        where, params, expanding = self._where(filters, *extra, offer_rows=True)
         period = self._offer_period(interval)
         changes = f"""
             WITH best AS (
@@ -436,16 +424,16 @@ class AnalyticsQueries:
             sql = changes
         else:
             # The pieces behind each change in the same query: the changed groups join back to
-            # the offer rows of their period and value (a second query staging them from
-            # Python, then merging, cost ~a third more at 1M campaigns).
-            clauses, _p, _e = self._conditions(filters, alias="o")
+            # the offer rows of their period and value, instead of going out to Python and
+            # being staged for a second query.
+            clauses, _p, _e = self._conditions(filters, alias="o", offer_rows=True)
             on = ["o.company = c.company", "o.measure = c.measure", "o.value = c.best",
                   f"{self._offer_period(interval, 'o')} = c.period", *clauses]
             keys = "c.company, c.period, c.measure, c.best, c.previous_period, c.previous_best"
             sql = f"""
                 WITH changed AS ({changes})
                 SELECT {keys}, count(*) AS best_n,
-                       array_to_string({self._latest_ids(limit)}, ',') AS best_ids
+                       array_to_string({self.store.latest_ids_sql(limit)}, ',') AS best_ids
                 FROM changed c JOIN offer_terms o ON {' AND '.join(on)}
                 GROUP BY {keys}"""
         frame = self._frame(sql, params, expanding, big_join=True, parallel=True)
@@ -464,18 +452,8 @@ class AnalyticsQueries:
             out["best_ids"] = _id_lists(frame["best_ids"])
         return out
 
-    def _latest_ids(self, limit: int) -> str:
-        """SQL aggregate of the ids of up to ``limit`` offer rows ``o``, most recently seen
-        first, then lowest id."""
-        if self.store.dialect_name == "duckdb":
-            # A bounded arg_max keeps the first ``limit`` without sorting every match.
-            return (f"arg_max(o.campaign_id, "
-                    f"{_day_then_id('o.last_seen', 'o.campaign_id', True)}, {int(limit)})")
-        return (f"(array_agg(o.campaign_id ORDER BY o.last_seen DESC, o.campaign_id))"
-                f"[1:{int(limit)}]")
-
     def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
-                       filters: AnalyticsFilter, groups: pd.DataFrame, *,
+                       filters: CampaignFilter, groups: pd.DataFrame, *,
                        seen_since: date | None = None, limit: int = 5) -> pd.DataFrame:
         """The pieces showing each group's best value, for the groups an answer shows.
 
@@ -498,24 +476,19 @@ class AnalyticsQueries:
                                                      groups["unit"].tolist())]
         types = {"company": "TEXT", "period": "DATE", "measure": "SMALLINT",
                  "best": "DOUBLE PRECISION"}
-        clauses, params, expanding = self._conditions(filters, alias="o")
+        clauses, params, expanding = self._conditions(filters, alias="o", offer_rows=True)
         if seen_since is not None:
             clauses.append("o.last_seen >= :seen_since")
             params["seen_since"] = seen_since
         on = ["o.company = w.company", "o.measure = w.measure", "o.value = w.best"]
-        if interval and self.store.dialect_name == "postgresql":
-            # The period as a range of the index's last column: no date is truncated.
-            on += ["o.launch_date >= w.period",
-                   f"o.launch_date < CAST(w.period + INTERVAL '{_PG_STEP[interval]}' AS DATE)"]
-        elif interval:
-            # The period as one more equal key to hash on: as a range it was checked against
-            # every period of a company's measure and value (12x the matches at 1M).
-            on.append(f"{self._offer_period(interval, 'o')} = w.period")
+        if interval:
+            on.append(self.store.in_period_sql(interval, "o.launch_date", "w.period",
+                                               self._offer_period(interval, "o")))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         keys = ", ".join(f"w.{k}" for k in ["company", *period_cols, "measure"])
-        # Each group's first ``limit`` (latest seen, then lowest id) by one aggregate: a window
-        # ranking every match cost DuckDB 4x more with thousands of groups (measured).
-        first = self._latest_ids(limit)
+        # Each group's first ``limit`` (latest seen, then lowest id) by one aggregate, not a
+        # window ranking every match of thousands of groups.
+        first = self.store.latest_ids_sql(limit)
         sql = f"""
             SELECT {keys}, count(*) AS best_n, array_to_string({first}, ',') AS best_ids
             FROM offer_terms o JOIN wanted_offers w ON {' AND '.join(on)}
@@ -530,7 +503,7 @@ class AnalyticsQueries:
         frame["best_ids"] = _id_lists(frame["best_ids"])
         return _as_dates(frame)[columns]
 
-    def bucket_piece_ids(self, interval: str, filters: AnalyticsFilter,
+    def bucket_piece_ids(self, interval: str, filters: CampaignFilter,
                          buckets: pd.DataFrame, limit: int = 20) -> pd.DataFrame:
         """The first ``limit`` campaigns (by launch date, then id) of each (company, period)
         bucket, among those the filters keep. ``buckets`` has company, period and period_end
@@ -542,34 +515,9 @@ class AnalyticsQueries:
         columns = ["company", "period", "ids"]
         if buckets.empty:
             return pd.DataFrame(columns=columns)
-        if self.store.dialect_name == "postgresql":
-            # The (company, launch_date) index hands each bucket its first pieces in order,
-            # so only ``limit`` rows per bucket are read (a big company's week has hundreds).
-            where, params, expanding = self._where(
-                filters, "c.company = b.company",
-                "c.launch_date BETWEEN b.period AND b.period_end", alias="c")
-            params["k"] = int(limit)
-            sql = f"""
-                SELECT company, period,
-                       string_agg(CAST(id AS VARCHAR), ',' ORDER BY launch_date, id) AS ids
-                FROM (SELECT b.company, b.period, p.id, p.launch_date
-                      FROM wanted_buckets b CROSS JOIN LATERAL (
-                          SELECT c.id, c.launch_date FROM campaigns c {where}
-                          ORDER BY c.launch_date, c.id LIMIT :k) AS p) AS pieces
-                GROUP BY company, period"""
-        else:
-            # No index to walk: hash-join every piece to its bucket on equal keys (4x faster
-            # than a join on the date range measured at 1M campaigns), then keep each bucket's
-            # first ``limit`` with a bounded arg_min (ranking every piece of every bucket in a
-            # window cost ~4x more, sorting them all in array_agg ~2x).
-            where, params, expanding = self._where(filters, alias="c")
-            sql = f"""
-                SELECT b.company, b.period,
-                       array_to_string(arg_min(c.id, {_day_then_id('c.launch_date', 'c.id')},
-                                               {int(limit)}), ',') AS ids
-                FROM campaigns c JOIN wanted_buckets b ON b.company = c.company
-                     AND b.period = {self._period(interval, 'c.launch_date')}
-                {where} GROUP BY b.company, b.period"""
+        _check(interval, INTERVALS, "interval")
+        conditions, params, expanding = self._conditions(filters, alias="c")
+        sql = self.store.first_ids_in_buckets_sql(interval, conditions, limit)
         staged = buckets[["company", "period", "period_end"]].reset_index(drop=True)
         frame = self._frame(sql, params, expanding, staged={"wanted_buckets": (
             staged, {"company": "TEXT", "period": "DATE", "period_end": "DATE"})})

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
 
-from .base import Store, StoreLockedError, StoreUnavailableError, as_arrow
+from .base import Store
+from .core import StoreCore, as_arrow
+from .errors import StoreLockedError, StoreMissingError, StoreUnavailableError
 
 __all__ = ["DuckDBStore"]
 
@@ -23,14 +25,28 @@ def _raw(conn: sa.Connection) -> duckdb.DuckDBPyConnection:
     return raw
 
 
+def _day_then_id(day: str, id_: str, lowest_id_last: bool = False) -> str:
+    """One BIGINT that orders rows by the DATE ``day``, then by ``id_`` (ids below 2^40;
+    ``lowest_id_last`` reverses the id order, for a descending pick that wants the lowest id
+    first among equal days)."""
+    tie = f"(1099511627775 - {id_})" if lowest_id_last else id_
+    return f"(date_diff('day', DATE '1970-01-01', {day}) * 1099511627776 + {tie})"
+
+
 class DuckDBStore(Store):
     dialect_name = "duckdb"
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = False) -> None:
+        """Open the DuckDB file of ``url``; only with ``create`` are it and its folder made."""
         engine = sa.create_engine(url, poolclass=sa.pool.QueuePool, pool_size=4)
         database = engine.url.database
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if create:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            elif not Path(database).exists():
+                raise StoreMissingError(
+                    f"There is no store at {database}. Check the database URL, or run "
+                    "`competiscan init` (or start the app) to create one there.")
         try:
             with engine.connect():
                 pass
@@ -46,6 +62,7 @@ class DuckDBStore(Store):
             raise StoreUnavailableError(f"Cannot open DuckDB file {database}: {message}") from None
         super().__init__(url, engine)
 
+    # ---------------------------------------------------------------- bulk paths
     def _bulk_table(self, sql: str, **params: Any) -> pa.Table:
         # DuckDB hands its result over as Arrow columns, with no Python object per value.
         with self.engine.connect() as conn:
@@ -53,8 +70,8 @@ class DuckDBStore(Store):
 
     def query_frame(self, conn: sa.Connection, stmt: sa.TextClause,
                     params: dict[str, Any]) -> pd.DataFrame:
-        # DuckDB hands over its result as columns: ~10x faster than Python tuples of dates,
-        # which is most of the time of a weekly series over 1M campaigns.
+        # DuckDB hands over its result as columns: no Python tuple per row, no Python date
+        # object per value, which is what a weekly series over many campaigns is made of.
         return conn.execute(stmt, params).cursor.df()
 
     def _stage(self, conn: sa.Connection, name: str, frame: pd.DataFrame | pa.Table,
@@ -67,8 +84,8 @@ class DuckDBStore(Store):
         raw = _raw(conn)
         raw.register("appended", rows)
         columns = ", ".join(rows.column_names)
-        # In insertion order DuckDB inserts on one thread: 892k campaigns 4.3-4.6 s against
-        # 2.3-2.8 s (measured). The rows carry their ids; their physical order does not matter.
+        # DuckDB inserts in parallel only when it need not keep the insertion order. The rows
+        # carry their ids; their physical order does not matter.
         raw.execute("SET preserve_insertion_order = false")
         try:
             raw.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM appended")
@@ -78,3 +95,33 @@ class DuckDBStore(Store):
 
     def _unstage(self, conn: sa.Connection, name: str) -> None:
         _raw(conn).unregister(name)
+
+    # ---------------------------------------------------------------- analytics hooks
+    @staticmethod
+    def period_sql(interval: str, column: str) -> str:
+        if interval == "quarter":
+            return StoreCore.period_sql(interval, column)
+        # Date arithmetic instead of date_trunc, which goes through a TIMESTAMP and back: the
+        # same days (checked for every day of 2000-2030 in the tests), fewer conversions.
+        part = {"day": None, "week": "isodow", "month": "dayofmonth"}[interval]
+        return column if part is None else f"({column} - CAST({part}({column}) - 1 AS INTEGER))"
+
+    @staticmethod
+    def latest_ids_sql(limit: int) -> str:
+        # A bounded arg_max keeps the first ``limit`` without sorting every match.
+        return (f"arg_max(o.campaign_id, "
+                f"{_day_then_id('o.last_seen', 'o.campaign_id', True)}, {int(limit)})")
+
+    def first_ids_in_buckets_sql(self, interval: str, conditions: Sequence[str],
+                                 limit: int) -> str:
+        # No index to walk: every piece is hash-joined to its bucket on equal keys (a join on
+        # the date range compares each piece with every bucket of its company), then a bounded
+        # arg_min keeps each bucket's first ``limit`` without ranking or sorting all of them.
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        return f"""
+            SELECT b.company, b.period,
+                   array_to_string(arg_min(c.id, {_day_then_id('c.launch_date', 'c.id')},
+                                           {int(limit)}), ',') AS ids
+            FROM campaigns c JOIN wanted_buckets b ON b.company = c.company
+                 AND b.period = {self.period_sql(interval, 'c.launch_date')}
+            {where} GROUP BY b.company, b.period"""

@@ -1,7 +1,8 @@
 """One schema for every backend, and the migrations that bring a database up to it.
 
 Migrations are numbered; each runs once, inside a transaction, and is recorded in
-``schema_migrations``. They run when a Store opens, so there is never a manual step.
+``schema_migrations``. They run in the setup step (``open_store(url, create=True)``, which the
+app and every writing command take); a store opened only to read is never migrated.
 """
 
 from __future__ import annotations
@@ -57,9 +58,9 @@ upload_batches = sa.Table(
     sa.Column("report", sa.Text),                      # JSON: rejected rows (capped), mapping
 )
 
-# Hex digests: compared byte by byte on PostgreSQL (COLLATE "C"), where the database's
-# collation made building their indexes ~1.7x slower (268k campaigns: 0.27 s -> 0.16 s each,
-# measured). Equality with any other text still uses their indexes.
+# Hex digests: compared byte by byte on PostgreSQL (COLLATE "C"): the database's collation
+# would make building their indexes slower for nothing, as a hash has no linguistic order.
+# Equality with any other text still uses their indexes.
 HASH_TEXT = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
 
 campaigns = sa.Table(
@@ -98,7 +99,7 @@ campaigns = sa.Table(
     sa.Column("enriched_at", sa.DateTime),
 )
 # Secondary indexes serve PostgreSQL's planner; DuckDB scans columnar zone maps instead and
-# its ART indexes would slow bulk inserts ~3x (measured), so they exist on PostgreSQL only.
+# its ART indexes would slow bulk inserts several times over, so they exist on PostgreSQL only.
 # Uniqueness of content_hash: on PostgreSQL a unique index (concurrent writers); on DuckDB the
 # file admits one writer process and Store.write_batch inserts only unseen hashes under its lock.
 sa.Index("ux_campaigns_content_hash", campaigns.c.content_hash,
@@ -132,8 +133,8 @@ OFFER_MEASURES: tuple[tuple[int, str, str], ...] = (
 # The offer terms of the campaigns in long form, one row per campaign and stated measure, with
 # the columns analytics filters on. It is a projection of ``campaigns`` that the store keeps in
 # step in the same transaction as every write (write_batch, write_enrichment, undo_batch): offer
-# analyses read ~1M narrow rows instead of 1M wide ones (3x faster on DuckDB, measured) and
-# group on a small integer instead of two strings.
+# analyses read narrow rows instead of wide ones and group on a small integer instead of two
+# strings.
 offer_terms = sa.Table(
     "offer_terms", metadata,
     sa.Column("campaign_id", sa.BigInteger, nullable=False),
@@ -149,7 +150,7 @@ offer_terms = sa.Table(
 )
 sa.Index("ix_offer_terms_campaign", offer_terms.c.campaign_id).ddl_if(dialect="postgresql")
 # The pieces showing a best value: PostgreSQL walks this index once per wanted group instead of
-# hashing every offer row (8k groups at 1M campaigns: 60 ms instead of 270, measured).
+# hashing every offer row.
 sa.Index("ix_offer_terms_best", offer_terms.c.company, offer_terms.c.measure,
          offer_terms.c.value, offer_terms.c.launch_date,
          postgresql_include=["last_seen", "campaign_id"]).ddl_if(dialect="postgresql")
@@ -182,15 +183,14 @@ def offer_terms_sql(condition: str) -> str:
             f"CROSS JOIN LATERAL (VALUES {', '.join(values)}) AS v(measure, value) "
             f"WHERE ({condition}) AND v.value IS NOT NULL "
             # Stored in company order: DuckDB's zone maps then skip the row groups of other
-            # companies and its hash aggregates stay in cache (1M rows: a 3-company comparison's
-            # offer queries 49 -> 27 ms, the monthly summary 109 -> 82 ms, measured).
+            # companies and its hash aggregates stay in cache.
             "ORDER BY c.company, c.launch_date")
 
 
 # Campaigns the search index does not hold as stored yet (new, re-dated, re-enriched, touched
 # by an undo): a row each until the index has them. A flag column on campaigns did this until
 # version 4, but setting it after indexing rewrote every indexed row, and on PostgreSQL every
-# index entry of it (15 s for 268k campaigns, measured); deleting rows here is ~0.1 s.
+# index entry of it; deleting a narrow row here touches nothing else.
 index_pending = sa.Table(
     "index_pending", metadata,
     sa.Column("campaign_id", sa.BigInteger, nullable=False),
@@ -255,7 +255,7 @@ def _v1_initial(conn: sa.Connection) -> None:
 
 def _v2_pg_covering_index(conn: sa.Connection) -> None:
     # Trend, share-of-voice and comparison queries group by these columns over date ranges; a
-    # covering index lets PostgreSQL answer them from the index (1.3-1.5x at 1M rows, measured).
+    # covering index lets PostgreSQL answer them from the index without visiting the table.
     # DuckDB scans its columns directly and needs nothing.
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text(
@@ -271,8 +271,7 @@ def _v3_offer_terms(conn: sa.Connection) -> None:
         # "Current" offers are those seen up to the latest sighting: its max from the index.
         conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_campaigns_last_seen "
                              "ON campaigns (last_seen)"))
-        # Analyses of a few companies (comparison, mixes) read them from the index alone:
-        # 140 ms -> 23 ms for three large companies' channel and type mix at 1M campaigns.
+        # Analyses of a few companies (comparison, mixes) read them from the index alone.
         # It replaces the plain (company, launch_date) index of version 1.
         conn.execute(sa.text(
             "CREATE INDEX IF NOT EXISTS ix_campaigns_company_covering ON campaigns "

@@ -10,9 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from ..model import CAMPAIGN_FIELDS, OFFER_FIELDS
-from ..search import SearchRequest, SearchResult
-from ..search.query import tokenize
-from ..workbench import Workbench
+from ..workbench import SearchRequest, SearchResult, Workbench, tokenize
 from . import data
 from .labels import field_label, format_offer, md_escape, offer_label, pretty
 from .widgets import campaign_table

@@ -6,15 +6,15 @@ from the search index, sorted by date.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from ..analytics import GENEROSITY_FORMULA, POSITIONING_MEASURES
-from ..analytics.compare import MAX_COMPARED, MIN_COMPARED
-from ..search import SearchRequest
-from ..workbench import Workbench
+from ..model import CampaignFilter
+from ..workbench import (GENEROSITY_FORMULA, MAX_COMPARED, MIN_COMPARED, POSITIONING_MEASURES,
+                         SearchRequest, Workbench)
 from . import charts, data
 from .filters import filter_panel, filter_values, filters_from_widgets
 from .labels import field_label, format_offer, md_escape, offer_label, pretty
@@ -30,7 +30,7 @@ _MEASURE_NAMES = {"share_of_voice": "Share of voice (% of campaigns)",
 
 
 def widget_values(state: CompetitorsState) -> dict[str, Any]:
-    values = filter_values("c", state)
+    values = filter_values("c", state.filter)
     del values["c_company"]
     values.update({"c_mode": state.mode, "c_interval": state.interval, "c_x": state.x,
                    "c_y": state.y, "c_one": state.companies[0] if state.companies else None,
@@ -45,7 +45,8 @@ def state_from_widgets() -> CompetitorsState:
         companies = (ss["c_one"],) if ss["c_one"] else ()
     else:
         companies = tuple(ss["c_many"])
-    return CompetitorsState(**filters_from_widgets("c", companies=False), companies=companies,
+    return CompetitorsState(filter=CampaignFilter(**filters_from_widgets("c", companies=False),
+                                                  companies=companies),
                             mode=mode, interval=ss["c_interval"], x=ss["c_x"], y=ss["c_y"])
 
 
@@ -65,13 +66,13 @@ def controls(workbench: Workbench, state: CompetitorsState) -> None:
     interval.selectbox("Period", TREND_INTERVALS, key="c_interval", format_func=pretty)
     with st.sidebar:
         st.header("Filters")
-        filter_panel(workbench, "c", state, companies=False)
+        filter_panel(workbench, "c", state.filter, companies=False)
 
 
 # ---------------------------------------------------------------------------- profile
 def _metrics(workbench: Workbench, state: CompetitorsState, company: str) -> None:
-    own = state.analytics_filter()
-    market = data.counts(workbench, ("company",), state.market_filter())
+    own = state.filter
+    market = data.counts(workbench, ("company",), state.filter.without_companies())
     total = int(market["n"].sum())
     mine = int(market.loc[market["company"] == company, "n"].sum())
     first, _last_launch, seen = data.span(workbench, own)
@@ -88,7 +89,7 @@ def _metrics(workbench: Workbench, state: CompetitorsState, company: str) -> Non
 
 def _mix_chart(workbench: Workbench, state: CompetitorsState, column: str, key: str
                ) -> pd.DataFrame:
-    mix = data.counts(workbench, (column,), state.analytics_filter()).copy()
+    mix = data.counts(workbench, (column,), state.filter).copy()
     mix[column] = [pretty(v) for v in mix[column]]
     mix = mix.sort_values("n", ascending=False).rename(columns={"n": "campaigns"})
     show_chart(charts.bars(mix, column, "campaigns", None, horizontal=True,
@@ -101,7 +102,7 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
     company = state.companies[0]
     st.header(md_escape(company))
     _metrics(workbench, state, company)
-    own = state.analytics_filter()
+    own = state.filter
 
     series = data.volume(workbench, "channel", state.interval, own, None, 1)
     volume = series.frame.rename(columns={"key": "channel"})
@@ -141,9 +142,8 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
 
     st.subheader("Latest pieces")
     latest = data.search(workbench, SearchRequest(
-        companies=(company,), channels=state.channels, campaign_types=state.campaign_types,
-        industries=state.industries, date_from=state.date_from, date_to=state.date_to,
-        sort="date", limit=10, facets=False, highlight=False))
+        filter=replace(state.filter, companies=(company,)), sort="date", limit=10,
+        facets=False, highlight=False))
     campaign_table(pd.DataFrame([{"id": h.id, "title": h.title, "channel": h.channel,
                                   "campaign_type": h.campaign_type,
                                   "launch_date": h.launch_date} for h in latest.hits]),
@@ -151,7 +151,7 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
 
 
 def _current_offers(workbench: Workbench, company: str, state: CompetitorsState) -> None:
-    current = data.current_offers(workbench, (company,), state.date_to)
+    current = data.current_offers(workbench, (company,), state.filter.date_to)
     terms = current[0]["terms"] if current else []
     if not terms:
         st.caption("No offer terms in its pieces seen in market over the last 90 days.")
@@ -173,7 +173,7 @@ def _current_offers(workbench: Workbench, company: str, state: CompetitorsState)
 def show_comparison(workbench: Workbench, state: CompetitorsState) -> None:
     names = state.companies
     comparison = data.comparison(workbench, names, state.interval,
-                                 state.market_filter(), state.x, state.y)
+                                 state.filter.without_companies(), state.x, state.y)
     per, x_title = f"per {state.interval}", f"{pretty(state.interval)} starting"
     colours = charts.series_colours(names)  # one colour per company on every chart
 

@@ -15,11 +15,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from .. import analytics
-from ..alerts import AlertMatch, check_saved_searches
-from ..analytics import AnalyticsFilter, AnalyticsQueries
-from ..search import SearchRequest, SearchResult
-from ..workbench import Workbench
+from ..model import CampaignFilter
+from ..workbench import (AlertMatch, AnomalyReport, Comparison, ForecastReport, SearchRequest,
+                         SearchResult, VolumeSeries, Workbench)
 
 __all__ = ["data_changed", "alerts_changed", "summary", "distinct", "newest", "search",
            "pending_alerts", "volume", "sov", "sentiment", "span", "counts", "offer_summary",
@@ -41,99 +39,95 @@ def alerts_changed() -> None:
 
 @st.cache_data(ttl=_SHORT, max_entries=4, show_spinner=False)
 def summary(_workbench: Workbench) -> dict[str, Any]:
-    return _workbench.store.summary()
+    return _workbench.campaigns.summary()
 
 
 @st.cache_data(ttl=_SHORT, max_entries=16, show_spinner=False)
 def distinct(_workbench: Workbench, column: str) -> list[str]:
-    return _workbench.store.distinct_values(column)
+    return _workbench.campaigns.distinct_values(column)
 
 
 @st.cache_data(ttl=_SHORT, max_entries=8, show_spinner=False)
 def newest(_workbench: Workbench, limit: int = 10) -> pd.DataFrame:
-    return _workbench.store.newest(limit=limit)
+    return _workbench.campaigns.newest(limit=limit)
 
 
 @st.cache_data(ttl=_LONG, max_entries=256, show_spinner=False)
 def search(_workbench: Workbench, request: SearchRequest) -> SearchResult:
-    return _workbench.index.search(request)
+    return _workbench.searches.run(request)
 
 
 @st.cache_data(ttl=_SHORT, max_entries=4, show_spinner=False)
 def pending_alerts(_workbench: Workbench) -> list[AlertMatch]:
     """New matches of the saved searches, without marking them seen (the Live page does)."""
-    return check_saved_searches(_workbench, mark=False, limit=5)
+    return _workbench.searches.pending_alerts(limit=5)
 
 
 # ---------------------------------------------------------------------------- analytics
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
-def volume(_workbench: Workbench, by: str, interval: str, filters: AnalyticsFilter,
-           weight: str | None, window: int) -> analytics.VolumeSeries:
-    return analytics.volume_series(_workbench.store, by, interval, filters, weight=weight,
-                                   window=window)
+def volume(_workbench: Workbench, by: str, interval: str, filters: CampaignFilter,
+           weight: str | None, window: int) -> VolumeSeries:
+    return _workbench.analytics.volume(by, interval, filters, weight=weight, window=window)
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
-def sov(_workbench: Workbench, interval: str, filters: AnalyticsFilter, weight: str | None,
-        window: int) -> analytics.VolumeSeries:
-    return analytics.share_of_voice(_workbench.store, None, interval, filters, weight=weight,
-                                    window=window)
+def sov(_workbench: Workbench, interval: str, filters: CampaignFilter, weight: str | None,
+        window: int) -> VolumeSeries:
+    return _workbench.analytics.share_of_voice(interval, filters, weight=weight, window=window)
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
 def sentiment(_workbench: Workbench, by: str, interval: str | None,
-              filters: AnalyticsFilter) -> pd.DataFrame:
+              filters: CampaignFilter) -> pd.DataFrame:
     """Mean sentiment score per (period, ``by``): period, key, n, mean_score."""
-    frame = AnalyticsQueries(_workbench.store).sentiment([by], interval, filters)
-    return frame.rename(columns={by: "key"})
+    return _workbench.analytics.sentiment(by, interval, filters)
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
-def counts(_workbench: Workbench, dims: tuple[str, ...], filters: AnalyticsFilter
+def counts(_workbench: Workbench, dims: tuple[str, ...], filters: CampaignFilter
            ) -> pd.DataFrame:
     """Campaigns per group over the whole filtered range: *dims, n."""
-    return AnalyticsQueries(_workbench.store).counts(list(dims), None, filters)
+    return _workbench.analytics.counts(dims, filters)
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
-def span(_workbench: Workbench, filters: AnalyticsFilter
+def span(_workbench: Workbench, filters: CampaignFilter
          ) -> tuple[date | None, date | None, date | None]:
     """First and last launch date, and last sighting, of the filtered campaigns."""
-    return AnalyticsQueries(_workbench.store).span(filters)
+    return _workbench.analytics.span(filters)
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
-def offer_summary(_workbench: Workbench, interval: str, filters: AnalyticsFilter,
+def offer_summary(_workbench: Workbench, interval: str, filters: CampaignFilter,
                   terms: tuple[str, ...]) -> pd.DataFrame:
-    return analytics.offer_summary(_workbench.store, interval, filters, terms=terms)
+    return _workbench.analytics.offer_summary(interval, filters, terms=terms)
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
-def offer_changes(_workbench: Workbench, interval: str, filters: AnalyticsFilter
+def offer_changes(_workbench: Workbench, interval: str, filters: CampaignFilter
                   ) -> pd.DataFrame:
-    return analytics.offer_changes(_workbench.store, interval, filters)
+    return _workbench.analytics.offer_changes(interval, filters)
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
 def current_offers(_workbench: Workbench, companies: tuple[str, ...],
                    as_of: date | None) -> list[dict[str, Any]]:
-    return analytics.offers(_workbench.store, companies, as_of=as_of)
+    return _workbench.analytics.current_offers(CampaignFilter(companies=companies), as_of=as_of)
 
 
 @st.cache_data(ttl=_LONG, max_entries=32, show_spinner=False)
-def anomalies(_workbench: Workbench, interval: str, filters: AnalyticsFilter
-              ) -> analytics.AnomalyReport:
-    return analytics.volume_anomalies(_workbench.store, interval, filters)
+def anomalies(_workbench: Workbench, interval: str, filters: CampaignFilter
+              ) -> AnomalyReport:
+    return _workbench.analytics.anomalies(interval, filters)
 
 
 @st.cache_data(ttl=_LONG, max_entries=32, show_spinner=False)
-def forecast(_workbench: Workbench, companies: tuple[str, ...], filters: AnalyticsFilter,
-             horizon: int) -> analytics.ForecastReport:
-    return analytics.forecast_volume(_workbench.store, companies, horizon=horizon,
-                                     filters=filters)
+def forecast(_workbench: Workbench, companies: tuple[str, ...], filters: CampaignFilter,
+             horizon: int) -> ForecastReport:
+    return _workbench.analytics.forecast(companies, horizon=horizon, filters=filters)
 
 
 @st.cache_data(ttl=_LONG, max_entries=32, show_spinner=False)
 def comparison(_workbench: Workbench, companies: tuple[str, ...], interval: str,
-               filters: AnalyticsFilter, x: str, y: str) -> analytics.Comparison:
-    return analytics.compare(_workbench.store, companies, interval, filters, x=x, y=y)
+               filters: CampaignFilter, x: str, y: str) -> Comparison:
+    return _workbench.analytics.compare(companies, interval, filters, x=x, y=y)

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
-from ..enrich.runner import start_enrichment_job
 from ..workbench import Workbench
 from .data import data_changed
 from .labels import md_escape
+from .resources import current_actor
 
 __all__ = ["enrichment_panel"]
-
-
-def _latest_job(workbench: Workbench) -> dict[str, Any] | None:
-    jobs = [j for j in workbench.store.jobs(limit=20) if j["kind"].startswith("enrich:")]
-    return jobs[0] if jobs else None
 
 
 @st.fragment(run_every=2)
 def _job_progress(workbench: Workbench) -> None:
     """Polled every 2 s while shown; the job runs in a server thread, not in this session."""
-    job = _latest_job(workbench)
+    job = workbench.enrichment.latest_job()
     if job is None:
         st.caption("No model enrichment has run yet.")
         return
@@ -48,7 +41,7 @@ def _job_progress(workbench: Workbench) -> None:
 def enrichment_panel(workbench: Workbench) -> None:
     """Every campaign is enriched locally as it is stored; this adds the model's pass."""
     settings = workbench.settings
-    if not settings.openai_enabled:
+    if not workbench.enrichment.model_available:
         st.info("Every campaign is enriched by local rules as it is stored (offer terms, "
                 "sentiment, campaign type, keywords). Set OPENAI_API_KEY (and optionally "
                 "OPENAI_BASE_URL) to add a language model's pass with one-line summaries.",
@@ -58,10 +51,10 @@ def enrichment_panel(workbench: Workbench) -> None:
     st.caption(f"Model: {md_escape(settings.openai_model)} at {md_escape(where)}. Answers are "
                "cached by text, model and prompt version: the same text is never sent twice, "
                "and items the model gets wrong keep their local result.")
-    job = _latest_job(workbench)
+    job = workbench.enrichment.latest_job()
     running = job is not None and job["status"] == "running"
     if st.button("Enrich new campaigns with the model", disabled=running,
                  key="enrich_openai", icon=":material/auto_awesome:"):
-        start_enrichment_job(workbench, provider="openai")
+        workbench.enrichment.start_job(current_actor(), provider="openai")
         data_changed()
     _job_progress(workbench)

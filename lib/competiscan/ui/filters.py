@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from ..model import CAMPAIGN_TYPES, CHANNELS, INDUSTRIES
+from ..model import CAMPAIGN_TYPES, CHANNELS, INDUSTRIES, CampaignFilter
 from ..workbench import Workbench
 from . import data
 from .labels import pretty
@@ -19,17 +19,18 @@ _MULTI = {"company": "companies", "channel": "channels", "type": "campaign_types
           "industry": "industries"}
 
 
-def filter_values(prefix: str, state: Any) -> dict[str, Any]:
-    """Widget key -> value of the filters of ``state`` (a state with the shared filters)."""
-    values: dict[str, Any] = {f"{prefix}_{name}": list(getattr(state, attr))
+def filter_values(prefix: str, where: CampaignFilter) -> dict[str, Any]:
+    """Widget key -> value of the shared filters of ``where``."""
+    values: dict[str, Any] = {f"{prefix}_{name}": list(getattr(where, attr))
                               for name, attr in _MULTI.items()}
-    values[f"{prefix}_from"] = state.date_from
-    values[f"{prefix}_to"] = state.date_to
+    values[f"{prefix}_from"] = where.date_from
+    values[f"{prefix}_to"] = where.date_to
     return values
 
 
 def filters_from_widgets(prefix: str, companies: bool = True) -> dict[str, Any]:
-    """The shared filters as state fields, read from the widgets (dates put in order)."""
+    """The shared filters as CampaignFilter fields, read from the widgets (dates put in
+    order)."""
     ss = st.session_state
     start: date | None = ss[f"{prefix}_from"]
     end: date | None = ss[f"{prefix}_to"]
@@ -47,19 +48,19 @@ def _options(workbench: Workbench, column: str, vocabulary: tuple[str, ...],
     return sorted(set(data.distinct(workbench, column)) | set(vocabulary) | set(chosen))
 
 
-def filter_panel(workbench: Workbench, prefix: str, state: Any, *,
+def filter_panel(workbench: Workbench, prefix: str, where: CampaignFilter, *,
                  companies: bool = True) -> None:
     """Multiselects and a date range; ``companies=False`` leaves the company filter out (a
     page that picks its companies elsewhere)."""
     if companies:
-        st.multiselect("Company", _options(workbench, "company", (), state.companies),
+        st.multiselect("Company", _options(workbench, "company", (), where.companies),
                        key=f"{prefix}_company", placeholder="Any company")
-    st.multiselect("Channel", _options(workbench, "channel", CHANNELS, state.channels),
+    st.multiselect("Channel", _options(workbench, "channel", CHANNELS, where.channels),
                    key=f"{prefix}_channel", format_func=pretty, placeholder="Any channel")
     st.multiselect("Campaign type", _options(workbench, "campaign_type", CAMPAIGN_TYPES,
-                                             state.campaign_types),
+                                             where.campaign_types),
                    key=f"{prefix}_type", format_func=pretty, placeholder="Any type")
-    st.multiselect("Industry", _options(workbench, "industry", INDUSTRIES, state.industries),
+    st.multiselect("Industry", _options(workbench, "industry", INDUSTRIES, where.industries),
                    key=f"{prefix}_industry", format_func=pretty, placeholder="Any industry")
     start, end = st.columns(2)
     start.date_input("First seen from", value=None, key=f"{prefix}_from", format="YYYY-MM-DD")

@@ -11,16 +11,14 @@ import json
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from ..alerts import AlertMatch, check_saved_searches
-from ..inbox import InboxResult, pending_files, scan_inbox
-from ..workbench import Workbench
+from ..workbench import AlertMatch, InboxResult, Workbench
 from .data import data_changed
+from .resources import current_actor
 
 __all__ = ["Poll", "utcnow", "poll", "record", "refused_files", "waiting_files",
            "inbox_batches"]
@@ -59,10 +57,11 @@ def poll(workbench: Workbench) -> Poll:
         result.busy = True
         return result
     try:
-        result.ingested = scan_inbox(workbench)
+        actor = current_actor()
+        result.ingested = workbench.inbox.scan(actor)
         if result.ingested:
             data_changed()
-        result.alerts = check_saved_searches(workbench, mark=True)
+        result.alerts = workbench.searches.check_alerts(actor)
     finally:
         lock.release()
     return result
@@ -84,14 +83,14 @@ def record(log: list[dict[str, Any]], found: Poll) -> None:
     del log[LOG_SIZE:]
 
 
-def waiting_files(inbox: Path) -> list[str]:
+def waiting_files(workbench: Workbench) -> list[str]:
     """Files in the inbox not taken yet (still being written, or arrived since the poll)."""
-    return [p.name for p in pending_files(inbox, settle_seconds=0)]
+    return [p.name for p in workbench.inbox.pending(settle_seconds=0)]
 
 
-def refused_files(inbox: Path, limit: int = 20) -> pd.DataFrame:
+def refused_files(workbench: Workbench, limit: int = 20) -> pd.DataFrame:
     """Refused files kept in inbox/refused, newest first, with the reason from their report."""
-    folder = inbox / "refused"
+    folder = workbench.inbox.folder / "refused"
     rows = []
     if folder.is_dir():
         files = sorted((p for p in folder.iterdir()
@@ -112,7 +111,7 @@ def refused_files(inbox: Path, limit: int = 20) -> pd.DataFrame:
 
 def inbox_batches(workbench: Workbench, limit: int = 20) -> pd.DataFrame:
     """Files the inbox ingested (from the upload history), newest first."""
-    rows = [b for b in workbench.store.batches(limit=200) if b["source"] == "inbox"][:limit]
+    rows = workbench.campaigns.batches(limit=limit, source="inbox")
     columns = ["id", "created_at", "filename", "rows_read", "inserted", "resighted",
                "rejected", "status"]
     return pd.DataFrame(rows, columns=columns)

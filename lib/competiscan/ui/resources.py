@@ -7,16 +7,18 @@ from pathlib import Path
 
 import streamlit as st
 
+from ..model import Actor
 from ..settings import Settings, load_settings
-from ..store import StoreError
-from ..workbench import Workbench
+from ..workbench import StoreError, Workbench
 
-__all__ = ["get_settings", "get_workbench", "open_workbench", "SAMPLE_FILE",
+__all__ = ["get_settings", "get_workbench", "open_workbench", "current_actor", "LOCAL_ACTOR",
            "load_sample_on_first_start"]
 
 log = logging.getLogger(__name__)
 
-SAMPLE_FILE = "sample_campaigns.csv"
+#: Who acts in local mode (no [auth] section in the secrets): the one local user, the person at
+#: the machine, allowed everything.
+LOCAL_ACTOR = Actor(name="local user", role="admin")
 
 
 @st.cache_resource(show_spinner=False)
@@ -27,7 +29,7 @@ def get_settings() -> Settings:
 @st.cache_resource(show_spinner="Opening the campaign store…")
 def get_workbench() -> Workbench:
     """The app's Workbench; on a first start with an empty store it loads the sample file."""
-    workbench = Workbench(get_settings())
+    workbench = Workbench(get_settings(), create=True)
     load_sample_on_first_start(workbench)
     return workbench
 
@@ -38,12 +40,13 @@ def load_sample_on_first_start(workbench: Workbench) -> str | None:
     Once any batch exists (even one undone later) this never runs again: an analyst who removed
     the sample does not get it back.
     """
-    if workbench.store.batches(limit=1):
+    if workbench.campaigns.has_uploads():
         return None
-    path: Path = workbench.settings.data_dir / SAMPLE_FILE
+    path: Path = workbench.sample_file()
     if not path.is_file():
         return None
-    report = workbench.ingest_bytes(path.read_bytes(), path.name, source="sample")
+    report = workbench.campaigns.ingest(LOCAL_ACTOR, path.read_bytes(), path.name,
+                                        source="sample")
     log.info("loaded sample data: %s inserted", report.inserted)
     return report.status
 
@@ -56,3 +59,8 @@ def open_workbench() -> Workbench:
     except StoreError as exc:
         st.error(f"The campaign store cannot be opened: {exc}", icon=":material/error:")
         st.stop()
+
+
+def current_actor() -> Actor:
+    """Who is using this page: the one local user until sign-in exists."""
+    return LOCAL_ACTOR

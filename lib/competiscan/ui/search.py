@@ -14,26 +14,24 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from .. import alerts
-from ..export import EXPORT_COLUMNS, to_csv_bytes, to_xlsx_bytes
-from ..model import SENTIMENT_LABELS
-from ..search import SearchResult
-from ..search.base import FACET_FIELDS, MAX_WINDOW
+from ..model import SENTIMENT_LABELS, CampaignFilter
+from ..workbench import (FACET_FIELDS, MAX_WINDOW, SavedSearch, SearchResult, Workbench,
+                         to_csv_bytes, to_xlsx_bytes)
+from . import data
+from .filters import clear_filters, filter_panel, filter_values, filters_from_widgets
+from .labels import field_label, md_escape, offer_label, pretty
+from .state import OFFER_BOUNDS, PAGE_SIZES, SearchState, bounds_filter, offer_bounds
+from .resources import current_actor
+from .widgets import campaign_link, user_errors
 
 # Excel files of more rows take minutes to write (openpyxl); a browser download of more CSV
 # rows than this is better done with `competiscan export`.
 XLSX_EXPORT_MAX = 100_000
 CSV_EXPORT_MAX = 1_000_000
-from ..workbench import Workbench
-from . import data
-from .filters import clear_filters, filter_panel, filter_values, filters_from_widgets
-from .labels import field_label, md_escape, offer_label, pretty
-from .state import OFFER_BOUNDS, PAGE_SIZES, SearchState
-from .widgets import campaign_link, user_errors
 
 __all__ = ["SYNTAX_HELP", "widget_values", "state_from_widgets", "query_box", "filter_widgets",
            "show_hits", "show_facets", "pager", "export_buttons", "export_bytes",
-           "save_search_form", "saved_search_links", "page_count"]
+           "save_search_form", "saved_search_links", "saved_search_params", "page_count"]
 
 SYNTAX_HELP = """
 | You type | It finds |
@@ -55,9 +53,9 @@ def _offer_key(term: str) -> str:
 
 def widget_values(state: SearchState) -> dict[str, Any]:
     """Widget key -> value for a state (what the widgets are seeded with)."""
-    offers = dict(state.offers)
-    values = filter_values("s", state)
-    values.update({"s_q": state.query, "s_sentiment": list(state.sentiments),
+    offers = offer_bounds(state.filter)
+    values = filter_values("s", state.filter)
+    values.update({"s_q": state.query, "s_sentiment": list(state.filter.sentiments),
                    "s_sort": state.sort, "s_page": state.page, "s_n": state.per_page})
     values.update({_offer_key(term): offers.get(term) for term in OFFER_BOUNDS})
     return values
@@ -66,10 +64,10 @@ def widget_values(state: SearchState) -> dict[str, Any]:
 def state_from_widgets(previous: SearchState) -> SearchState:
     """The state the widgets now say. A new query or filter starts again at page 1."""
     ss = st.session_state
-    offers = tuple((term, float(ss[_offer_key(term)])) for term in OFFER_BOUNDS
-                   if ss[_offer_key(term)] is not None)
-    state = SearchState(**filters_from_widgets("s"), query=ss["s_q"].strip(),
-                        sentiments=tuple(ss["s_sentiment"]), offers=offers, sort=ss["s_sort"],
+    bounds = {term: ss[_offer_key(term)] for term in OFFER_BOUNDS}
+    where = CampaignFilter(**filters_from_widgets("s"), sentiments=tuple(ss["s_sentiment"]),
+                           offer_ranges=bounds_filter(bounds))
+    state = SearchState(query=ss["s_q"].strip(), filter=where, sort=ss["s_sort"],
                         page=int(ss["s_page"] or 1), per_page=int(ss["s_n"]))
     if replace(state, page=1) != replace(previous, page=1):
         state = replace(state, page=1)
@@ -92,10 +90,10 @@ def query_box() -> None:
 def filter_widgets(workbench: Workbench, state: SearchState) -> None:
     """The filter panel (in the sidebar)."""
     st.header("Filters")
-    filter_panel(workbench, "s", state)
-    st.multiselect("Sentiment", sorted(set(SENTIMENT_LABELS) | set(state.sentiments)),
+    filter_panel(workbench, "s", state.filter)
+    st.multiselect("Sentiment", sorted(set(SENTIMENT_LABELS) | set(state.filter.sentiments)),
                    key="s_sentiment", format_func=pretty, placeholder="Any sentiment")
-    with st.expander("Offer terms", expanded=bool(state.offers)):
+    with st.expander("Offer terms", expanded=bool(state.filter.offer_ranges)):
         st.caption("Only pieces that state the term and meet the bound.")
         for term, side in OFFER_BOUNDS.items():
             sign = "≥" if side == "min" else "≤"
@@ -176,8 +174,7 @@ def show_facets(result: SearchResult) -> None:
 
 def export_bytes(workbench: Workbench, state: SearchState, kind: str) -> bytes:
     """Every campaign of the search (not one page) as CSV or XLSX."""
-    ids = workbench.index.matching_ids(state.request(page=1))
-    frame = workbench.store.campaigns_by_ids(ids, EXPORT_COLUMNS)
+    frame = workbench.searches.export_frame(current_actor(), state.request(page=1))
     return to_csv_bytes(frame) if kind == "csv" else to_xlsx_bytes(frame)
 
 
@@ -209,28 +206,32 @@ def save_search_form(workbench: Workbench, state: SearchState) -> None:
                              placeholder="e.g. 0% APR balance transfers")
         if st.button("Save", key="s_save", type="primary", disabled=not name.strip()):
             with user_errors(stop=False):
-                alerts.save_search(workbench, name, state.request(page=1))
+                workbench.searches.save(current_actor(), name.strip(), state.request(page=1))
                 data.alerts_changed()
                 st.success(f"Saved as “{md_escape(name.strip())}”.")
 
 
 def saved_search_links(workbench: Workbench) -> None:
     """Every saved search as a link that opens it, and a way to delete one."""
-    saved = workbench.store.saved_searches()
+    saved = workbench.searches.saved()
     if not saved:
         st.caption("No saved searches yet: run a search and use “Save this search”.")
         return
-    for row in saved:
+    for search in saved:
         link, delete = st.columns([5, 1], vertical_alignment="center")
         with link:
-            params = SearchState.from_request(alerts.request_from_saved(row)).to_params()
-            st.page_link("views/search.py", label=md_escape(row["name"]),
-                         icon=":material/bookmark:", query_params=params)
-        delete.button("Delete", key=f"s_delete_{row['id']}", on_click=_delete_saved,
-                      args=(workbench, int(row["id"])), type="tertiary",
+            st.page_link("views/search.py", label=md_escape(search.name),
+                         icon=":material/bookmark:", query_params=saved_search_params(search))
+        delete.button("Delete", key=f"s_delete_{search.id}", on_click=_delete_saved,
+                      args=(workbench, search.id), type="tertiary",
                       icon=":material/delete:")
 
 
+def saved_search_params(search: SavedSearch) -> dict[str, list[str]]:
+    """The Search page's URL parameters that open a saved search."""
+    return SearchState.from_request(search.request()).to_params()
+
+
 def _delete_saved(workbench: Workbench, search_id: int) -> None:
-    workbench.store.delete_saved_search(search_id)
+    workbench.searches.delete(current_actor(), search_id)
     data.alerts_changed()

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Mapping, Sequence
 
-from ..analytics import DIMENSIONS, OFFER_TERMS, POSITIONING_MEASURES, AnalyticsFilter
-from ..search import SearchRequest
-from ..search.base import MAX_WINDOW, NUMERIC_OFFER_FIELDS, SORTS
+from ..model import NUMERIC_OFFER_FIELDS, CampaignFilter, FilterError
+from ..workbench import (DIMENSIONS, MAX_WINDOW, OFFER_TERMS, POSITIONING_MEASURES, SORTS,
+                         SearchRequest)
 
 __all__ = ["Params", "SearchState", "TrendsState", "CompetitorsState", "OFFER_BOUNDS",
            "PAGE_SIZES", "TREND_VIEWS", "TREND_INTERVALS", "TREND_DIMENSIONS", "WEIGHT_OPTIONS",
-           "COMPETITOR_MODES", "POSITION_MEASURES", "LiveState", "LIVE_INTERVALS"]
+           "COMPETITOR_MODES", "POSITION_MEASURES", "LiveState", "LIVE_INTERVALS",
+           "offer_bounds", "bounds_filter"]
 
 Params = Mapping[str, Sequence[str]]
 
@@ -120,41 +121,68 @@ def _put(out: dict[str, list[str]], name: str, value: Any) -> None:
         out[name] = [str(value)]
 
 
-@dataclass(frozen=True)
-class _Filters:
-    """The campaign filters shared by Search, Trends and Competitors."""
+def _read_filter(reader: _Reader, *, sentiments: bool = False,
+                 offers: bool = False) -> CampaignFilter:
+    """The campaign filter in the URL: ``company``/``channel``/``type``/``industry``
+    (repeatable), ``from``/``to``; with ``sentiments`` also ``sentiment``, with ``offers`` the
+    ``<offer term>_min`` or ``_max`` bounds (see :data:`OFFER_BOUNDS`)."""
+    start, end = reader.dates_in_order(reader.day("from"), reader.day("to"))
+    ranges: dict[str, tuple[float | None, float | None]] = {}
+    if offers:
+        for term, side in OFFER_BOUNDS.items():
+            value = reader.number(f"{term}_{side}")
+            if value is not None:
+                ranges[term] = (value, None) if side == "min" else (None, value)
+        other_side = {f"{t}_{'max' if s == 'min' else 'min'}" for t, s in OFFER_BOUNDS.items()}
+        for name in sorted(other_side & set(reader.params)):
+            reader.problems.append(f"{name} is not a filter (offer terms are filtered from the "
+                                   "customer's side); ignored.")
+    try:
+        return CampaignFilter(companies=reader.many("company"), channels=reader.many("channel"),
+                              campaign_types=reader.many("type"),
+                              industries=reader.many("industry"),
+                              sentiments=reader.many("sentiment") if sentiments else (),
+                              date_from=start, date_to=end, offer_ranges=ranges)
+    except FilterError as exc:  # the reader checked each value; this is the last guard
+        reader.problems.append(f"{exc} Filters ignored.")
+        return CampaignFilter()
 
-    companies: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    campaign_types: tuple[str, ...] = ()
-    industries: tuple[str, ...] = ()
-    date_from: date | None = None
-    date_to: date | None = None
 
-    @staticmethod
-    def _read(reader: _Reader) -> dict[str, Any]:
-        start, end = reader.dates_in_order(reader.day("from"), reader.day("to"))
-        return {"companies": reader.many("company"), "channels": reader.many("channel"),
-                "campaign_types": reader.many("type"), "industries": reader.many("industry"),
-                "date_from": start, "date_to": end}
+def _write_filter(out: dict[str, list[str]], where: CampaignFilter) -> None:
+    _put(out, "company", where.companies)
+    _put(out, "channel", where.channels)
+    _put(out, "type", where.campaign_types)
+    _put(out, "industry", where.industries)
+    _put(out, "sentiment", where.sentiments)
+    _put(out, "from", where.date_from.isoformat() if where.date_from else None)
+    _put(out, "to", where.date_to.isoformat() if where.date_to else None)
+    for term, low, high in where.offer_ranges:
+        side = OFFER_BOUNDS.get(term)
+        bound = low if side == "min" else high
+        if bound is not None:
+            _put(out, f"{term}_{side}", float(bound))
 
-    def _write(self, out: dict[str, list[str]]) -> None:
-        _put(out, "company", self.companies)
-        _put(out, "channel", self.channels)
-        _put(out, "type", self.campaign_types)
-        _put(out, "industry", self.industries)
-        _put(out, "from", self.date_from.isoformat() if self.date_from else None)
-        _put(out, "to", self.date_to.isoformat() if self.date_to else None)
 
-    def analytics_filter(self) -> AnalyticsFilter:
-        return AnalyticsFilter(companies=self.companies, channels=self.channels,
-                               campaign_types=self.campaign_types, industries=self.industries,
-                               date_from=self.date_from, date_to=self.date_to)
+def offer_bounds(where: CampaignFilter) -> dict[str, float]:
+    """Offer term -> the customer's-side bound the filter sets (what the widgets show)."""
+    bounds = {}
+    for term, low, high in where.offer_ranges:
+        bound = low if OFFER_BOUNDS.get(term) == "min" else high
+        if bound is not None:
+            bounds[term] = bound
+    return bounds
+
+
+def bounds_filter(bounds: Mapping[str, float | None]) -> dict[str, tuple[float | None,
+                                                                           float | None]]:
+    """The offer ranges of customer's-side bounds (the inverse of :func:`offer_bounds`)."""
+    return {term: ((value, None) if OFFER_BOUNDS[term] == "min" else (None, value))
+            for term, value in bounds.items() if value is not None}
 
 
 # ---------------------------------------------------------------------------- Search
 @dataclass(frozen=True)
-class SearchState(_Filters):
+class SearchState:
     """Everything the Search page shows, as URL parameters:
 
     ``q``, ``company``/``channel``/``type``/``industry``/``sentiment`` (repeatable), ``from``,
@@ -163,9 +191,7 @@ class SearchState(_Filters):
     """
 
     query: str = ""
-    sentiments: tuple[str, ...] = ()
-    # (term, bound) pairs; the bound's side is fixed by OFFER_BOUNDS
-    offers: tuple[tuple[str, float], ...] = ()
+    filter: CampaignFilter = CampaignFilter()
     sort: str = "relevance"
     page: int = 1
     per_page: int = PAGE_SIZES[0]
@@ -174,20 +200,11 @@ class SearchState(_Filters):
     @classmethod
     def from_params(cls, params: Params) -> "SearchState":
         reader = _Reader(params)
-        offers = []
-        for term, side in OFFER_BOUNDS.items():
-            value = reader.number(f"{term}_{side}")
-            if value is not None:
-                offers.append((term, value))
-        other_side = {f"{t}_{'max' if s == 'min' else 'min'}" for t, s in OFFER_BOUNDS.items()}
-        for name in sorted(other_side & set(params)):
-            reader.problems.append(f"{name} is not a filter (offer terms are filtered from the "
-                                   "customer's side); ignored.")
         per_page = reader.whole("n", PAGE_SIZES[0], PAGE_SIZES[0], PAGE_SIZES[-1])
         if per_page not in PAGE_SIZES:
             per_page = min(PAGE_SIZES, key=lambda size: abs(size - per_page))
-        state = cls(**_Filters._read(reader), query=reader.text("q"),
-                    sentiments=reader.many("sentiment"), offers=tuple(offers),
+        state = cls(query=reader.text("q"),
+                    filter=_read_filter(reader, sentiments=True, offers=True),
                     sort=reader.choice("sort", SORTS, "relevance"),
                     page=reader.whole("page", 1, 1, MAX_WINDOW), per_page=per_page)
         return replace(state, problems=tuple(reader.problems))
@@ -195,10 +212,7 @@ class SearchState(_Filters):
     def to_params(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         _put(out, "q", self.query)
-        self._write(out)
-        _put(out, "sentiment", self.sentiments)
-        for term, value in self.offers:
-            _put(out, f"{term}_{OFFER_BOUNDS[term]}", float(value))
+        _write_filter(out, self.filter)
         if self.sort != "relevance":
             _put(out, "sort", self.sort)
         if self.page != 1:
@@ -209,41 +223,28 @@ class SearchState(_Filters):
 
     @property
     def has_filters(self) -> bool:
-        return any((self.companies, self.channels, self.campaign_types, self.industries,
-                    self.sentiments, self.date_from, self.date_to, self.offers))
+        return not self.filter.is_empty
 
     def request(self, *, page: int | None = None) -> SearchRequest:
         """The index request for one page of this view (the page is clamped by the caller)."""
         page = page or self.page
-        ranges = {term: ((value, None) if OFFER_BOUNDS[term] == "min" else (None, value))
-                  for term, value in self.offers}
-        return SearchRequest(query=self.query, companies=self.companies, channels=self.channels,
-                             campaign_types=self.campaign_types, industries=self.industries,
-                             sentiments=self.sentiments, date_from=self.date_from,
-                             date_to=self.date_to, offer_ranges=ranges, sort=self.sort,
+        return SearchRequest(query=self.query, filter=self.filter, sort=self.sort,
                              limit=self.per_page, offset=(page - 1) * self.per_page)
 
     @classmethod
     def from_request(cls, req: SearchRequest) -> "SearchState":
-        """The view of a saved search (a request restored by competiscan.alerts)."""
-        offers = []
-        for term, (low, high) in req.offer_ranges.items():
-            bound = low if OFFER_BOUNDS.get(term) == "min" else high
-            if term in OFFER_BOUNDS and bound is not None:
-                offers.append((term, float(bound)))
-        return cls(query=req.query, companies=req.companies, channels=req.channels,
-                   campaign_types=req.campaign_types, industries=req.industries,
-                   sentiments=req.sentiments, date_from=req.date_from, date_to=req.date_to,
-                   offers=tuple(offers), sort=req.sort)
+        """The view of a search request (e.g. a saved search's)."""
+        return cls(query=req.query, filter=req.filter, sort=req.sort)
 
 
 # ---------------------------------------------------------------------------- Trends
 @dataclass(frozen=True)
-class TrendsState(_Filters):
+class TrendsState:
     """The Trends page in the URL: ``view``, ``by``, ``interval``, ``window`` (periods in a
     rolling window; 1 = calendar buckets), ``weight``, ``top`` (series shown), ``term`` (offer
     term of the offers view) and the campaign filters."""
 
+    filter: CampaignFilter = CampaignFilter()
     view: str = "volume"
     by: str = "company"
     interval: str = "week"
@@ -256,7 +257,7 @@ class TrendsState(_Filters):
     @classmethod
     def from_params(cls, params: Params) -> "TrendsState":
         reader = _Reader(params)
-        state = cls(**_Filters._read(reader),
+        state = cls(filter=_read_filter(reader),
                     view=reader.choice("view", TREND_VIEWS, "volume"),
                     by=reader.choice("by", TREND_DIMENSIONS, "company"),
                     interval=reader.choice("interval", TREND_INTERVALS, "week"),
@@ -273,17 +274,18 @@ class TrendsState(_Filters):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 _put(out, name, value)
-        self._write(out)
+        _write_filter(out, self.filter)
         return out
 
 
 # ---------------------------------------------------------------------------- Competitors
 @dataclass(frozen=True)
-class CompetitorsState(_Filters):
+class CompetitorsState:
     """The Competitors page in the URL: ``mode`` (profile|compare), the companies (``company``,
     repeatable: one for a profile, 2–5 to compare), ``interval``, ``x``/``y`` positioning
     measures and ``channel``/``type``/``industry``/``from``/``to`` filters."""
 
+    filter: CampaignFilter = CampaignFilter()
     mode: str = "profile"
     interval: str = "month"
     x: str = "share_of_voice"
@@ -293,7 +295,7 @@ class CompetitorsState(_Filters):
     @classmethod
     def from_params(cls, params: Params) -> "CompetitorsState":
         reader = _Reader(params)
-        state = cls(**_Filters._read(reader),
+        state = cls(filter=_read_filter(reader),
                     mode=reader.choice("mode", COMPETITOR_MODES, "profile"),
                     interval=reader.choice("interval", TREND_INTERVALS, "month"),
                     x=reader.choice("x", POSITION_MEASURES, "share_of_voice"),
@@ -307,12 +309,13 @@ class CompetitorsState(_Filters):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 _put(out, name, value)
-        self._write(out)
+        _write_filter(out, self.filter)
         return out
 
-    def market_filter(self) -> AnalyticsFilter:
-        """The filters without the companies: the market the companies are measured in."""
-        return replace(self.analytics_filter(), companies=())
+    @property
+    def companies(self) -> tuple[str, ...]:
+        """The profiled or compared companies."""
+        return self.filter.companies
 
 
 # ---------------------------------------------------------------------------- Live

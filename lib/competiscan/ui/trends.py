@@ -13,8 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from ..analytics import ANOMALY_FORMULA, OFFER_TERMS, VolumeSeries
-from ..workbench import Workbench
+from ..model import CampaignFilter
+from ..workbench import ANOMALY_FORMULA, OFFER_TERMS, VolumeSeries, Workbench
 from . import charts, data
 from .filters import filter_panel, filter_values, filters_from_widgets
 from .labels import field_label, md_escape, offer_label, pretty
@@ -33,14 +33,14 @@ _CONTROLS = ("view", "by", "interval", "window", "weight", "top", "term")
 
 
 def widget_values(state: TrendsState) -> dict[str, Any]:
-    values = filter_values("t", state)
+    values = filter_values("t", state.filter)
     values.update({f"t_{name}": getattr(state, name) for name in _CONTROLS})
     return values
 
 
 def state_from_widgets() -> TrendsState:
     ss = st.session_state
-    return TrendsState(**filters_from_widgets("t"),
+    return TrendsState(filter=CampaignFilter(**filters_from_widgets("t")),
                        **{name: ss[f"t_{name}"] for name in _CONTROLS})
 
 
@@ -68,7 +68,7 @@ def controls(workbench: Workbench, state: TrendsState) -> None:
                          help="The largest groups by the chart's measure.")
     with st.sidebar:
         st.header("Filters")
-        filter_panel(workbench, "t", state)
+        filter_panel(workbench, "t", state.filter)
 
 
 def _period_title(state: TrendsState) -> tuple[str, str]:
@@ -105,12 +105,13 @@ def _measure(series: VolumeSeries) -> str:
 
 
 def _chosen_for(state: TrendsState, by: str) -> tuple[str, ...]:
-    return {"company": state.companies, "channel": state.channels,
-            "campaign_type": state.campaign_types, "industry": state.industries}[by]
+    where = state.filter
+    return {"company": where.companies, "channel": where.channels,
+            "campaign_type": where.campaign_types, "industry": where.industries}[by]
 
 
 def _volume(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
-    series = data.volume(workbench, state.by, state.interval, state.analytics_filter(),
+    series = data.volume(workbench, state.by, state.interval, state.filter,
                          state.weight or None, state.window)
     frame = series.frame
     measure = _measure(series)
@@ -131,10 +132,10 @@ def _volume(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
 def _share_of_voice(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
     # The market is everything the other filters keep; the company filter picks which
     # companies to draw, it does not shrink the denominator.
-    market = replace(state.analytics_filter(), companies=())
+    market = state.filter.without_companies()
     series = data.sov(workbench, state.interval, market, state.weight or None, state.window)
     frame = series.frame
-    keys = _top_keys(frame, "key", _measure(series), state.top, state.companies)
+    keys = _top_keys(frame, "key", _measure(series), state.top, state.filter.companies)
     shown = frame[frame["key"].isin(keys)].rename(columns={"key": "company"})
     per, x_title = _period_title(state)
     basis = "estimated spend" if state.weight == "est_spend_usd" else (
@@ -148,7 +149,7 @@ def _share_of_voice(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
 
 
 def _sentiment(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
-    frame = data.sentiment(workbench, state.by, state.interval, state.analytics_filter())
+    frame = data.sentiment(workbench, state.by, state.interval, state.filter)
     if frame.empty:
         st.info("No campaign in this selection has a sentiment score yet. Enrichment scores "
                 "new uploads; `competiscan enrich` scores the ones stored before.")
@@ -167,13 +168,13 @@ def _sentiment(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
 
 
 def _offers(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
-    frame = data.offer_summary(workbench, state.interval, state.analytics_filter(),
+    frame = data.offer_summary(workbench, state.interval, state.filter,
                                (state.term,))
     if frame.empty:
         st.info(f"No campaign in this selection states the term “{offer_label(state.term)}”. "
                 "Try another term or widen the filters.")
         return frame
-    keys = _top_keys(frame, "company", "n", state.top, state.companies)
+    keys = _top_keys(frame, "company", "n", state.top, state.filter.companies)
     shown = frame[frame["company"].isin(keys)].copy()
     shown["series"] = [c if not u else f"{c} ({u})" for c, u in zip(shown["company"],
                                                                     shown["unit"])]
@@ -185,7 +186,7 @@ def _offers(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
                            x_title=x_title, y_title=offer_label(state.term)),
                key="trend_offers")
     _note_hidden(frame["company"].nunique(), len(keys), "companies")
-    changes = data.offer_changes(workbench, state.interval, state.analytics_filter())
+    changes = data.offer_changes(workbench, state.interval, state.filter)
     changes = changes[changes["term"] == state.term]
     st.subheader("Changes of the best offer")
     if changes.empty:
@@ -196,7 +197,7 @@ def _offers(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
 
 
 def _anomalies(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
-    report = data.anomalies(workbench, state.interval, state.analytics_filter())
+    report = data.anomalies(workbench, state.interval, state.filter)
     scores = report.scores
     if scores.empty:
         st.info("No volume to score in this selection.")
@@ -205,7 +206,7 @@ def _anomalies(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
     most_flagged = pd.Series([a.company for a in report.anomalies], dtype=object) \
         .value_counts(sort=True)
     keys = _top_keys(scores, "company", "count", state.top,
-                     state.companies or tuple(most_flagged.index[:state.top]))
+                     state.filter.companies or tuple(most_flagged.index[:state.top]))
     shown = scores[scores["company"].isin(keys)]
     per, x_title = _period_title(replace(state, window=1))
     fig = charts.line(shown, "period", "count", "company",
@@ -237,14 +238,14 @@ def _anomalies(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
 
 
 def _forecast(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
-    companies = state.companies
+    companies = state.filter.companies
     if not companies:
         # Forecasting every company is slow and unreadable: take the largest ones.
-        totals = data.counts(workbench, ("company",), state.analytics_filter())
+        totals = data.counts(workbench, ("company",), state.filter)
         companies = tuple(totals.sort_values("n", ascending=False)["company"][:min(state.top, 5)])
         st.caption(f"Forecasts of the {len(companies)} largest companies; choose companies in "
                    "the sidebar to forecast others.")
-    report = data.forecast(workbench, companies, state.analytics_filter(), FORECAST_HORIZON)
+    report = data.forecast(workbench, companies, state.filter, FORECAST_HORIZON)
     if not report.forecasts:
         st.info("Not enough complete weeks in this selection to forecast.")
         return pd.DataFrame()

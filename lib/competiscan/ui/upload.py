@@ -13,13 +13,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ..export import to_csv_bytes
-from ..ingest import FORMATS, IngestReport, UnreadableFileError, read_table
-from ..ingest.normalise import MAPPABLE_FIELDS, detect_mapping
-from ..store import StoreError
-from ..workbench import Workbench
+from ..workbench import (FORMATS, MAPPABLE_FIELDS, FilePreview, IngestReport, StoreError,
+                         Workbench, to_csv_bytes)
 from .data import data_changed
 from .labels import field_label, md_escape
+from .resources import current_actor
 from .widgets import user_errors
 
 __all__ = ["Preview", "ACCEPTED_TYPES", "file_size", "previews", "mapping_editor",
@@ -27,22 +25,44 @@ __all__ = ["Preview", "ACCEPTED_TYPES", "file_size", "previews", "mapping_editor
 
 ACCEPTED_TYPES: list[str] = sorted(ext.lstrip(".") for ext in FORMATS)
 IGNORE = "ignore"
-PREVIEW_ROWS = 8
 
 
 @dataclass
 class Preview:
-    """What the analyst sees of a file before importing it."""
+    """A file the analyst dropped: its bytes (kept for the import) and what the Workbench read
+    of it for the preview."""
 
     file_id: str
-    name: str
-    size: int
     data: bytes = field(repr=False)
-    columns: list[str] = field(default_factory=list)
-    head: pd.DataFrame = field(default_factory=pd.DataFrame)
-    rows: int = 0
-    detected: dict[str, str] = field(default_factory=dict)
-    error: str | None = None
+    read: FilePreview = field(default_factory=lambda: FilePreview(name="", size=0))
+
+    @property
+    def name(self) -> str:
+        return self.read.name
+
+    @property
+    def size(self) -> int:
+        return self.read.size
+
+    @property
+    def columns(self) -> list[str]:
+        return self.read.columns
+
+    @property
+    def head(self) -> pd.DataFrame:
+        return self.read.head
+
+    @property
+    def rows(self) -> int:
+        return self.read.rows
+
+    @property
+    def detected(self) -> dict[str, str]:
+        return self.read.detected
+
+    @property
+    def error(self) -> str | None:
+        return self.read.error
 
 
 def file_size(size: int) -> str:
@@ -54,22 +74,13 @@ def file_size(size: int) -> str:
     return f"{size / 1024**2:,.1f} MB"
 
 
-def _read_preview(uploaded: Any) -> Preview:
+def _read_preview(workbench: Workbench, uploaded: Any) -> Preview:
     data = uploaded.getvalue()
-    preview = Preview(file_id=uploaded.file_id, name=uploaded.name, size=len(data), data=data)
-    try:
-        table = read_table(data, uploaded.name)
-    except UnreadableFileError as exc:
-        preview.error = exc.reason
-        return preview
-    preview.columns = list(table.frame.columns)
-    preview.head = table.frame.head(PREVIEW_ROWS)
-    preview.rows = len(table.frame)
-    preview.detected = detect_mapping(preview.columns)
-    return preview
+    return Preview(file_id=uploaded.file_id, data=data,
+                   read=workbench.campaigns.preview(data, uploaded.name))
 
 
-def previews(uploaded_files: list[Any]) -> list[Preview]:
+def previews(workbench: Workbench, uploaded_files: list[Any]) -> list[Preview]:
     """One preview per uploaded file, read once per upload and kept for this session."""
     cache: dict[str, Preview] = st.session_state.setdefault("upload_previews", {})
     current = {f.file_id for f in uploaded_files}
@@ -77,7 +88,7 @@ def previews(uploaded_files: list[Any]) -> list[Preview]:
         del cache[stale]
     for uploaded in uploaded_files:
         if uploaded.file_id not in cache:
-            cache[uploaded.file_id] = _read_preview(uploaded)
+            cache[uploaded.file_id] = _read_preview(workbench, uploaded)
     return [cache[f.file_id] for f in uploaded_files]
 
 
@@ -128,8 +139,9 @@ def import_files(workbench: Workbench, jobs: list[tuple[Preview, dict[str, str]]
         bar.progress(n / len(jobs), text=f"Importing {preview.name} ({n + 1} of {len(jobs)}): "
                                          "checking, enriching, storing and indexing…")
         try:
-            reports.append(workbench.ingest_bytes(preview.data, preview.name, source="upload",
-                                                  mapping=mapping))
+            reports.append(workbench.campaigns.ingest(current_actor(), preview.data,
+                                                      preview.name, source="upload",
+                                                      mapping=mapping))
         except StoreError as exc:  # e.g. the store is locked: the file is refused, not lost
             reports.append(IngestReport(filename=preview.name, status="refused",
                                         message=str(exc)))
@@ -189,7 +201,7 @@ def _undo_confirmation(workbench: Workbench, batch: dict[str, Any]) -> None:
     yes, no = st.columns(2)
     if yes.button("Yes, undo it", type="primary", key=f"undo_yes:{batch_id}"):
         with user_errors():
-            result = workbench.undo_batch(batch_id)
+            result = workbench.campaigns.undo(current_actor(), batch_id)
         st.session_state.pop("undo_pending", None)
         data_changed()
         st.session_state["upload_flash"] = (
@@ -208,7 +220,7 @@ def show_history(workbench: Workbench) -> None:
     flash = st.session_state.pop("upload_flash", None)
     if flash:
         st.success(flash, icon=":material/undo:")
-    batches = workbench.store.batches(limit=200)
+    batches = workbench.campaigns.batches(limit=200)
     if not batches:
         st.info("No uploads yet. Drop a file above, or put one in the inbox folder (see Live).")
         return
@@ -228,7 +240,7 @@ def show_history(workbench: Workbench) -> None:
                           format_func=lambda i: f"{i} — {by_id[i]['filename']} "
                                                 f"({by_id[i]['status']})")
     with user_errors(stop=False):
-        detail = workbench.store.batch(chosen)
+        detail = workbench.campaigns.batch(chosen)
         stored = detail.get("report") or {}
         rejected = pd.DataFrame(stored.get("rejected_rows") or [])
         total = stored.get("rejected_total", len(rejected))

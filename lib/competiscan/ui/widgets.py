@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import pandas as pd
 import streamlit as st
 
-from ..export import to_csv_bytes
+from ..workbench import to_csv_bytes
 from .labels import field_label, format_offer, md_escape, offer_label, pretty
 
 __all__ = ["CAMPAIGN_PAGE", "user_errors", "campaign_link", "campaign_table", "download_csv",

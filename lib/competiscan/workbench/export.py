@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 __all__ = ["ExportError", "EXPORT_COLUMNS", "neutralise_formulas", "to_csv_bytes", "to_xlsx_bytes",
-           "export_campaigns"]
+           "write_export"]
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "id", "company", "industry", "channel", "campaign_type", "title", "subject_line", "content",
@@ -48,16 +47,9 @@ def to_xlsx_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def export_campaigns(workbench: Any, path: Path, query: str = "") -> int:
-    """Write all campaigns, or those matching ``query``, to ``path`` (.csv or .xlsx)."""
+def write_export(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` to ``path`` as CSV or XLSX (from the extension), formulas neutralised."""
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ExportError(f"{path}: export to .csv or .xlsx")
-    if query.strip():
-        from .search import SearchRequest
-        ids = workbench.index.matching_ids(SearchRequest(query=query, sort="date"))
-        frame = workbench.store.campaigns_by_ids(ids, EXPORT_COLUMNS)
-    else:
-        frame = workbench.store.export_frame(EXPORT_COLUMNS)
     path.write_bytes(to_csv_bytes(frame) if suffix == ".csv" else to_xlsx_bytes(frame))
-    return len(frame)

@@ -1,4 +1,5 @@
-"""The drop folder: files put into COMPETISCAN_INBOX are ingested once, then moved aside.
+"""``wb.inbox``: the drop folder. Files put into COMPETISCAN_INBOX are ingested once, then
+moved aside.
 
 Accepted files go to ``done/``, refused ones to ``refused/`` with ``<name>.report.json`` beside
 them, so a file is never ingested twice and a refused one is kept, with the reason, for the
@@ -13,11 +14,12 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from .ingest.readers import FORMATS
+from ..ingest.readers import FORMATS
+from ..model import Actor
+from .campaigns import Campaigns
 
-__all__ = ["InboxResult", "scan_inbox", "pending_files"]
+__all__ = ["Inbox", "InboxResult", "pending_files"]
 
 
 @dataclass(frozen=True)
@@ -51,20 +53,29 @@ def _move(path: Path, folder: Path) -> Path:
     return target
 
 
-def scan_inbox(workbench: Any, settle_seconds: float = 1.0) -> list[InboxResult]:
-    """Ingest every waiting file of the workbench's inbox; returns what happened to each."""
-    inbox: Path = workbench.settings.inbox
-    inbox.mkdir(parents=True, exist_ok=True)
-    results = []
-    for path in pending_files(inbox, settle_seconds):
-        report = workbench.ingest_bytes(path.read_bytes(), path.name, source="inbox")
-        folder = inbox / ("done" if report.status == "committed" else "refused")
+class Inbox:
+    def __init__(self, folder: Path, campaigns: Campaigns) -> None:
+        self.folder = folder
+        self._campaigns = campaigns
+
+    def pending(self, settle_seconds: float = 1.0) -> list[Path]:
+        """Files waiting to be ingested."""
+        return pending_files(self.folder, settle_seconds)
+
+    def scan(self, actor: Actor, settle_seconds: float = 1.0) -> list[InboxResult]:
+        """Ingest every waiting file; returns what happened to each."""
+        actor.require("inbox")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return [self._ingest(actor, path) for path in self.pending(settle_seconds)]
+
+    def _ingest(self, actor: Actor, path: Path) -> InboxResult:
+        report = self._campaigns.ingest(actor, path.read_bytes(), path.name, source="inbox")
+        folder = self.folder / ("done" if report.status == "committed" else "refused")
         moved = _move(path, folder)
         if report.status != "committed" or report.rejected:
             moved.with_name(moved.name + ".report.json").write_text(
                 json.dumps(report.to_dict(), default=str, indent=2), encoding="utf-8")
-        results.append(InboxResult(filename=path.name, status=report.status,
-                                   inserted=report.inserted, resighted=report.resighted,
-                                   rejected=report.rejected_count, message=report.message,
-                                   moved_to=str(moved)))
-    return results
+        return InboxResult(filename=path.name, status=report.status,
+                           inserted=report.inserted, resighted=report.resighted,
+                           rejected=report.rejected_count, message=report.message,
+                           moved_to=str(moved))

@@ -1,10 +1,13 @@
-"""`competiscan doctor`: what is configured, and whether each part answers."""
+"""Health checks (`competiscan doctor`): what is configured, and whether each part answers.
+
+They open each part themselves, so they report a store or index that cannot be opened instead
+of failing with it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .settings import Settings, load_settings
+from ..settings import Settings, load_settings
 
 __all__ = ["run_checks"]
 
@@ -14,9 +17,11 @@ def _check(part: str, status: str, detail: str) -> dict[str, Any]:
 
 
 def check_store(settings: Settings) -> dict[str, Any]:
-    from .store import StoreError, open_store
+    from ..store import StoreError, StoreMissingError, open_store
     try:
-        store = open_store(settings.database_url)
+        store = open_store(settings.database_url, create=False)
+    except StoreMissingError as exc:  # not set up yet: nothing is broken
+        return _check("store", "off", str(exc))
     except StoreError as exc:
         return _check("store", "fail", str(exc))
     try:
@@ -29,7 +34,7 @@ def check_store(settings: Settings) -> dict[str, Any]:
 
 
 def check_search(settings: Settings) -> dict[str, Any]:
-    from .search import SearchUnavailable, open_index
+    from ..search import SearchUnavailable, open_index
     try:
         index = open_index(settings.search_url)
     except SearchUnavailable as exc:
@@ -60,7 +65,7 @@ def check_openai(settings: Settings) -> dict[str, Any]:
 
 
 def check_allocator() -> dict[str, Any]:
-    from .allocator import describe
+    from ..allocator import describe
     in_use, detail = describe()
     return _check("allocator", "ok" if in_use else "off", detail)
 
