@@ -3,11 +3,19 @@
 The page scripts live in views/, not pages/: a folder named pages/ beside the entry script puts
 Streamlit in its legacy multipage mode until this router has run once in the process, so a
 shared link opened first after a restart (/search?q=...) would bypass the router.
+
+Sign-in comes before the router: with an [auth] section in the secrets no page runs for a
+visitor who has not signed in (see docs/sign-in.md).
 """
 
 import streamlit as st
 
+from competiscan.ui import auth
+from competiscan.ui.resources import current_actor
+
 st.set_page_config(page_title="Competiscan", page_icon="🔎", layout="wide")
+auth.require_sign_in()
+auth.show_session(current_actor())
 
 pages = {
     "": [st.Page("views/home.py", title="Home", icon=":material/home:", default=True)],

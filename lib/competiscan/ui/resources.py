@@ -10,6 +10,7 @@ import streamlit as st
 from ..model import Actor
 from ..settings import Settings, load_settings
 from ..workbench import StoreError, Workbench
+from . import auth
 
 __all__ = ["get_settings", "get_workbench", "open_workbench", "current_actor", "LOCAL_ACTOR",
            "load_sample_on_first_start"]
@@ -62,5 +63,9 @@ def open_workbench() -> Workbench:
 
 
 def current_actor() -> Actor:
-    """Who is using this page: the one local user until sign-in exists."""
-    return LOCAL_ACTOR
+    """Who is using this page: with sign-in configured, the signed-in user with the role the
+    settings give their email (PermissionDenied if nobody is signed in); in local mode, the
+    one local user."""
+    if not auth.sign_in_configured():
+        return LOCAL_ACTOR
+    return auth.signed_in_actor(get_settings())
