@@ -59,8 +59,9 @@ def query_mix(last_day: date) -> list[Case]:
     """The fixed mix: 24 searches an analyst would type, most with filters."""
     quarter = last_day - timedelta(days=90)
 
-    def case(label: str, query: str, **filters: Any) -> Case:
-        return Case(label, SearchRequest(query=query, limit=_HITS, filter=CampaignFilter(**filters)))
+    def case(label: str, query: str, sort: str = "relevance", **filters: Any) -> Case:
+        return Case(label, SearchRequest(query=query, limit=_HITS, sort=sort,
+                                         filter=CampaignFilter(**filters)))
 
     return [
         case("phrase", '"0% intro APR"'),

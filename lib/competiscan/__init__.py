@@ -3,10 +3,10 @@
 import pyarrow as _pa
 
 # pyarrow's default allocator here is mimalloc, which hands freed memory back to the OS so
-# eagerly that the next large Arrow allocation faults its pages in again: preparing a
-# million-row upload took 9.6-9.8 s with it against 6.6-7.6 s with jemalloc or the system
-# allocator (measured, three runs each). A pool chosen with ARROW_DEFAULT_MEMORY_POOL other
-# than mimalloc is left alone.
+# eagerly that the next large Arrow allocation faults its pages in again: preparing a large
+# upload is markedly slower with it than with jemalloc or the system allocator (figures in
+# docs/benchmarks.md). A pool chosen with ARROW_DEFAULT_MEMORY_POOL other than mimalloc is left
+# alone.
 if _pa.default_memory_pool().backend_name == "mimalloc":
     try:
         _pa.set_memory_pool(_pa.jemalloc_memory_pool())
