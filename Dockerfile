@@ -1,8 +1,9 @@
-# The app image used by docker-compose.yml (PostgreSQL + Elasticsearch deployment).
+# The app image used by docker-compose.yml (PostgreSQL + Elasticsearch deployment); the same
+# image runs the inbox watcher there (`competiscan watch`).
 FROM python:3.11-slim
 WORKDIR /app
-# jemalloc as the C allocator: search indexing ~25% cheaper than with glibc's malloc
-# (lib/competiscan/allocator.py).
+# jemalloc as the C allocator: search indexing is cheaper with it than with glibc's malloc
+# (lib/competiscan/allocator.py; figures in docs/benchmarks.md).
 RUN apt-get update && apt-get install -y --no-install-recommends libjemalloc2 \
     && rm -rf /var/lib/apt/lists/*
 ENV LD_PRELOAD=libjemalloc.so.2

@@ -15,7 +15,8 @@ from competiscan.ui.resources import current_actor
 
 st.set_page_config(page_title="Competiscan", page_icon="🔎", layout="wide")
 auth.require_sign_in()
-auth.show_session(current_actor())
+actor = current_actor()
+auth.show_session(actor)
 
 pages = {
     "": [st.Page("views/home.py", title="Home", icon=":material/home:", default=True)],
@@ -35,4 +36,9 @@ pages = {
     "Record": [st.Page("views/campaign.py", title="Campaign", icon=":material/article:",
                        url_path="campaign", visibility="hidden")],
 }
+# Listed for admins only; reachable by anyone, so a link says whose page it is instead of
+# "Page not found".
+pages["Admin"] = [st.Page("views/audit.py", title="Audit", icon=":material/policy:",
+                          url_path="audit",
+                          visibility="visible" if actor.may("audit") else "hidden")]
 st.navigation(pages).run()

@@ -12,7 +12,8 @@ import time
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -117,3 +118,42 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+class BrowserThread:
+    """Chromium driven from a thread of its own, one new browser context (own cookies, so
+    signed out) per call of :meth:`run`.
+
+    Playwright's sync API allows one instance per thread, and test_browser.py keeps its own
+    open on the main thread for the whole session (in the same xdist group, in either order).
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+        self._thread.submit(self._start).result()
+
+    def _start(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._playwright = sync_playwright().start()
+        self._browser = launch_chromium(self._playwright)
+
+    def run(self, steps: Callable[[Any], None]) -> None:
+        """``steps(page)`` in a fresh context; its failures are raised here."""
+        self._thread.submit(self._in_context, steps).result()
+
+    def _in_context(self, steps: Callable[[Any], None]) -> None:
+        context = self._browser.new_context(viewport={"width": 1400, "height": 1000})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            steps(page)
+        finally:
+            context.close()
+
+    def close(self) -> None:
+        def stop() -> None:
+            self._browser.close()
+            self._playwright.stop()
+        self._thread.submit(stop).result()
+        self._thread.shutdown()

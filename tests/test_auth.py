@@ -240,7 +240,7 @@ def test_a_name_from_the_provider_is_shown_as_text_not_markdown(app_env):
 
 def test_on_sign_in_hears_of_each_session_once(app_env, monkeypatch):
     heard: list[Actor] = []
-    monkeypatch.setattr(auth, "on_sign_in", heard.append)
+    monkeypatch.setattr(auth, "on_sign_in", lambda actor, issued_at=None: heard.append(actor))
     at = _app({"is_logged_in": True, "email": "boss@example.com"})
     at.run()
     assert heard == [Actor("boss@example.com", "viewer")]

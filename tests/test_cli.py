@@ -243,3 +243,30 @@ def test_offers_json_lists_best_terms_with_pieces(env, tmp_path):
     assert "Intro APR period" in table.stdout and "18 months" in table.stdout
     assert "Annual fee" in table.stdout and "$0" in table.stdout
     assert "{" not in table.stdout   # a table, not JSON
+
+
+def test_audit_lists_who_did_what_and_as_allows_only_listed_names(env, tmp_path):
+    import getpass
+    run(env, "ingest", str(write(tmp_path, "a.csv", CSV)))
+    refused = run(env, "--as", "vera@example.com", "ingest", str(write(tmp_path, "b.csv",
+                                                                      CSV + "Ally,x,,,sms,2024-02-01,y,\n")))
+    assert refused.returncode == 2 and "COMPETISCAN_CLI_AS" in refused.stderr
+    allowed = dict(env, COMPETISCAN_CLI_AS="@example.com",
+                   COMPETISCAN_ANALYSTS="ana@example.com")
+    viewer = run(allowed, "--as", "vera@example.com", "ingest", str(tmp_path / "b.csv"))
+    assert viewer.returncode == 2 and "vera@example.com is a viewer" in viewer.stderr
+    assert "Traceback" not in viewer.stderr
+    ana = run(allowed, "--as", "ana@example.com", "ingest", str(tmp_path / "b.csv"))
+    assert ana.returncode == 0, ana.stderr
+    proc = run(env, "audit", "--action", "upload", "--json")
+    assert proc.returncode == 0, proc.stderr
+    entries = json.loads(proc.stdout)
+    assert [(e["user"], e["result"]) for e in entries] == [
+        ("ana@example.com", "ok"), ("vera@example.com", "refused"), (getpass.getuser(), "ok")]
+    assert set(entries[0]) == {"at", "user", "role", "action", "target", "result", "detail"}
+    assert entries[0]["target"] == "b.csv" and entries[0]["detail"]["inserted"] == 1
+    assert json.loads(run(env, "audit", "--user", "nobody", "--json").stdout) == []
+    table = run(env, "audit", "--since", "2000-01-01")
+    assert "ana@example.com" in table.stdout and "upload" in table.stdout
+    denied = run(allowed, "--as", "ana@example.com", "audit")
+    assert denied.returncode == 2 and "read the audit trail" in denied.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -400,6 +400,23 @@ def test_pending_migrations_run_in_the_setup_step(store, database_url):
         conn.execute(sa.text("ALTER TABLE campaigns ADD COLUMN indexed BOOLEAN NOT NULL "
                              "DEFAULT true"))
         conn.execute(sa.text("UPDATE campaigns SET indexed = false WHERE company = 'Capital One'"))
+        # Before version 6 nobody signed in: one saved_searches table, names unique store-wide.
+        conn.execute(sa.text("DROP TABLE saved_search_seen"))
+        conn.execute(sa.text("DROP TABLE audit_log"))
+        conn.execute(sa.text(  # (DuckDB drops no column of a table with indexes)
+            "CREATE TABLE upload_batches_v5 AS SELECT id, created_at, source, filename, "
+            "file_format, rows_read, inserted, resighted, duplicates, rejected, status, "
+            "undone_at, report FROM upload_batches"))
+        conn.execute(sa.text("DROP TABLE upload_batches"))
+        conn.execute(sa.text("ALTER TABLE upload_batches_v5 RENAME TO upload_batches"))
+        conn.execute(sa.text("DROP TABLE saved_searches"))
+        conn.execute(sa.text(
+            "CREATE TABLE saved_searches (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, "
+            "query TEXT NOT NULL, filters TEXT NOT NULL, created_at TIMESTAMP NOT NULL, "
+            "last_checked_at TIMESTAMP NOT NULL)"))
+        conn.execute(sa.text(
+            "INSERT INTO saved_searches VALUES (1, 'cash', 'cash back', '{}', "
+            "TIMESTAMP '2024-01-01 00:00:00', TIMESTAMP '2024-02-01 00:00:00')"))
         if conn.dialect.name == "postgresql":
             conn.execute(sa.text("CREATE INDEX ix_campaigns_pending ON campaigns (indexed, id)"))
             # Before version 5 the hashes compared in the database's collation.
@@ -425,6 +442,12 @@ def test_pending_migrations_run_in_the_setup_step(store, database_url):
     assert upgraded.summary()["pending_index"] == 1
     assert "indexed" not in upgraded.export_frame().columns
     assert upgraded.campaign(pending[0]["id"][0].as_py())["indexed"] is False
+    # Version 6: the old saved search is the local user's, shared; when they last looked is kept.
+    [saved] = upgraded.saved_searches(visible_to="someone else")
+    assert (saved["owner"], saved["name"], saved["shared"]) == ("local user", "cash", True)
+    assert upgraded.last_checked(1, "local user") == datetime(2024, 2, 1)
+    assert upgraded.batches()[0]["uploaded_by"] is None
+    assert upgraded.audit_entries() == []
     upgraded.close()
 
 

@@ -7,6 +7,7 @@ from competiscan.workbench import SearchRequest
 from test_pages_support import (app_env, csv_of, dataframes, open_page, page_links,  # noqa: F401
                                 texts)
 from actors import TESTER
+from competiscan.ui.resources import LOCAL_ACTOR
 
 
 def _metric(at, label: str) -> str:
@@ -31,7 +32,7 @@ def test_home_shows_the_store_and_links_to_every_page(app_env):
 
 
 def test_home_reports_new_matches_of_saved_searches(app_env):
-    app_env.searches.save(TESTER, "Supermarket cash back", SearchRequest(query="supermarkets"))
+    app_env.searches.save(LOCAL_ACTOR, "Supermarket cash back", SearchRequest(query="supermarkets"))
     app_env.campaigns.ingest(TESTER, csv_of([{
         "company_name": "American Express", "title": "Blue Cash Preferred", "channel": "email",
         "launch_date": "2024-06-03", "content": "6% cash back at U.S. supermarkets"}]), "b.csv")

@@ -9,10 +9,10 @@ from datetime import date, datetime
 
 import pytest
 
-from competiscan.model import CampaignFilter
+from competiscan.model import Actor, CampaignFilter, PermissionDenied
 from competiscan.search import open_index
 from competiscan.store.base import INDEX_COLUMNS
-from competiscan.workbench import SearchRequest, Workbench
+from competiscan.workbench import NotFoundError, SearchRequest, Workbench
 
 from actors import TESTER
 
@@ -114,12 +114,12 @@ def test_resighting_with_earlier_date_is_reindexed(wb):
 def test_saved_search_reports_only_new_arrivals(wb):
     wb.campaigns.ingest(TESTER, CSV.encode(), "a.csv")
     search_id = wb.searches.save(TESTER, "cash back offers", SearchRequest(query='"cash back"'))
-    saved = wb.searches.get(search_id)
+    saved = wb.searches.get(TESTER, search_id)
     assert saved.request().query == '"cash back"'
     assert wb.searches.new_matches(saved).total_new == 0
     time.sleep(0.01)
     wb.campaigns.ingest(TESTER, MORE.encode(), "b.csv")
-    assert [m.total_new for m in wb.searches.pending_alerts()] == [1]  # not marked seen
+    assert [m.total_new for m in wb.searches.pending_alerts(TESTER)] == [1]  # not marked seen
     matches = wb.searches.check_alerts(TESTER)
     assert [(m.name, m.total_new, m.hits[0].company) for m in matches] == \
         [("cash back offers", 1, "American Express")]
@@ -130,7 +130,7 @@ def test_saved_search_filters_round_trip(wb):
     from datetime import date
     req = SearchRequest(filter=CampaignFilter(channels=("email",), date_from=date(2024, 1, 1), offer_ranges={"cash_back_pct": (3.0, None)}), query="miles")
     search_id = wb.searches.save(TESTER, "x", req)
-    back = wb.searches.get(search_id).request()
+    back = wb.searches.get(TESTER, search_id).request()
     assert back.filter == req.filter and back.query == "miles"
     assert back.filter.offer_range("cash_back_pct") == (3.0, None)
 
@@ -254,3 +254,104 @@ def test_every_filter_field_reaches_every_analysis(wb):
         assert shown <= set(expected)
         assert wb.analytics.offer_changes("month", by_label) is not None
         assert isinstance(wb.analytics.current_offers(by_label), list)
+
+
+# ------------------------------------------------------------------------------ a team
+ANA = Actor("ana@example.com", "analyst")
+BOB = Actor("bob@example.com", "analyst")
+VERA = Actor("vera@example.com", "viewer")
+ADA = Actor("ada@example.com", "admin")
+
+
+def test_two_analysts_each_get_their_own_alert_for_the_same_new_piece(wb):
+    wb.campaigns.ingest(ANA, CSV.encode(), "a.csv")
+    shared = wb.searches.save(ANA, "cash back", SearchRequest(query='"cash back"'), shared=True)
+    private = wb.searches.save(BOB, "miles", SearchRequest(query="miles"))
+    assert [s.name for s in wb.searches.saved(BOB)] == ["cash back", "miles"]
+    assert [s.name for s in wb.searches.saved(ANA)] == ["cash back"]   # Bob's is his own
+    time.sleep(0.01)
+    wb.campaigns.ingest(ANA, MORE.encode(), "b.csv")
+    for user in (ANA, BOB):
+        [match] = wb.searches.check_alerts(user)
+        assert (match.search_id, match.total_new) == (shared, 1)
+        assert wb.searches.check_alerts(user) == []     # taken, for this user only
+    assert [m.total_new for m in wb.searches.pending_alerts(VERA)] == [1]  # Vera not yet
+    with pytest.raises(NotFoundError):
+        wb.searches.get(ANA, private)
+
+
+def test_only_the_owner_or_an_admin_changes_a_saved_search(wb):
+    search_id = wb.searches.save(ANA, "mine", SearchRequest(query="cash"), shared=True)
+    with pytest.raises(PermissionDenied, match="ana@example.com's saved search"):
+        wb.searches.delete(BOB, search_id)
+    with pytest.raises(PermissionDenied, match="needs the analyst role"):
+        wb.searches.save(VERA, "team", SearchRequest(query="cash"), shared=True)
+    wb.searches.change(ANA, search_id, name="renamed", shared=False)
+    assert wb.searches.get(ANA, search_id).name == "renamed"
+    wb.searches.delete(ADA, search_id)
+    assert wb.searches.saved(ANA) == []
+
+
+def test_a_saved_search_that_ended_in_the_past_is_refused_and_relative_ranges_move(wb):
+    from datetime import timedelta
+    from competiscan.model import FilterError
+    past = SearchRequest(query="cash", filter=CampaignFilter(date_from=date(2024, 1, 1),
+                                                             date_to=date(2024, 3, 31)))
+    with pytest.raises(FilterError, match="ends on 2024-03-31, in the past.*last 7, 30 or 90"):
+        wb.searches.save(ANA, "q1", past)
+    search_id = wb.searches.save(ANA, "recent", past, last_days=30)
+    saved = wb.searches.get(ANA, search_id)
+    request = saved.request(today=date(2026, 12, 7))
+    assert request.filter.date_from == date(2026, 12, 7) - timedelta(days=29)
+    assert request.filter.date_to is None
+    with pytest.raises(FilterError, match="not 14"):
+        wb.searches.save(ANA, "fortnight", past, last_days=14)
+
+
+def test_the_same_file_again_adds_nothing_and_names_its_upload(wb):
+    first = wb.campaigns.ingest(ANA, CSV.encode(), "a.csv")
+    again = wb.campaigns.ingest(BOB, CSV.encode(), "a-copy.csv")
+    assert again.status == "refused" and again.duplicate_of == first.batch_id
+    assert f"already imported as upload {first.batch_id}" in again.message
+    assert len(wb.campaigns.batches()) == 1
+    assert wb._store.summary()["campaigns"] == 3
+    wb.campaigns.undo(ANA, first.batch_id)          # undone: the file may come in anew
+    assert wb.campaigns.ingest(BOB, CSV.encode(), "a.csv").status == "committed"
+
+
+def test_analysts_undo_their_own_uploads_admins_anyones_and_the_trail_says_who(wb):
+    mine = wb.campaigns.ingest(ANA, CSV.encode(), "a.csv")
+    theirs = wb.campaigns.ingest(BOB, MORE.encode(), "b.csv")
+    assert [b["uploaded_by"] for b in wb.campaigns.batches()] == [BOB.name, ANA.name]
+    with pytest.raises(PermissionDenied, match="undo another person's upload"):
+        wb.campaigns.undo(ANA, theirs.batch_id)
+    wb.campaigns.undo(ANA, mine.batch_id)
+    wb.campaigns.undo(ADA, theirs.batch_id)
+    with pytest.raises(PermissionDenied):
+        wb.audit.entries(ANA)
+    trail = [(e.user, e.action, e.result) for e in wb.audit.entries(ADA, action="undo")]
+    assert trail == [(ADA.name, "undo", "ok"), (ANA.name, "undo", "ok"),
+                     (ANA.name, "undo", "refused")]
+    [upload] = wb.audit.entries(ADA, action="upload", user=BOB.name)
+    assert upload.detail["file"] == "b.csv" and upload.detail["inserted"] == 1
+    assert upload.detail["sha256"] and upload.detail["bytes"] == len(MORE.encode())
+
+
+def test_exports_and_enrichment_runs_are_in_the_trail(wb, tmp_path):
+    wb.campaigns.ingest(ANA, CSV.encode(), "a.csv")
+    wb.searches.export(VERA, tmp_path / "x.csv", SearchRequest(query="cash"))
+    wb.enrichment.run(ANA, "local", only_pending=False)
+    with pytest.raises(PermissionDenied):
+        wb.enrichment.run(VERA, "local")
+    [export] = wb.audit.entries(ADA, action="export")
+    assert (export.user, export.target, export.detail["rows"]) == (VERA.name, "cash", 2)
+    runs = wb.audit.entries(ADA, action="enrich")
+    assert [(e.user, e.result) for e in runs] == [(VERA.name, "refused"), (ANA.name, "ok")]
+    assert runs[1].detail["enriched"] == 3 and runs[1].detail["requests"] == 0
+
+
+def test_a_sign_in_is_recorded_once_however_many_tabs_reuse_it(wb):
+    for _tab in range(3):
+        wb.audit.sign_in(ANA, issued_at=1_765_000_000)
+    wb.audit.sign_in(ANA, issued_at=1_765_086_400)      # signed in again the next day
+    assert len(wb.audit.entries(ADA, action="sign_in")) == 2

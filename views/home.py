@@ -4,7 +4,7 @@ import streamlit as st
 
 from competiscan.ui import data
 from competiscan.ui.labels import md_escape
-from competiscan.ui.resources import open_workbench
+from competiscan.ui.resources import current_actor, open_workbench
 from competiscan.ui.search import saved_search_params
 from competiscan.ui.widgets import campaign_link, campaign_table, user_errors
 
@@ -24,6 +24,7 @@ for col, (page, label, icon, what) in zip(links, [
 
 # Opened after the header so the first paint does not wait for the store.
 wb = open_workbench()
+actor = current_actor()
 with user_errors():
     summary = data.summary(wb)
 if not summary["campaigns"]:
@@ -53,8 +54,8 @@ with newest:
 with side:
     st.subheader("Saved-search alerts")
     with user_errors(stop=False):
-        matches = data.pending_alerts(wb)
-        saved = wb.searches.saved()
+        matches = data.pending_alerts(wb, actor)
+        saved = wb.searches.saved(actor)
         if not saved:
             st.caption("No saved search yet. Run a search and choose “Save this search”: new "
                        "matching pieces will be reported here and on Live.")

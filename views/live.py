@@ -1,11 +1,13 @@
-"""Live: poll the inbox folder and the saved searches; show what arrived since the page opened."""
+"""Live: what the inbox workers imported and refused, files waiting, and saved-search alerts,
+since the page opened. The page reads; the workers (one per app process, and `competiscan
+watch`) do the importing."""
 
 import streamlit as st
 from streamlit_autorefresh import st_autorefresh
 
 from competiscan.ui import live
 from competiscan.ui.labels import md_escape
-from competiscan.ui.resources import open_workbench
+from competiscan.ui.resources import current_actor, open_workbench
 from competiscan.ui.state import LIVE_INTERVALS, LiveState
 from competiscan.ui.urlstate import read_params, seed_widgets, write_params
 from competiscan.ui.widgets import campaign_link, campaign_table, show_problems, user_errors
@@ -16,6 +18,7 @@ seed_widgets("live", {"live_every": url_state.every, "live_paused": url_state.pa
 # "Since the page opened" is per session: a new visitor starts a fresh view.
 opened_at = st.session_state.setdefault("live_opened_at", live.utcnow())
 log = st.session_state.setdefault("live_log", [])
+seen_files = st.session_state.setdefault("live_seen_files", set())
 
 st.title("Live")
 controls = st.columns([2, 2, 3], vertical_alignment="bottom")
@@ -36,19 +39,20 @@ else:
     st_autorefresh(interval=state.every * 1000, key="live_tick")
 
 with user_errors():
-    found = live.poll(wb)
+    found = live.poll(wb, seen_files, since=opened_at)
 live.record(log, found)
-for result in found.ingested:
-    st.toast(f"{md_escape(result.filename)}: "
-             + ("imported" if result.status == "committed" else "refused"),
-             icon=":material/move_to_inbox:" if result.status == "committed"
-             else ":material/block:")
+TOAST = {"committed": ("imported", ":material/move_to_inbox:"),
+         "already_imported": ("already imported", ":material/content_copy:")}
+for result in found.handled:
+    said, icon = TOAST.get(result.status, ("refused", ":material/block:"))
+    st.toast(f"{md_escape(result.filename)}: {said}", icon=icon)
 for match in found.alerts:
     st.toast(f"Saved search “{md_escape(match.name)}”: {match.total_new:,} new",
              icon=":material/notifications:", duration="long")
 
 st.caption(f"Checked at {found.at:%H:%M:%S} UTC"
-           + (" (another window was checking at the same moment)" if found.busy else "")
+           + (" (another window was checking alerts at the same moment)" if found.busy
+              else "")
            + f" · showing what arrived since {opened_at:%Y-%m-%d %H:%M:%S} UTC.")
 
 arrived, side = st.columns([3, 2], gap="large")
@@ -78,16 +82,21 @@ with side:
                 campaign_link(hit_id, f"{title or '(untitled)'} — {company}")
 
     st.subheader("Inbox")
-    st.caption("Files dropped into this folder are imported once and moved to done/ (or "
-               "refused/, with a .report.json saying why):")
-    st.code(str(wb.inbox.folder), language=None)
+    st.caption("Files dropped into the inbox folder are imported once, in the background, and "
+               "moved to done/ (or refused/, with a report saying why).")
+    if current_actor().may("audit"):   # a server path is for admins only
+        st.code(str(wb.inbox.folder), language=None)
+    importing = live.importing_files(wb)
+    if importing:
+        st.caption("Being imported: " + ", ".join(md_escape(w) for w in importing))
     waiting = live.waiting_files(wb)
     if waiting:
-        st.caption("Waiting for the next check: " + ", ".join(md_escape(w) for w in waiting))
+        st.caption("Waiting to be taken: " + ", ".join(md_escape(w) for w in waiting))
     files = [e for e in log if e["what"] == "file"]
     for event in files:
-        icon = (":material/check_circle:" if event["status"] == "committed"
-                else ":material/block:")
+        icon = {"committed": ":material/check_circle:",
+                "already_imported": ":material/content_copy:"}.get(event["status"],
+                                                                   ":material/block:")
         st.markdown(f"{icon} **{md_escape(event['name'])}** — {md_escape(event['detail'])} · "
                     f"{event['at']:%H:%M:%S} UTC")
     with st.expander("Imported from the inbox"):

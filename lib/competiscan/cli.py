@@ -43,15 +43,24 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date; use YYYY-MM-DD") from None
 
 
-def _actor() -> "Actor":
-    """Who acts from the command line: the operating-system user."""
+def _actor(args: argparse.Namespace) -> "Actor":
+    """Who acts from the command line: the operating-system user (an admin: whoever runs the
+    command holds the store's files or credentials), or ``--as NAME`` where the settings allow
+    it, with the role the settings give that name."""
     import getpass
-    from .model import Actor
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):  # no name for this uid (e.g. a bare container)
-        name = "cli"
-    return Actor(name=name, role="admin")
+    from .model import Actor, PermissionDenied, is_listed, role_for
+    from .settings import load_settings
+    if not args.acting_as:
+        try:
+            return Actor(name=getpass.getuser(), role="admin")
+        except (KeyError, OSError):  # no name for this uid (e.g. a bare container)
+            return Actor(name="command line", role="admin")
+    settings = load_settings()
+    name = args.acting_as.strip().lower()
+    if not is_listed(name, settings.cli_as):
+        raise PermissionDenied(f"--as {name}: the command line may act only as the names in "
+                               "COMPETISCAN_CLI_AS, which does not list it.")
+    return Actor(name=name, role=role_for(name, settings.admins, settings.analysts))
 
 
 def _workbench(write: bool = False) -> "Workbench":
@@ -157,7 +166,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 def cmd_ingest(args: argparse.Namespace) -> int:
     wb = _workbench(write=True)
-    actor = _actor()
+    actor = _actor(args)
     status = 0
     reports = []
     for path in args.files:
@@ -173,6 +182,53 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return status
 
 
+def _inbox_line(result: Any) -> str:
+    """One file the inbox worker handled, for people."""
+    if result.status == "committed":
+        what = (f"imported as upload {result.batch_id}: {result.inserted:,} new, "
+                f"{result.resighted:,} re-sighted, {result.rejected:,} rejected")
+    elif result.status == "already_imported":
+        what = result.message or f"already imported as upload {result.batch_id}"
+    else:
+        what = f"{result.status.replace('_', ' ')}: {result.message}"
+    return f"{result.filename}: {what}" + (f" -> {result.moved_to}" if result.moved_to else "")
+
+
+def cmd_watch(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    from dataclasses import asdict
+    from .workbench import INBOX_WORKER, InboxError
+    wb = _workbench(write=True)
+
+    def show(results: list[Any]) -> None:
+        for result in results:
+            print(json.dumps(asdict(result), default=_json_default, ensure_ascii=False)
+                  if args.json else _inbox_line(result), flush=True)
+
+    stop = threading.Event()
+    try:
+        if args.once:
+            results = wb.inbox.scan(INBOX_WORKER)
+            if args.json:
+                _print_json([asdict(r) for r in results])
+            else:
+                show(results)
+                if not results:
+                    print("nothing waiting in the inbox", file=sys.stderr)
+            return 1 if any(r.status == "retry" for r in results) else 0
+        for signum in (signal.SIGTERM, signal.SIGINT):   # finish the current file, then stop
+            signal.signal(signum, lambda *_: stop.set())
+        print(f"watching {wb.inbox.folder} every {wb.inbox.poll_seconds:g} s "
+              "(Ctrl-C or SIGTERM stops)", file=sys.stderr, flush=True)
+        wb.inbox.watch(INBOX_WORKER, stop, on_pass=show)
+        return 0
+    except InboxError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        wb.close()
+
+
 def cmd_batches(args: argparse.Namespace) -> int:
     rows = _workbench().campaigns.batches(limit=args.limit)
     if args.json:
@@ -184,7 +240,7 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_undo(args: argparse.Namespace) -> int:
-    result = _workbench(write=True).campaigns.undo(_actor(), args.batch_id)
+    result = _workbench(write=True).campaigns.undo(_actor(args), args.batch_id)
     payload = {"batch_id": args.batch_id, "removed_campaigns": result.deleted,
                "index_error": result.error}
     if args.json:
@@ -220,7 +276,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_reindex(args: argparse.Namespace) -> int:
     wb = _workbench(write=True)
-    result = wb.index.rebuild(_actor())
+    result = wb.index.rebuild(_actor(args))
     if result.error:
         raise CliError(f"reindex failed after {result.indexed:,} campaigns: {result.error}")
     counts = wb.index.consistency()
@@ -315,7 +371,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
                                     ("budget_tokens", args.max_tokens)) if v is not None}
         progress = None if args.json else _stderr_progress
         summary = _workbench(write=True).enrichment.run(
-            _actor(), provider=args.provider, only_pending=not args.all, progress=progress,
+            _actor(args), provider=args.provider, only_pending=not args.all, progress=progress,
             limits=limits)
     if args.json:
         _print_json(summary)
@@ -332,8 +388,26 @@ def _stderr_progress(done: int, total: int) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from .workbench import SearchRequest
     request = SearchRequest(query=args.query, filter=_filter(args))
-    count = _workbench().searches.export(_actor(), Path(args.out), request)
+    count = _workbench().searches.export(_actor(args), Path(args.out), request)
     print(f"wrote {count:,} campaigns to {args.out}", file=sys.stderr)
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from datetime import datetime, time
+    since = datetime.combine(args.since, time()) if args.since else None
+    entries = _workbench().audit.entries(_actor(args), user=args.user, action=args.action,
+                                         since=since, limit=args.limit)
+    if args.json:
+        _print_json([{"at": e.at, "user": e.user, "role": e.role, "action": e.action,
+                      "target": e.target, "result": e.result, "detail": e.detail}
+                     for e in entries])
+    else:
+        from .workbench import Audit
+        rows = Audit.frame(entries).to_dict("records")
+        for row in rows:
+            row["at"] = f"{row['at']:%Y-%m-%d %H:%M:%S}"
+        print(_table(rows, ["at", "user", "role", "action", "target", "result", "detail"]))
     return 0
 
 
@@ -356,6 +430,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="competiscan",
         description="Competitive-marketing intelligence: ingest, search and analyse campaigns.")
+    parser.add_argument("--as", dest="acting_as", metavar="NAME",
+                        help="act as this user (where COMPETISCAN_CLI_AS allows it); the "
+                             "audit trail records them")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, func: Callable[[argparse.Namespace], int], help: str,
@@ -406,8 +483,20 @@ def _store_commands(add: Adder) -> None:
     p = add("undo", cmd_undo, "remove exactly what an upload batch added")
     p.add_argument("batch_id", type=int)
 
+    p = add("watch", cmd_watch, "work the inbox folder: import each file dropped there once, "
+                                "until stopped (SIGTERM, Ctrl-C)")
+    p.add_argument("--once", action="store_true", help="one pass over the inbox, then exit")
+
     add("doctor", cmd_doctor, "what is configured and reachable: store, search, OpenAI")
     add("reindex", cmd_reindex, "rebuild the search index from the store")
+
+    p = add("audit", cmd_audit, "who did what and when (admins): uploads, undos, enrichment "
+                                "runs, saved searches, exports, sign-ins")
+    p.add_argument("--user", help="only this user")
+    p.add_argument("--action", help="only this action (upload, undo, enrich, export, "
+                                    "saved_search.create, ...)")
+    p.add_argument("--since", type=_date, help="from this day on, YYYY-MM-DD")
+    p.add_argument("--limit", type=int, default=1000)
 
     p = add("enrich", cmd_enrich, "enrich stored campaigns, or a file into JSON Lines")
     group = p.add_mutually_exclusive_group()

@@ -28,6 +28,7 @@ __all__ = [
     "PermissionDenied",
     "Actor",
     "role_for",
+    "is_listed",
     "CampaignFilter",
     "FilterError",
 ]
@@ -172,18 +173,20 @@ class Actor:
 def role_for(email: str, admins: Iterable[str] = (), analysts: Iterable[str] = ()) -> str:
     """The role of a signed-in user: ``admins`` and ``analysts`` list email addresses or whole
     domains (``@example.com``); everyone else is a viewer. Case does not matter."""
-    address = email.strip().lower()
-    domain = "@" + address.rsplit("@", 1)[-1] if "@" in address else None
-
-    def listed(entries: Iterable[str]) -> bool:
-        wanted = {e.strip().lower() for e in entries if e.strip()}
-        return address in wanted or (domain is not None and domain in wanted)
-
-    if listed(admins):
+    if is_listed(email, admins):
         return "admin"
-    if listed(analysts):
+    if is_listed(email, analysts):
         return "analyst"
     return "viewer"
+
+
+def is_listed(email: str, entries: Iterable[str]) -> bool:
+    """Whether ``email`` is one of ``entries`` (emails, whole ``@domains``, or ``*`` for
+    anyone), without regard to case."""
+    address = email.strip().lower()
+    domain = "@" + address.rsplit("@", 1)[-1] if "@" in address else None
+    wanted = {e.strip().lower() for e in entries if e.strip()}
+    return "*" in wanted or address in wanted or (domain is not None and domain in wanted)
 
 
 # ---------------------------------------------------------------------------- filters

@@ -42,7 +42,18 @@ SETTING_NAMES: dict[str, tuple[str, str | None, str]] = {
     "COMPETISCAN_INBOX": (
         "inbox",
         None,
-        "Drop folder watched by the Live page (default `data/inbox`).",
+        "Drop folder: each file put here becomes one batch, imported by the worker of each "
+        "app process or by `competiscan watch` (default `data/inbox`).",
+    ),
+    "COMPETISCAN_INBOX_MAX_MB": (
+        "inbox_max_mb",
+        "200",
+        "Largest file the inbox takes, in MB; a bigger one goes to `refused/` unread.",
+    ),
+    "COMPETISCAN_INBOX_POLL_SECONDS": (
+        "inbox_poll_seconds",
+        "5",
+        "Seconds between two looks at the inbox by each worker.",
     ),
     "COMPETISCAN_HOST": (
         "host",
@@ -61,6 +72,13 @@ SETTING_NAMES: dict[str, tuple[str, str | None, str]] = {
         "Signed-in users who are analysts (upload, enrich, undo their own uploads): "
         "comma-separated emails or `@domains`. Everyone else signed in is a viewer.",
     ),
+    "COMPETISCAN_CLI_AS": (
+        "cli_as",
+        None,
+        "Who the command line may act as with `--as NAME`: comma-separated emails, `@domains` "
+        "or `*`; the role then comes from the two settings above. Unset: `--as` is refused and "
+        "commands act as the operating-system user, an admin.",
+    ),
 }
 
 
@@ -74,10 +92,13 @@ class Settings:
     openai_base_url: str | None = None
     openai_model: str = "gpt-4o-mini"
     inbox: Path = field(default_factory=lambda: PROJECT_ROOT / "data" / "inbox")
+    inbox_max_mb: float = 200.0
+    inbox_poll_seconds: float = 5.0
     root: Path = PROJECT_ROOT
     host: str = "127.0.0.1"
     admins: tuple[str, ...] = ()
     analysts: tuple[str, ...] = ()
+    cli_as: tuple[str, ...] = ()
 
     @property
     def data_dir(self) -> Path:
@@ -128,11 +149,26 @@ def load_settings(
         openai_base_url=values["openai_base_url"],
         openai_model=values["openai_model"] or "gpt-4o-mini",
         inbox=inbox,
+        inbox_max_mb=_positive_number("COMPETISCAN_INBOX_MAX_MB", values["inbox_max_mb"]),
+        inbox_poll_seconds=_positive_number("COMPETISCAN_INBOX_POLL_SECONDS",
+                                            values["inbox_poll_seconds"]),
         root=root,
         host=values["host"] or "127.0.0.1",
         admins=_address_list(values["admins"]),
         analysts=_address_list(values["analysts"]),
+        cli_as=_address_list(values["cli_as"]),
     )
+
+
+def _positive_number(name: str, raw: str | None) -> float:
+    """A setting that is a number above zero; ValueError naming the setting otherwise."""
+    try:
+        value = float(raw if raw is not None else SETTING_NAMES[name][1])
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{name} must be a number above 0, not {raw!r}")
+    return value
 
 
 def _address_list(raw: str | None) -> tuple[str, ...]:

@@ -69,7 +69,8 @@ def enrich_store(store: Store, local: LocalEnricher, settings: Settings,
         raise EnrichmentUnavailable(f"Unknown provider {provider!r}; use local or openai.")
     total = int(store.count())
     report = {"provider": provider, "enriched": 0, "by_model": 0, "fallback": 0,
-              "cache_hits": 0, "requests": 0, "budget_exhausted": False, "failures": []}
+              "cache_hits": 0, "requests": 0, "tokens": 0, "budget_exhausted": False,
+              "failures": []}
     progress = progress or (_stderr_progress if show_progress else None)
     after = 0
     try:
@@ -84,21 +85,8 @@ def enrich_store(store: Store, local: LocalEnricher, settings: Settings,
             if enricher is None:
                 results = local.enrich_many(_records(frame))
             else:
-                run = enricher.enrich_many(_records(frame))
-                results = run.results
-                report["by_model"] += run.model_items
-                report["fallback"] += run.fallback_items
-                report["cache_hits"] += run.cache_hits
-                report["requests"] += run.requests_sent
-                report["failures"].extend(run.failures[:20])
-                if run.budget_exhausted:
-                    report["budget_exhausted"] = True
-            enriched = results_to_columns(frame, results)
-            keep = ["id", "campaign_type", "campaign_type_source", "extracted_keywords",
-                    "enriched_by", "enriched_at", "sentiment_label", "sentiment_score",
-                    "campaign_type_predicted", "campaign_type_confidence", "summary",
-                    *OFFER_FIELDS]
-            store.write_enrichment(enriched[keep])
+                results = _model_results(enricher.enrich_many(_records(frame)), report)
+            store.write_enrichment(results_to_columns(frame, results)[_WRITTEN])
             report["enriched"] += len(frame)
             if progress:
                 progress(report["enriched"], total)
@@ -108,6 +96,25 @@ def enrich_store(store: Store, local: LocalEnricher, settings: Settings,
         if enricher is not None:
             enricher.close()
     return report
+
+
+# The columns an enrichment run writes back.
+_WRITTEN = ["id", "campaign_type", "campaign_type_source", "extracted_keywords", "enriched_by",
+            "enriched_at", "sentiment_label", "sentiment_score", "campaign_type_predicted",
+            "campaign_type_confidence", "summary", *OFFER_FIELDS]
+
+
+def _model_results(run: Any, report: dict[str, Any]) -> list[dict[str, Any]]:
+    """A model run's results, its counts added to ``report``."""
+    report["by_model"] += run.model_items
+    report["fallback"] += run.fallback_items
+    report["cache_hits"] += run.cache_hits
+    report["requests"] += run.requests_sent
+    report["tokens"] += run.tokens_used
+    report["failures"].extend(run.failures[:20])
+    if run.budget_exhausted:
+        report["budget_exhausted"] = True
+    return run.results
 
 
 def describe_run(report: dict[str, Any]) -> str:

@@ -49,7 +49,8 @@ class RowIssue:
 
 @dataclass
 class IngestReport:
-    """What happened to one file. ``status`` is committed, refused or empty."""
+    """What happened to one file. ``status`` is committed, refused or empty; a file imported
+    before (the same bytes, not undone) is refused with ``duplicate_of`` naming that upload."""
 
     filename: str
     status: str
@@ -65,6 +66,7 @@ class IngestReport:
     mapping: dict[str, str] = field(default_factory=dict)
     row_label: str = "row"
     indexed: bool = True
+    duplicate_of: int | None = None
 
     @property
     def rejected_count(self) -> int:
@@ -78,6 +80,7 @@ class IngestReport:
             "inserted": self.inserted, "resighted": self.resighted,
             "duplicates": self.duplicates, "rejected": self.rejected_count,
             "batch_id": self.batch_id, "indexed": self.indexed, "mapping": self.mapping,
+            "duplicate_of": self.duplicate_of,
             "rejected_rows": [asdict(i) for i in self.rejected],
             "warnings": [asdict(i) for i in self.warnings],
         }

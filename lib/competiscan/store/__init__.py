@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .base import (BatchResult, BatchWrite, NotFoundError, Store, StoreError,
-                   StoreLockedError, StoreMissingError, StoreSchemaError, StoreUnavailableError)
+from .base import (AlreadyImportedError, BatchResult, BatchWrite, NotFoundError, Store,
+                   StoreError, StoreLockedError, StoreMissingError, StoreSchemaError,
+                   StoreUnavailableError)
 
 __all__ = ["open_store", "Store", "BatchWrite", "BatchResult", "StoreError",
            "StoreLockedError", "StoreUnavailableError", "StoreSchemaError", "StoreMissingError",
-           "NotFoundError",
-           "BACKENDS"]
+           "AlreadyImportedError", "NotFoundError", "BACKENDS"]
 
 
 def _duckdb(url: str, create: bool) -> Store:

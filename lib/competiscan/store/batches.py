@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from . import schema as S
 from .companies import register_companies
 from .core import NOT_PENDING, StoreCore, as_arrow, insert_offer_terms, utcnow
-from .errors import NotFoundError, StoreError
+from .errors import AlreadyImportedError, NotFoundError, StoreError
 
 __all__ = ["Batches", "BatchWrite", "BatchResult"]
 
@@ -43,6 +43,9 @@ class BatchWrite:
     report: dict[str, Any] = field(default_factory=dict)
     # companies first seen in this file: (canonical name, alias key, industry)
     new_companies: list[tuple[str, str, str | None]] = field(default_factory=list)
+    uploaded_by: str | None = None
+    # SHA-256 of the file's bytes: a file already imported (and not undone) is refused
+    file_sha256: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class Batches(StoreCore):
         sighting_pieces = _sighting_pieces(pieces, sightings)
         now = utcnow()
         with self._write() as conn:
+            self._refuse_a_second_import(conn, batch.file_sha256)
             batch_id, last_id = self._next_ids(conn)
             # (an empty store holds none of the pieces: a first load stages nothing)
             with (self._staging(conn, "incoming", self._piece_keys(pieces), _STAGED_KEY_TYPES)
@@ -123,6 +127,19 @@ class Batches(StoreCore):
             self._record_batch(conn, batch, batch_id, now, inserted, resighted)
         return BatchResult(batch_id=batch_id, inserted=inserted, resighted=resighted,
                            new_ids=(last_id + 1, last_id + inserted) if inserted else None)
+
+    @staticmethod
+    def _refuse_a_second_import(conn: sa.Connection, file_sha256: str | None) -> None:
+        """The same file twice is one import: checked under the writers' lock, so two
+        processes given the same file at once make one batch between them."""
+        if file_sha256 is None:
+            return
+        rows = conn.execute(sa.text(
+            "SELECT id, filename, created_at FROM upload_batches WHERE file_sha256 = :h "
+            "AND status = 'committed' ORDER BY id LIMIT 1"), {"h": file_sha256}).fetchall()
+        if rows:
+            batch_id, filename, created_at = rows[0]
+            raise AlreadyImportedError(batch_id, filename, created_at)
 
     @staticmethod
     def _next_ids(conn: sa.Connection) -> tuple[int, int]:
@@ -232,7 +249,8 @@ class Batches(StoreCore):
             id=batch_id, created_at=now, source=batch.source, filename=batch.filename,
             file_format=batch.file_format, rows_read=batch.rows_read, inserted=inserted,
             resighted=resighted, duplicates=batch.duplicates, rejected=batch.rejected,
-            status="committed", report=json.dumps(dict(batch.report), default=str)))
+            status="committed", report=json.dumps(dict(batch.report), default=str),
+            uploaded_by=batch.uploaded_by, file_sha256=batch.file_sha256))
 
     # ---------------------------------------------------------------- undoing an upload
     def undo_batch(self, batch_id: int) -> list[int]:
@@ -302,9 +320,16 @@ class Batches(StoreCore):
     # ---------------------------------------------------------------- listing uploads
     def batches(self, limit: int = 100) -> list[dict[str, Any]]:
         return self._rows(
-            "SELECT id, created_at, source, filename, file_format, rows_read, inserted, "
-            "resighted, duplicates, rejected, status, undone_at FROM upload_batches "
+            "SELECT id, created_at, uploaded_by, source, filename, file_format, rows_read, "
+            "inserted, resighted, duplicates, rejected, status, undone_at FROM upload_batches "
             "ORDER BY id DESC LIMIT :n", n=limit)
+
+    def batch_of_file(self, file_sha256: str) -> dict[str, Any] | None:
+        """The committed batch that imported the file with this SHA-256, if any."""
+        rows = self._rows("SELECT id, created_at, uploaded_by, source, filename, inserted, "
+                          "resighted FROM upload_batches WHERE file_sha256 = :h AND "
+                          "status = 'committed' ORDER BY id LIMIT 1", h=file_sha256)
+        return rows[0] if rows else None
 
     def batch(self, batch_id: int) -> dict[str, Any]:
         rows = self._rows("SELECT * FROM upload_batches WHERE id = :b", b=batch_id)

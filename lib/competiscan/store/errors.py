@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 __all__ = ["StoreError", "StoreLockedError", "StoreUnavailableError", "StoreSchemaError",
-           "StoreMissingError", "NotFoundError"]
+           "StoreMissingError", "AlreadyImportedError", "NotFoundError"]
 
 
 class StoreError(RuntimeError):
@@ -25,6 +25,18 @@ class StoreSchemaError(StoreError):
 
 class StoreMissingError(StoreSchemaError):
     """There is no store at the URL yet: nothing is wrong but a set-up step not taken."""
+
+
+class AlreadyImportedError(StoreError):
+    """The same file (the same bytes) was imported before and that import stands."""
+
+    def __init__(self, batch_id: int, filename: str, created_at: object) -> None:
+        self.batch_id = int(batch_id)
+        self.filename = filename
+        when = f"{created_at:%Y-%m-%d %H:%M} UTC" if hasattr(created_at, "strftime") else ""
+        super().__init__(f"This file was already imported as upload {self.batch_id} "
+                         f"({filename}{', ' + when if when else ''}); nothing was added again. "
+                         "Undo that upload first to import it anew.")
 
 
 class NotFoundError(StoreError, LookupError):

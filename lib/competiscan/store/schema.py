@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from ..model import OFFER_FIELD_TYPES
 
 __all__ = ["metadata", "campaigns", "sightings", "upload_batches", "companies",
-           "company_aliases", "enrichment_cache", "saved_searches", "jobs",
+           "company_aliases", "enrichment_cache", "saved_searches", "saved_search_seen",
+           "audit_log", "jobs",
            "offer_terms", "index_pending", "OFFER_MEASURES", "OFFER_TERM_COLUMNS", "offer_terms_sql", "month_sql",
            "MIGRATIONS", "SCHEMA_VERSION", "CAMPAIGN_COLUMNS", "column_types"]
 
@@ -56,7 +57,10 @@ upload_batches = sa.Table(
     sa.Column("status", sa.Text, nullable=False),      # committed | undone
     sa.Column("undone_at", sa.DateTime),
     sa.Column("report", sa.Text),                      # JSON: rejected rows (capped), mapping
+    sa.Column("uploaded_by", sa.Text),                 # who acted (None: before version 6)
+    sa.Column("file_sha256", sa.Text),                 # the file's bytes: a re-drop is known
 )
+sa.Index("ix_upload_batches_file", upload_batches.c.file_sha256)
 
 # Hex digests: compared byte by byte on PostgreSQL (COLLATE "C"): the database's collation
 # would make building their indexes slower for nothing, as a hash has no linguistic order.
@@ -220,12 +224,36 @@ enrichment_cache = sa.Table(
 saved_searches = sa.Table(
     "saved_searches", metadata,
     sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
-    sa.Column("name", sa.Text, nullable=False, unique=True),
+    sa.Column("owner", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("shared", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("query", sa.Text, nullable=False),
-    sa.Column("filters", sa.Text, nullable=False),  # JSON of the SearchRequest filters
+    sa.Column("filters", sa.Text, nullable=False),  # JSON: CampaignFilter, sort, last_days
     sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("owner", "name"),
+)
+
+# "New since I last looked", per user and saved search: two analysts each get their own alert.
+saved_search_seen = sa.Table(
+    "saved_search_seen", metadata,
+    sa.Column("search_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("user_name", sa.Text, primary_key=True),
     sa.Column("last_checked_at", sa.DateTime, nullable=False),
 )
+
+# Who did what, when, to what, and how it ended.
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("happened_at", sa.DateTime, nullable=False),
+    sa.Column("user_name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("target", sa.Text),
+    sa.Column("result", sa.Text, nullable=False),    # ok | refused | failed
+    sa.Column("detail", sa.Text),                    # JSON: counts, sizes, hashes, messages
+)
+sa.Index("ix_audit_log_happened_at", audit_log.c.happened_at)
 
 jobs = sa.Table(
     "jobs", metadata,
@@ -249,7 +277,7 @@ CAMPAIGN_COLUMNS: tuple[str, ...] = tuple(c.name for c in campaigns.columns)
 
 
 def _v1_initial(conn: sa.Connection) -> None:
-    later = (schema_migrations, offer_terms, index_pending)   # made by their own steps
+    later = (schema_migrations, offer_terms, index_pending, saved_search_seen, audit_log)
     metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t not in later])
 
 
@@ -300,6 +328,34 @@ def _v5_pg_hash_collation(conn: sa.Connection) -> None:
                              'COLLATE "C", ALTER COLUMN variant_key TYPE TEXT COLLATE "C"'))
 
 
+def _v6_team(conn: sa.Connection) -> None:
+    # Version 1 makes tables as they are defined now: a store made before version 6 has the old
+    # upload_batches and saved_searches, a newer one has them as they are.
+    batch_columns = conn.execute(sa.text("SELECT * FROM upload_batches WHERE false")).keys()
+    if "uploaded_by" not in batch_columns:
+        conn.execute(sa.text("ALTER TABLE upload_batches ADD COLUMN uploaded_by TEXT"))
+        conn.execute(sa.text("ALTER TABLE upload_batches ADD COLUMN file_sha256 TEXT"))
+        conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_upload_batches_file "
+                             "ON upload_batches (file_sha256)"))
+    search_columns = conn.execute(sa.text("SELECT * FROM saved_searches WHERE false")).keys()
+    saved_search_seen.create(conn, checkfirst=True)
+    audit_log.create(conn, checkfirst=True)   # with its index
+    if "owner" in search_columns:
+        return
+    # Saved before anyone signed in: the one local user's, shared with the team. The name was
+    # unique across the store and becomes unique per owner, which neither database alters in
+    # place: the new table is made beside the old one and takes its name.
+    conn.execute(sa.text(
+        "INSERT INTO saved_search_seen (search_id, user_name, last_checked_at) "
+        "SELECT id, 'local user', last_checked_at FROM saved_searches"))
+    saved_searches.to_metadata(sa.MetaData(), name="saved_searches_v6").create(conn)
+    conn.execute(sa.text(
+        "INSERT INTO saved_searches_v6 (id, owner, name, shared, query, filters, created_at) "
+        "SELECT id, 'local user', name, true, query, filters, created_at FROM saved_searches"))
+    conn.execute(sa.text("DROP TABLE saved_searches"))
+    conn.execute(sa.text("ALTER TABLE saved_searches_v6 RENAME TO saved_searches"))
+
+
 # (version, what it does, function). Append only; never edit a released step.
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial schema", _v1_initial),
@@ -310,6 +366,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
         "campaigns", _v4_index_pending),
     (5, "campaign hashes compared byte by byte (COLLATE \"C\") on PostgreSQL",
      _v5_pg_hash_collation),
+    (6, "a team: who uploaded each batch and its file's hash; saved searches with an owner "
+        "and sharing, 'new since I looked' per user; the audit log", _v6_team),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

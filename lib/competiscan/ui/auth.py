@@ -118,12 +118,15 @@ def show_session(actor: Actor) -> None:
             st.stop()  # the browser is leaving; no page runs for a user who is gone
     if st.session_state.get(_REPORTED_KEY) != actor.name:
         st.session_state[_REPORTED_KEY] = actor.name
-        on_sign_in(actor)
+        on_sign_in(actor, st.user.get("iat"))
 
 
-def on_sign_in(actor: Actor) -> None:
+def on_sign_in(actor: Actor, issued_at: object = None) -> None:
     """Called once per browser session, on its first run after ``actor`` signed in (a new tab
     that reuses the sign-in cookie is a new session and calls it again).
 
-    Nothing is recorded yet: this is where the audit trail will record sign-ins.
+    The sign-in goes into the audit trail once: ``issued_at`` (the identity token's ``iat``)
+    tells one sign-in from the page loads and tabs that reuse it.
     """
+    from .resources import open_workbench  # resources imports this module
+    open_workbench().audit.sign_in(actor, issued_at)

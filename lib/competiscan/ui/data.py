@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from ..model import CampaignFilter
+from ..model import Actor, CampaignFilter
 from ..workbench import (AlertMatch, AnomalyReport, Comparison, ForecastReport, SearchRequest,
                          SearchResult, VolumeSeries, Workbench)
 
@@ -57,10 +57,11 @@ def search(_workbench: Workbench, request: SearchRequest) -> SearchResult:
     return _workbench.searches.run(request)
 
 
-@st.cache_data(ttl=_SHORT, max_entries=4, show_spinner=False)
-def pending_alerts(_workbench: Workbench) -> list[AlertMatch]:
-    """New matches of the saved searches, without marking them seen (the Live page does)."""
-    return _workbench.searches.pending_alerts(limit=5)
+@st.cache_data(ttl=_SHORT, max_entries=64, show_spinner=False)
+def pending_alerts(_workbench: Workbench, actor: Actor) -> list[AlertMatch]:
+    """``actor``'s new matches of their saved searches, without marking them seen (the Live
+    page does)."""
+    return _workbench.searches.pending_alerts(actor, limit=5)
 
 
 # ---------------------------------------------------------------------------- analytics

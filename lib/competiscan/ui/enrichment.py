@@ -53,7 +53,10 @@ def enrichment_panel(workbench: Workbench) -> None:
                "and items the model gets wrong keep their local result.")
     job = workbench.enrichment.latest_job()
     running = job is not None and job["status"] == "running"
-    if st.button("Enrich new campaigns with the model", disabled=running,
+    allowed = current_actor().may("enrich")
+    if not allowed:
+        st.caption("Running the model needs the analyst role.")
+    if st.button("Enrich new campaigns with the model", disabled=running or not allowed,
                  key="enrich_openai", icon=":material/auto_awesome:"):
         workbench.enrichment.start_job(current_actor(), provider="openai")
         data_changed()

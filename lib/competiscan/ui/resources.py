@@ -9,8 +9,9 @@ import streamlit as st
 
 from ..model import Actor
 from ..settings import Settings, load_settings
-from ..workbench import StoreError, Workbench
+from ..workbench import INBOX_WORKER, InboxResult, StoreError, Workbench
 from . import auth
+from .data import data_changed
 
 __all__ = ["get_settings", "get_workbench", "open_workbench", "current_actor", "LOCAL_ACTOR",
            "load_sample_on_first_start"]
@@ -29,10 +30,18 @@ def get_settings() -> Settings:
 
 @st.cache_resource(show_spinner="Opening the campaign store…")
 def get_workbench() -> Workbench:
-    """The app's Workbench; on a first start with an empty store it loads the sample file."""
+    """The app's Workbench; on a first start with an empty store it loads the sample file.
+    It starts this server process's inbox worker, once (closing the Workbench stops it)."""
     workbench = Workbench(get_settings(), create=True)
     load_sample_on_first_start(workbench)
+    workbench.inbox.start_worker(INBOX_WORKER, on_pass=_inbox_worked)
     return workbench
+
+
+def _inbox_worked(results: list[InboxResult]) -> None:
+    """After the worker imported something, cached reads must not hide it."""
+    if any(result.status == "committed" for result in results):
+        data_changed()
 
 
 def load_sample_on_first_start(workbench: Workbench) -> str | None:

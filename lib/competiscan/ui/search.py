@@ -15,8 +15,8 @@ import pandas as pd
 import streamlit as st
 
 from ..model import SENTIMENT_LABELS, CampaignFilter
-from ..workbench import (FACET_FIELDS, MAX_WINDOW, SavedSearch, SearchResult, Workbench,
-                         to_csv_bytes, to_xlsx_bytes)
+from ..workbench import (FACET_FIELDS, MAX_WINDOW, RELATIVE_RANGES, SavedSearch, SearchResult,
+                         Workbench, to_csv_bytes, to_xlsx_bytes)
 from . import data
 from .filters import clear_filters, filter_panel, filter_values, filters_from_widgets
 from .labels import field_label, md_escape, offer_label, pretty
@@ -198,22 +198,38 @@ def export_buttons(workbench: Workbench, state: SearchState, total: int) -> None
                    "`competiscan export` for everything.")
 
 
+_RANGE_CHOICES: dict[int | None, str] = {
+    None: "the dates above", **{days: f"the last {days} days" for days in RELATIVE_RANGES}}
+
+
 def save_search_form(workbench: Workbench, state: SearchState) -> None:
+    actor = current_actor()
     with st.popover("Save this search", icon=":material/bookmark_add:", width="stretch"):
         st.caption("A saved search is an alert: Live and Home report the campaigns that "
-                   "arrive from now on and match it.")
+                   "arrive from now on and match it, to each person who sees it.")
         name = st.text_input("Name", key="s_save_name", max_chars=120,
                              placeholder="e.g. 0% APR balance transfers")
+        last_days = st.selectbox("Dates", list(_RANGE_CHOICES), key="s_save_range",
+                                 format_func=_RANGE_CHOICES.get,
+                                 help="A relative range moves with the calendar; a fixed end "
+                                      "date in the past could never report anything new.")
+        shared = st.checkbox("Share with the team", key="s_save_shared",
+                             disabled=not actor.may("share_search"),
+                             help=None if actor.may("share_search") else
+                             "Sharing needs the analyst role.")
         if st.button("Save", key="s_save", type="primary", disabled=not name.strip()):
             with user_errors(stop=False):
-                workbench.searches.save(current_actor(), name.strip(), state.request(page=1))
+                workbench.searches.save(actor, name.strip(), state.request(page=1),
+                                        shared=shared, last_days=last_days)
                 data.alerts_changed()
                 st.success(f"Saved as “{md_escape(name.strip())}”.")
 
 
 def saved_search_links(workbench: Workbench) -> None:
-    """Every saved search as a link that opens it, and a way to delete one."""
-    saved = workbench.searches.saved()
+    """The saved searches this user sees (their own and the shared ones) as links that open
+    them, and a way to delete those they may."""
+    actor = current_actor()
+    saved = workbench.searches.saved(actor)
     if not saved:
         st.caption("No saved searches yet: run a search and use “Save this search”.")
         return
@@ -222,9 +238,13 @@ def saved_search_links(workbench: Workbench) -> None:
         with link:
             st.page_link("views/search.py", label=md_escape(search.name),
                          icon=":material/bookmark:", query_params=saved_search_params(search))
-        delete.button("Delete", key=f"s_delete_{search.id}", on_click=_delete_saved,
-                      args=(workbench, search.id), type="tertiary",
-                      icon=":material/delete:")
+            whose = "yours" if search.owned_by(actor) else f"by {search.owner}"
+            st.caption(md_escape(whose) + (" · shared" if search.shared else "")
+                       + (f" · last {search.last_days} days" if search.last_days else ""))
+        if workbench.searches.may_change(actor, search):
+            delete.button("Delete", key=f"s_delete_{search.id}", on_click=_delete_saved,
+                          args=(workbench, search.id), type="tertiary",
+                          icon=":material/delete:")
 
 
 def saved_search_params(search: SavedSearch) -> dict[str, list[str]]:

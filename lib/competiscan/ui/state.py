@@ -18,7 +18,7 @@ from ..workbench import (DIMENSIONS, MAX_WINDOW, OFFER_TERMS, POSITIONING_MEASUR
 __all__ = ["Params", "SearchState", "TrendsState", "CompetitorsState", "OFFER_BOUNDS",
            "PAGE_SIZES", "TREND_VIEWS", "TREND_INTERVALS", "TREND_DIMENSIONS", "WEIGHT_OPTIONS",
            "COMPETITOR_MODES", "POSITION_MEASURES", "LiveState", "LIVE_INTERVALS",
-           "offer_bounds", "bounds_filter"]
+           "offer_bounds", "bounds_filter", "AuditState"]
 
 Params = Mapping[str, Sequence[str]]
 
@@ -340,4 +340,32 @@ class LiveState:
             _put(out, "every", self.every)
         if self.paused:
             _put(out, "paused", "1")
+        return out
+
+
+# ---------------------------------------------------------------------------- Audit
+@dataclass(frozen=True)
+class AuditState:
+    """The Audit page in the URL: ``user``, ``action`` (one of the recorded actions),
+    ``from`` and ``to`` (YYYY-MM-DD, both inclusive)."""
+
+    user: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    problems: tuple[str, ...] = field(default=(), compare=False)
+
+    @classmethod
+    def from_params(cls, params: Params, actions: Sequence[str]) -> "AuditState":
+        reader = _Reader(params)
+        start, end = reader.dates_in_order(reader.day("from"), reader.day("to"))
+        return cls(user=reader.text("user"), action=reader.choice("action", ("", *actions), ""),
+                   date_from=start, date_to=end, problems=tuple(reader.problems))
+
+    def to_params(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        _put(out, "user", self.user)
+        _put(out, "action", self.action)
+        _put(out, "from", self.date_from.isoformat() if self.date_from else None)
+        _put(out, "to", self.date_to.isoformat() if self.date_to else None)
         return out

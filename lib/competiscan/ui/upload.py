@@ -228,7 +228,7 @@ def show_history(workbench: Workbench) -> None:
     st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 320),
                  column_config={
                      "id": "Upload", "created_at": st.column_config.DatetimeColumn(
-                         "When (UTC)", format="YYYY-MM-DD HH:mm"),
+                         "When (UTC)", format="YYYY-MM-DD HH:mm"), "uploaded_by": "By",
                      "source": "Source", "filename": "File", "file_format": "Format",
                      "rows_read": "Rows", "inserted": "New", "resighted": "Re-sighted",
                      "duplicates": "Duplicates", "rejected": "Rejected", "status": "Status",
@@ -252,7 +252,12 @@ def show_history(workbench: Workbench) -> None:
                                file_name=f"upload-{chosen}-rejected.csv", mime="text/csv",
                                icon=":material/download:", on_click="ignore",
                                key="history_rejected_csv")
-        if detail["status"] == "committed":
+        actor = current_actor()
+        own = detail.get("uploaded_by") == actor.name
+        if detail["status"] == "committed" and (actor.may("undo") or
+                                                 (own and actor.may("undo_own"))):
             _undo_confirmation(workbench, detail)
+        elif detail["status"] == "committed":
+            st.caption("Only an admin, or the analyst who uploaded it, can undo this upload.")
         else:
             st.caption(f"Undone at {detail['undone_at']:%Y-%m-%d %H:%M} UTC.")

@@ -7,8 +7,9 @@ them behind a few services, each a noun with verbs:
 - ``wb.searches``: search, saved searches and their alerts, exports of a search.
 - ``wb.analytics``: trends, share of voice, sentiment, offers, anomalies, forecasts, comparisons.
 - ``wb.enrichment``: enrichment runs and jobs (local rules, or an OpenAI-compatible model).
-- ``wb.inbox``: the drop folder.
+- ``wb.inbox``: the drop folder and its worker (exactly once per file, across processes).
 - ``wb.index``: the search index as a projection of the store (sync, rebuild, consistency).
+- ``wb.audit``: the audit trail every action above writes to; admins read it.
 
 Every action that changes data takes an :class:`~competiscan.model.Actor` first: who acts.
 Front ends import from this package, :mod:`competiscan.model` and :mod:`competiscan.settings`
@@ -33,16 +34,17 @@ from ..search import Hit, QueryError, SearchRequest, SearchResult, SearchUnavail
 from ..search.base import FACET_FIELDS, MAX_WINDOW, SORTS
 from ..search.query import tokenize
 from ..settings import Settings, load_settings
-from ..store import NotFoundError, Store, StoreError, open_store
+from ..store import AlreadyImportedError, NotFoundError, Store, StoreError, open_store
 from .analytics import Analytics
+from .audit import AUDIT_ACTIONS, Audit, AuditEntry
 from .campaigns import PREVIEW_ROWS, CampaignDetail, Campaigns, FilePreview
 from .enrichment import Enrichment
 from .export import EXPORT_COLUMNS, ExportError, to_csv_bytes, to_xlsx_bytes
 from .files import convert_file, generate_sample, validate_file
 from .health import run_checks
-from .inbox import Inbox, InboxResult
+from .inbox import INBOX_WORKER, Inbox, InboxError, InboxResult
 from .projection import IndexConsistency, IndexProjection, SyncResult
-from .searches import AlertMatch, SavedSearch, Searches
+from .searches import RELATIVE_RANGES, AlertMatch, SavedSearch, Searches
 
 if TYPE_CHECKING:
     from ..enrich import LocalEnricher
@@ -53,7 +55,9 @@ __all__ = [
     "Campaigns", "FilePreview", "CampaignDetail", "IngestReport", "PREVIEW_ROWS",
     "Searches", "SavedSearch", "AlertMatch", "SearchRequest", "SearchResult", "Hit",
     "Analytics", "VolumeSeries", "AnomalyReport", "ForecastReport", "Comparison",
-    "Enrichment", "Inbox", "InboxResult", "IndexProjection", "SyncResult", "IndexConsistency",
+    "Enrichment", "Inbox", "InboxResult", "InboxError", "INBOX_WORKER", "IndexProjection",
+    "SyncResult", "IndexConsistency",
+    "Audit", "AuditEntry", "AUDIT_ACTIONS", "RELATIVE_RANGES",
     # file tools and health checks (no store needed)
     "validate_file", "convert_file", "generate_sample", "run_checks",
     # exports
@@ -63,7 +67,8 @@ __all__ = [
     "OFFER_TERMS", "POSITIONING_MEASURES", "GENEROSITY_FORMULA", "ANOMALY_FORMULA",
     "MAX_COMPARED", "MIN_COMPARED", "tokenize",
     # errors a user can cause
-    "StoreError", "NotFoundError", "QueryError", "SearchUnavailable", "AnalyticsError",
+    "StoreError", "NotFoundError", "AlreadyImportedError", "QueryError", "SearchUnavailable",
+    "AnalyticsError",
     "ExportError", "MappingError", "UnreadableFileError",
 ]
 
@@ -85,12 +90,14 @@ class Workbench:
         self.settings = settings or load_settings()
         self._store = store or open_store(self.settings.database_url, create=create)
         self._local_enricher: LocalEnricher | None = None
-        self.index = IndexProjection(self.settings, self._store, index)  # type: ignore[arg-type]
-        self.campaigns = Campaigns(self, self._store, self.index)
-        self.searches = Searches(self._store, self.index)
+        self.audit = Audit(self._store)
+        self.index = IndexProjection(self.settings, self._store, self.audit,
+                                     index)  # type: ignore[arg-type]
+        self.campaigns = Campaigns(self, self._store, self.index, self.audit)
+        self.searches = Searches(self._store, self.index, self.audit)
         self.analytics = Analytics(self._store)
-        self.enrichment = Enrichment(self, self.settings, self._store, self.index)
-        self.inbox = Inbox(self.settings.inbox, self.campaigns)
+        self.enrichment = Enrichment(self, self.settings, self._store, self.index, self.audit)
+        self.inbox = Inbox(self.settings, self.campaigns, self.audit)
         if create:
             self.setup()
 
@@ -106,6 +113,7 @@ class Workbench:
         return self
 
     def close(self) -> None:
+        self.inbox.close()   # its worker first: it uses the index and the store
         self.index.close()
         self._store.close()
 

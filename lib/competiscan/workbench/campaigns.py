@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -10,8 +11,9 @@ import pandas as pd
 
 from ..ingest import IngestReport, UnreadableFileError, read_table
 from ..ingest.normalise import detect_mapping
-from ..model import Actor
-from ..store import NotFoundError, Store
+from ..model import Actor, PermissionDenied
+from ..store import AlreadyImportedError, NotFoundError, Store, StoreError
+from .audit import Audit
 from .projection import IndexProjection, SyncResult
 
 if TYPE_CHECKING:
@@ -47,10 +49,12 @@ class CampaignDetail:
 
 
 class Campaigns:
-    def __init__(self, workbench: "Workbench", store: Store, index: IndexProjection) -> None:
+    def __init__(self, workbench: "Workbench", store: Store, index: IndexProjection,
+                 audit: Audit) -> None:
         self._wb = workbench
         self._store = store
         self._index = index
+        self._audit = audit
 
     # ------------------------------------------------------------------ uploads
     def preview(self, data: bytes, filename: str) -> FilePreview:
@@ -72,14 +76,48 @@ class Campaigns:
                index: bool = True, today: date | None = None) -> IngestReport:
         """Check, write (all accepted rows or none) and index one file.
 
-        Raises PermissionDenied unless ``actor`` may upload (analysts and admins)."""
-        actor.require("inbox" if source == "inbox" else "upload")
+        The same file (the same bytes) imported again, and not undone since, adds nothing: the
+        report is refused and names the upload that has it. Raises PermissionDenied unless
+        ``actor`` may upload (analysts and admins); every attempt is in the audit trail.
+        """
+        digest = hashlib.sha256(data).hexdigest()
+        audit = {"file": filename, "bytes": len(data), "sha256": digest, "source": source}
+        try:
+            actor.require("inbox" if source == "inbox" else "upload")
+            report = self._ingest(actor, data, filename, digest, source=source,
+                                  mapping=mapping, enrich=enrich, index=index, today=today)
+        except PermissionDenied as exc:
+            self._audit.record(actor, "upload", filename, "refused", **audit, message=str(exc))
+            raise
+        except Exception as exc:
+            self._audit.record(actor, "upload", filename, "failed", **audit,
+                               message=f"{type(exc).__name__}: {exc}")
+            raise
+        self._audit.record(actor, "upload", filename,
+                           "ok" if report.status == "committed" else "refused", **audit,
+                           batch=report.batch_id, rows=report.rows_read,
+                           inserted=report.inserted, resighted=report.resighted,
+                           rejected=report.rejected_count, message=report.message or None)
+        return report
+
+    def _ingest(self, actor: Actor, data: bytes, filename: str, digest: str, *, source: str,
+                mapping: dict[str, str] | None, enrich: bool, index: bool,
+                today: date | None) -> IngestReport:
+        known = self._store.batch_of_file(digest)
+        if known is not None:  # said before the file is read; the store checks it again
+            return _already_imported(filename, AlreadyImportedError(
+                known["id"], known["filename"], known["created_at"]))
         prepared = self._wb.prepare(data, filename, source=source, mapping=mapping,
                                     enrich=enrich, today=today)
         report = prepared.report
         if prepared.batch is None:
             return report
-        result = self._store.write_batch(prepared.batch)
+        prepared.batch.uploaded_by = actor.name
+        prepared.batch.file_sha256 = digest
+        try:
+            result = self._store.write_batch(prepared.batch)
+        except AlreadyImportedError as exc:  # another process took the same file meanwhile
+            return _already_imported(filename, exc)
         report.batch_id = result.batch_id
         report.inserted = result.inserted
         report.resighted = result.resighted
@@ -95,10 +133,27 @@ class Campaigns:
     def undo(self, actor: Actor, batch_id: int) -> SyncResult:
         """Remove exactly what one upload added, from the store and then from the index.
 
-        Raises PermissionDenied unless ``actor`` may undo uploads."""
-        actor.require("undo_own")
-        gone = self._store.undo_batch(batch_id)
-        return self._index.sync(deleted=gone)
+        Analysts may undo their own uploads, admins anyone's (PermissionDenied otherwise)."""
+        batch = self._store.batch(batch_id)
+        target = f"upload {batch_id} ({batch['filename']})"
+        try:
+            actor.require("undo_own" if batch.get("uploaded_by") == actor.name else "undo")
+            gone = self._store.undo_batch(batch_id)
+        except PermissionDenied as exc:
+            self._audit.record(actor, "undo", target, "refused", message=str(exc))
+            raise
+        except StoreError as exc:
+            self._audit.record(actor, "undo", target, "refused", message=str(exc))
+            raise
+        result = self._index.sync(deleted=gone)
+        self._audit.record(actor, "undo", target, "ok", batch=batch_id, removed=len(gone),
+                           uploaded_by=batch.get("uploaded_by"), index_error=result.error)
+        return result
+
+    def batch_of_file(self, sha256: str) -> dict[str, Any] | None:
+        """The committed (not undone) upload of the file with this SHA-256 hex digest, or
+        None: id, created_at, uploaded_by, source, filename, inserted, resighted."""
+        return self._store.batch_of_file(sha256)
 
     def batches(self, limit: int = 100, source: str | None = None) -> list[dict[str, Any]]:
         """Upload history, newest first; ``source`` keeps one origin (upload, inbox, cli...)."""
@@ -143,3 +198,8 @@ class Campaigns:
 
     def count(self) -> int:
         return int(self._store.count())
+
+
+def _already_imported(filename: str, exc: AlreadyImportedError) -> IngestReport:
+    return IngestReport(filename=filename, status="refused", message=str(exc),
+                        duplicate_of=exc.batch_id)

@@ -7,10 +7,11 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from ..enrich.runner import describe_run, enrich_file, enrich_store
-from ..model import Actor
+from ..enrich.runner import EnrichmentUnavailable, describe_run, enrich_file, enrich_store
+from ..model import Actor, PermissionDenied
 from ..settings import Settings
 from ..store import Store
+from .audit import Audit
 from .projection import IndexProjection
 
 if TYPE_CHECKING:
@@ -21,11 +22,12 @@ __all__ = ["Enrichment"]
 
 class Enrichment:
     def __init__(self, workbench: "Workbench", settings: Settings, store: Store,
-                 index: IndexProjection) -> None:
+                 index: IndexProjection, audit: Audit) -> None:
         self._wb = workbench
         self._settings = settings
         self._store = store
         self._index = index
+        self._audit = audit
 
     @property
     def model_available(self) -> bool:
@@ -45,12 +47,22 @@ class Enrichment:
         budget_exhausted, failures, index_error and a one-sentence ``message``. Raises
         PermissionDenied unless ``actor`` may run enrichment (analysts and admins).
         """
-        actor.require("enrich")
-        report = enrich_store(self._store, self._wb.local_enricher, self._settings,
-                              provider=provider, only_pending=only_pending, progress=progress,
-                              limits=limits)
+        try:
+            actor.require("enrich")
+            report = enrich_store(self._store, self._wb.local_enricher, self._settings,
+                                  provider=provider, only_pending=only_pending,
+                                  progress=progress, limits=limits)
+        except Exception as exc:
+            self._audit.record(actor, "enrich", provider, "refused" if isinstance(
+                exc, (PermissionDenied, EnrichmentUnavailable)) else "failed",
+                message=f"{exc}")
+            raise
         report["index_error"] = self._index.sync().error
         report["message"] = describe_run(report)
+        self._audit.record(actor, "enrich", provider, "ok", enriched=report["enriched"],
+                           requests=report["requests"], tokens=report["tokens"],
+                           cache_hits=report["cache_hits"],
+                           budget_exhausted=report["budget_exhausted"])
         return report
 
     def start_job(self, actor: Actor, provider: str = "openai",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 __all__ = ["ExportError", "EXPORT_COLUMNS", "neutralise_formulas", "to_csv_bytes", "to_xlsx_bytes",
-           "write_export"]
+           "check_export_path", "write_export"]
 
 EXPORT_COLUMNS: tuple[str, ...] = (
     "id", "company", "industry", "channel", "campaign_type", "title", "subject_line", "content",
@@ -47,9 +47,14 @@ def to_xlsx_bytes(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def check_export_path(path: Path) -> None:
+    """Raise ExportError unless ``path`` names a format exports are written in."""
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise ExportError(f"{path}: export to .csv or .xlsx")
+
+
 def write_export(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` to ``path`` as CSV or XLSX (from the extension), formulas neutralised."""
+    check_export_path(path)
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise ExportError(f"{path}: export to .csv or .xlsx")
     path.write_bytes(to_csv_bytes(frame) if suffix == ".csv" else to_xlsx_bytes(frame))

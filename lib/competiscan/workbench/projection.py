@@ -7,10 +7,11 @@ import logging
 from dataclasses import dataclass
 from typing import Callable
 
-from ..model import Actor
+from ..model import Actor, PermissionDenied
 from ..search import SearchIndex, open_index
 from ..settings import Settings
 from ..store import Store
+from .audit import Audit
 
 __all__ = ["IndexProjection", "SyncResult", "IndexConsistency"]
 
@@ -43,9 +44,11 @@ class IndexConsistency:
 class IndexProjection:
     """``wb.index``: keeps the search index level with the store."""
 
-    def __init__(self, settings: Settings, store: Store, index: SearchIndex | None = None) -> None:
+    def __init__(self, settings: Settings, store: Store, audit: Audit,
+                 index: SearchIndex | None = None) -> None:
         self._settings = settings
         self._store = store
+        self._audit = audit
         self._index = index
 
     @property
@@ -89,10 +92,17 @@ class IndexProjection:
 
     def rebuild(self, actor: Actor, progress: Callable[[int], None] | None = None) -> SyncResult:
         """Rebuild the index from the store (the store is the truth)."""
-        actor.require("reindex")
+        try:
+            actor.require("reindex")
+        except PermissionDenied as exc:
+            self._audit.record(actor, "reindex", None, "refused", message=str(exc))
+            raise
         self.backend.clear()
         self._store.mark_all_unindexed()
-        return self.sync(progress=progress)
+        result = self.sync(progress=progress)
+        self._audit.record(actor, "reindex", None, "failed" if result.error else "ok",
+                           indexed=result.indexed, error=result.error)
+        return result
 
     def consistency(self) -> IndexConsistency:
         """Counts to check the projection: store rows, index docs, and the differences."""
