@@ -50,10 +50,12 @@ def test_a_wrong_mapping_can_be_corrected_before_importing(app_env):
     at = _upload(open_page("upload"), "odd.csv", data)
     assert any("Map a column to Company" in t for t in texts(at.error))
     assert at.button(key="upload_import").disabled
+    assert at.button(key="upload_import").label == "Nothing to import yet"   # never "Import 0"
     _mapping_box(at, "Firm").set_value("company").run()
     _mapping_box(at, "Blurb").set_value("content").run()
     _mapping_box(at, "When").set_value("launch_date").run()
     assert not at.error
+    assert at.button(key="upload_import").label == "Import 1 file"
     at.button(key="upload_import").click().run()
     assert any("imported" in t for t in texts(at.success))
     stored = app_env._store.export_frame(["company", "content", "launch_date"])

@@ -42,7 +42,12 @@ if actor.may("upload"):
                 jobs.append((preview, mapping))
 
     if files:
-        label = f"Import {len(jobs)} file{'s' if len(jobs) != 1 else ''}"
+        # The button says what it will do; with nothing importable it says why not.
+        label = (f"Import {len(jobs)} file{'s' if len(jobs) != 1 else ''}" if jobs else
+                 "Nothing to import yet")
+        if not jobs:
+            st.caption("Fix the problems shown above (or remove the files that cannot be "
+                       "read) to import.")
         if st.button(label, type="primary", disabled=not jobs, key="upload_import",
                      icon=":material/upload:"):
             st.session_state["upload_reports"] = upload.import_files(wb, jobs)
