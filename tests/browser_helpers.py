@@ -63,28 +63,41 @@ def streamlit_server(env: dict[str, str], timeout: float = 30.0
         wait_healthy(base, process, timeout)
         yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a server the test started; kill it if it does not stop within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def wait_healthy(base: str, process: subprocess.Popen, timeout: float) -> None:
+    wait_until_answering(f"{base}/_stcore/health", process, timeout, "streamlit",
+                         lambda body: body.decode().strip() == "ok",
+                         lambda: process.stdout.read() if process.stdout else "")
+
+
+def wait_until_answering(url: str, process: subprocess.Popen, timeout: float, what: str,
+                         answered: Callable[[bytes], bool], output: Callable[[], str]) -> None:
+    """Poll ``url`` until its body satisfies ``answered``; fail at once, with the server's
+    ``output``, if the process exits first."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited ({process.returncode}): "
-                               f"{process.stdout.read() if process.stdout else ''}")
+            raise RuntimeError(f"{what} exited ({process.returncode}): {output()}")
         try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as response:
-                if response.read().decode().strip() == "ok":
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200 and answered(response.read()):
                     return
         except OSError:
             pass
         time.sleep(0.1)
-    raise TimeoutError(f"streamlit did not become healthy within {timeout:.0f} s")
+    raise TimeoutError(f"{what} did not answer within {timeout:.0f} s")
 
 
 def rss_bytes(pid: int) -> int:

@@ -7,13 +7,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from browser_helpers import ROOT, free_port, wait_healthy
+from browser_helpers import ROOT, free_port, stop_process, wait_healthy, wait_until_answering
 
 # Any value works against the mock provider; Streamlit signs its identity cookie with this.
 COOKIE_SECRET = "competiscan-browser-test-cookie-secret"
@@ -31,27 +29,11 @@ def oidc_provider(folder: Path, timeout: float = 30.0) -> Iterator[str]:
              "--port", str(port)], stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for_metadata(base, process, log, timeout)
+        wait_until_answering(f"{base}/.well-known/openid-configuration", process, timeout,
+                             "the OpenID provider", lambda _body: True, log.read_text)
         yield base
     finally:
-        _stop(process)
-
-
-def _wait_for_metadata(base: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"oidc_provider_mock exited ({process.returncode}): "
-                               f"{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{base}/.well-known/openid-configuration",
-                                        timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.1)
-    raise TimeoutError(f"the OpenID provider did not answer within {timeout:.0f} s")
+        stop_process(process)
 
 
 def write_auth_secrets(folder: Path, app_base: str, provider_base: str) -> Path:
@@ -96,13 +78,4 @@ def signed_in_app(env: dict[str, str], folder: Path, provider_base: str,
             raise RuntimeError(f"{exc}\n{log.read_text()}") from exc
         yield base
     finally:
-        _stop(process)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        stop_process(process)

@@ -15,7 +15,7 @@ __all__ = ["AuditTrail"]
 
 
 class AuditTrail(StoreCore):
-    """The audit log: :meth:`record_audit` and :meth:`audit_entries`."""
+    """The audit log: :meth:`record_audit`, :meth:`audit_entries`, :meth:`audit_users`."""
 
     def record_audit(self, user: str, role: str, action: str, target: str | None,
                      result: str, detail: dict[str, Any] | None = None,
@@ -28,6 +28,11 @@ class AuditTrail(StoreCore):
                 target=target, result=result,
                 detail=json.dumps(detail or {}, default=str, ensure_ascii=False)))
         return entry_id
+
+    def audit_users(self) -> list[str]:
+        """Everyone the trail names, in order."""
+        return [r["user_name"] for r in self._rows(
+            "SELECT DISTINCT user_name FROM audit_log ORDER BY user_name")]
 
     def audit_entries(self, *, user: str | None = None, action: str | None = None,
                       since: datetime | None = None, until: datetime | None = None,

@@ -318,11 +318,13 @@ class Batches(StoreCore):
                                  "WHERE o.campaign_id = c.id)", {})
 
     # ---------------------------------------------------------------- listing uploads
-    def batches(self, limit: int = 100) -> list[dict[str, Any]]:
+    def batches(self, limit: int = 100, source: str | None = None) -> list[dict[str, Any]]:
+        """Upload history, newest first; ``source`` keeps one origin (upload, inbox, cli...)."""
+        where = "WHERE source = :s " if source is not None else ""
         return self._rows(
             "SELECT id, created_at, uploaded_by, source, filename, file_format, rows_read, "
             "inserted, resighted, duplicates, rejected, status, undone_at FROM upload_batches "
-            "ORDER BY id DESC LIMIT :n", n=limit)
+            f"{where}ORDER BY id DESC LIMIT :n", n=limit, s=source)
 
     def batch_of_file(self, file_sha256: str) -> dict[str, Any] | None:
         """The committed batch that imported the file with this SHA-256, if any."""

@@ -157,10 +157,7 @@ class Campaigns:
 
     def batches(self, limit: int = 100, source: str | None = None) -> list[dict[str, Any]]:
         """Upload history, newest first; ``source`` keeps one origin (upload, inbox, cli...)."""
-        rows = self._store.batches(limit=limit if source is None else max(limit, 200))
-        if source is not None:
-            rows = [row for row in rows if row["source"] == source][:limit]
-        return rows
+        return self._store.batches(limit=limit, source=source)
 
     def batch(self, batch_id: int) -> dict[str, Any]:
         """One upload with its stored report. Raises NotFoundError."""

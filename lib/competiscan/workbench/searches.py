@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..model import Actor, CampaignFilter, FilterError, PermissionDenied
 from ..search import Hit, SearchRequest, SearchResult
-from ..store import Store
+from ..store import NotFoundError, Store
 from .audit import Audit
 from .export import EXPORT_COLUMNS, check_export_path, write_export
 from .projection import IndexProjection
@@ -118,7 +118,6 @@ class Searches:
         """One saved search ``actor`` may see. Raises NotFoundError."""
         row = self._store.saved_search(search_id)
         if row["owner"] != actor.name and not row["shared"] and not actor.may("manage_searches"):
-            from ..store import NotFoundError
             raise NotFoundError(f"There is no saved search {search_id}.")
         return SavedSearch.from_row(row, self._store.last_checked(search_id, actor.name))
 
