@@ -551,17 +551,17 @@ def test_offer_terms_follow_every_write(settings):
         rows = offer_terms(store)
         assert rows == projected_offer_terms(store)
         # Chase: 60k points, $4,000 spend, 3 months; Capital One: 75k miles, $395 fee.
-        assert sorted((r[1], r[8], r[9]) for r in rows) == [
+        assert sorted((r[1], r[9], r[10]) for r in rows) == [
             ("Capital One", 7, 75000.0), ("Capital One", 12, 395.0),
             ("Chase", 6, 60000.0), ("Chase", 9, 4000.0), ("Chase", 10, 3.0)]
-        assert {r[5] for r in rows if r[1] == "Chase"} == {date(2024, 1, 15)}
+        assert {r[6] for r in rows if r[1] == "Chase"} == {date(2024, 1, 15)}
 
         earlier = wb.campaigns.ingest(TESTER, CLASSIC.replace("2024-01-15", "2023-12-30").encode(),
                                   "earlier.csv", index=False)
         assert earlier.resighted == 3
         rows = offer_terms(store)
         assert rows == projected_offer_terms(store)
-        chase = {(r[5], r[6], r[7]) for r in rows if r[1] == "Chase"}
+        chase = {(r[6], r[7], r[8]) for r in rows if r[1] == "Chase"}
         assert chase == {(date(2023, 12, 30), date(2023, 12, 1), date(2024, 1, 15))}
 
         ids = store.export_frame(["id", "company"]).set_index("company")["id"]
@@ -572,13 +572,13 @@ def test_offer_terms_follow_every_write(settings):
             "campaign_type": ["promotional", "promotional"]}))
         rows = offer_terms(store)
         assert rows == projected_offer_terms(store)
-        assert sorted((r[1], r[4], r[8], r[9]) for r in rows if r[1] != "Capital One") == [
+        assert sorted((r[1], r[5], r[9], r[10]) for r in rows if r[1] != "Capital One") == [
             ("American Express", "promotional", 12, 250.0), ("Chase", "promotional", 12, 95.0)]
 
         wb.campaigns.undo(TESTER, earlier.batch_id)
         rows = offer_terms(store)
         assert rows == projected_offer_terms(store)
-        assert {r[5] for r in rows if r[1] == "Chase"} == {date(2024, 1, 15)}
+        assert {r[6] for r in rows if r[1] == "Chase"} == {date(2024, 1, 15)}
         wb.campaigns.undo(TESTER, first.batch_id)
         assert offer_terms(store) == []
     finally:

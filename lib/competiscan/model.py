@@ -21,6 +21,8 @@ __all__ = [
     "CAMPAIGN_FIELDS",
     "TEXT_FIELDS",
     "ENRICHMENT_FIELDS",
+    "PRODUCT_FIELDS",
+    "PRODUCT_SOURCES",
     "NUMERIC_OFFER_FIELDS",
     "FILTER_COLUMNS",
     "ROLES",
@@ -80,6 +82,8 @@ OFFER_FIELD_TYPES: dict[str, type] = {
     "annual_fee_usd": float,
     "balance_transfer_fee_pct": float,
     "apy_pct": float,
+    # The last day the offer is stated to be open ("Offer ends January 19, 2027").
+    "offer_expires": date,
 }
 OFFER_FIELDS: tuple[str, ...] = tuple(OFFER_FIELD_TYPES)
 
@@ -117,6 +121,13 @@ ENRICHMENT_FIELDS: tuple[str, ...] = (
     *OFFER_FIELDS,
 )
 
+# The product a campaign markets ("Venture X", "Sapphire Preferred", "Active Cash"): its name
+# as the company's product catalogue spells it, how sure the link is (0-1), and what made it:
+# "source" (the file named it), "catalogue" (a catalogue name or alias in the text), "rule"
+# (a product-like name not in the catalogue yet) or the model's provenance.
+PRODUCT_FIELDS: tuple[str, ...] = ("product", "product_confidence", "product_source")
+PRODUCT_SOURCES: tuple[str, ...] = ("source", "catalogue", "rule", "model")
+
 
 # ---------------------------------------------------------------------------- who acts
 #: Roles, weakest first; each may do what the ones before it may.
@@ -136,6 +147,10 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
     "manage_searches": ("admin", "change or delete another person's saved search"),
     "reindex": ("admin", "rebuild the search index"),
     "audit": ("admin", "read the audit trail"),
+    "save_peer_set": ("viewer", "save a peer set of their own"),
+    "share_peer_set": ("analyst", "share a peer set with the team"),
+    "manage_peer_sets": ("admin", "change or delete another person's peer set"),
+    "manage_products": ("admin", "edit the product catalogue"),
 }
 
 
@@ -201,6 +216,7 @@ NUMERIC_OFFER_FIELDS: tuple[str, ...] = tuple(
 #: CampaignFilter field -> the campaign column it restricts (for the value filters).
 FILTER_COLUMNS: dict[str, str] = {
     "companies": "company",
+    "products": "product",
     "channels": "channel",
     "campaign_types": "campaign_type",
     "industries": "industry",
@@ -285,6 +301,7 @@ class CampaignFilter:
     """
 
     companies: tuple[str, ...] = ()
+    products: tuple[str, ...] = ()
     channels: tuple[str, ...] = ()
     campaign_types: tuple[str, ...] = ()
     industries: tuple[str, ...] = ()

@@ -7,6 +7,7 @@ app and every writing command take); a store opened only to read is never migrat
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Callable
 
 import sqlalchemy as sa
@@ -15,18 +16,18 @@ from ..model import OFFER_FIELD_TYPES
 
 __all__ = ["metadata", "campaigns", "sightings", "upload_batches", "companies",
            "company_aliases", "enrichment_cache", "saved_searches", "saved_search_seen",
-           "audit_log", "jobs",
+           "audit_log", "jobs", "products", "peer_sets",
            "offer_terms", "index_pending", "OFFER_MEASURES", "OFFER_TERM_COLUMNS", "offer_terms_sql", "month_sql",
            "MIGRATIONS", "SCHEMA_VERSION", "CAMPAIGN_COLUMNS", "column_types"]
 
 metadata = sa.MetaData()
 
 
+_SA_TYPE_OF = {str: sa.Text, int: sa.Integer, float: sa.Double, date: sa.Date}
+
+
 def _offer_columns() -> list[sa.Column]:
-    return [
-        sa.Column(name, sa.Text if kind is str else (sa.Integer if kind is int else sa.Double))
-        for name, kind in OFFER_FIELD_TYPES.items()
-    ]
+    return [sa.Column(name, _SA_TYPE_OF[kind]) for name, kind in OFFER_FIELD_TYPES.items()]
 
 
 companies = sa.Table(
@@ -99,6 +100,10 @@ campaigns = sa.Table(
     sa.Column("extracted_keywords", sa.Text),     # comma-separated
     sa.Column("summary", sa.Text),
     *_offer_columns(),
+    # the product the piece markets (see model.PRODUCT_FIELDS)
+    sa.Column("product", sa.Text),
+    sa.Column("product_confidence", sa.Double),
+    sa.Column("product_source", sa.Text),
     sa.Column("enriched_by", sa.Text),
     sa.Column("enriched_at", sa.DateTime),
 )
@@ -143,6 +148,7 @@ offer_terms = sa.Table(
     "offer_terms", metadata,
     sa.Column("campaign_id", sa.BigInteger, nullable=False),
     sa.Column("company", sa.Text, nullable=False),
+    sa.Column("product", sa.Text),        # NULL: the piece names no product
     sa.Column("industry", sa.Text),
     sa.Column("channel", sa.Text),
     sa.Column("campaign_type", sa.Text),
@@ -155,7 +161,8 @@ offer_terms = sa.Table(
 sa.Index("ix_offer_terms_campaign", offer_terms.c.campaign_id).ddl_if(dialect="postgresql")
 # The pieces showing a best value: PostgreSQL walks this index once per wanted group instead of
 # hashing every offer row.
-sa.Index("ix_offer_terms_best", offer_terms.c.company, offer_terms.c.measure,
+sa.Index("ix_offer_terms_best", offer_terms.c.company, offer_terms.c.product,
+         offer_terms.c.measure,
          offer_terms.c.value, offer_terms.c.launch_date,
          postgresql_include=["last_seen", "campaign_id"]).ddl_if(dialect="postgresql")
 
@@ -182,7 +189,7 @@ def offer_terms_sql(condition: str) -> str:
         cases = " ".join(f"WHEN c.bonus_unit = '{unit}' THEN {code}"
                          for code, unit in units if unit)
         values.append(f"(CASE {cases} ELSE {plain} END, CAST(c.{term} AS DOUBLE PRECISION))")
-    return (f"SELECT c.id, c.company, c.industry, c.channel, c.campaign_type, c.launch_date, "
+    return (f"SELECT c.id, c.company, c.product, c.industry, c.channel, c.campaign_type, c.launch_date, "
             f"{month_sql('c.launch_date')}, c.last_seen, v.measure, v.value FROM campaigns c "
             f"CROSS JOIN LATERAL (VALUES {', '.join(values)}) AS v(measure, value) "
             f"WHERE ({condition}) AND v.value IS NOT NULL "
@@ -267,6 +274,31 @@ jobs = sa.Table(
     sa.Column("finished_at", sa.DateTime),
 )
 
+# The product catalogue: each company's products and the names they go by in copy. Seeded
+# from competiscan.products.KNOWN_PRODUCTS; admins add and edit entries.
+products = sa.Table(
+    "products", metadata,
+    sa.Column("company", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, nullable=False),       # card, account, loan, plan, policy, other
+    sa.Column("aliases", sa.Text, nullable=False),    # JSON list of other spellings
+    sa.Column("added_by", sa.Text, nullable=False),   # 'catalogue' for the shipped entries
+    sa.Column("added_at", sa.DateTime, nullable=False),
+)
+
+# Named sets of companies an analysis is measured against ("Card issuers: Chase, Capital
+# One, Citi..."), each analyst's own or shared with the team.
+peer_sets = sa.Table(
+    "peer_sets", metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("owner", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("companies", sa.Text, nullable=False),  # JSON list of company names
+    sa.Column("shared", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.UniqueConstraint("owner", "name"),
+)
+
 schema_migrations = sa.Table(
     "schema_migrations", metadata,
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
@@ -277,7 +309,8 @@ CAMPAIGN_COLUMNS: tuple[str, ...] = tuple(c.name for c in campaigns.columns)
 
 
 def _v1_initial(conn: sa.Connection) -> None:
-    later = (schema_migrations, offer_terms, index_pending, saved_search_seen, audit_log)
+    later = (schema_migrations, offer_terms, index_pending, saved_search_seen, audit_log,
+             products, peer_sets)
     metadata.create_all(conn, tables=[t for t in metadata.sorted_tables if t not in later])
 
 
@@ -293,6 +326,7 @@ def _v2_pg_covering_index(conn: sa.Connection) -> None:
 
 
 def _v3_offer_terms(conn: sa.Connection) -> None:
+    _add_version_7_columns(conn)   # offer_terms_sql reads the product
     offer_terms.create(conn)   # with its indexes
     columns = ", ".join(OFFER_TERM_COLUMNS)
     if conn.dialect.name == "postgresql":
@@ -356,6 +390,30 @@ def _v6_team(conn: sa.Connection) -> None:
     conn.execute(sa.text("ALTER TABLE saved_searches_v6 RENAME TO saved_searches"))
 
 
+def _add_version_7_columns(conn: sa.Connection) -> None:
+    """The campaign columns of version 7, on a store made before it (version 1 makes
+    campaigns as it is defined now, so a newer store has them already)."""
+    have = set(conn.execute(sa.text("SELECT * FROM campaigns WHERE false")).keys())
+    for name, kind in (("product", "TEXT"), ("product_confidence", "DOUBLE PRECISION"),
+                       ("product_source", "TEXT"), ("offer_expires", "DATE")):
+        if name not in have:
+            conn.execute(sa.text(f"ALTER TABLE campaigns ADD COLUMN {name} {kind}"))
+
+
+def _v7_products(conn: sa.Connection) -> None:
+    _add_version_7_columns(conn)
+    offer_columns = set(conn.execute(sa.text("SELECT * FROM offer_terms WHERE false")).keys())
+    if "product" not in offer_columns:
+        conn.execute(sa.text("ALTER TABLE offer_terms ADD COLUMN product TEXT"))
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("DROP INDEX IF EXISTS ix_offer_terms_best"))
+        conn.execute(sa.text(
+            "CREATE INDEX ix_offer_terms_best ON offer_terms (company, product, measure, "
+            "value, launch_date) INCLUDE (last_seen, campaign_id)"))
+    products.create(conn, checkfirst=True)
+    peer_sets.create(conn, checkfirst=True)
+
+
 # (version, what it does, function). Append only; never edit a released step.
 MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
     (1, "initial schema", _v1_initial),
@@ -368,6 +426,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[sa.Connection], None]]] = [
      _v5_pg_hash_collation),
     (6, "a team: who uploaded each batch and its file's hash; saved searches with an owner "
         "and sharing, 'new since I looked' per user; the audit log", _v6_team),
+    (7, "products: the product each campaign markets (with confidence and provenance), the "
+        "product catalogue, offer terms per product, the offer's expiry date; peer sets",
+     _v7_products),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
