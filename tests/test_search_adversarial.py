@@ -27,6 +27,10 @@ ADVERSARIAL: list[str] = [
     # field syntax
     "company:", "company:\"", 'company:""', "company:(chase)", ":", "::", ":chase", "type:", "channel:-",
     "title:x", "_id:1", "_exists_:title", "company:chase:citi", "COMPANY:CHASE", 'company:"unclosed',
+    # offer comparisons, broken
+    "fee:", "fee:0..", "fee>=", "bonus >= ", 'apr:"', "fee:1,2,3", "fee:" + "9" * 400, "apr:0..0..0", ">=5",
+    "fee<>5", "fee:$", "fee:%", "fee:.", "fee:..", "apr:0%%", "fee>=-1", "bonus:5kk", "fee=>5", "apy:4.5.5",
+    "cashback>=2 OR", "(fee:0", "-fee:0 -", 'fee:"', 'fee:"abc"', "FEE:0", "aprr:0", "x<5", "https://a.b:80",
     # regex, wildcard, Lucene and ES syntax
     "/.*/", "/[a-z]+/", "rew*", "*", "?", "re?ards", "rewards~", "rewards~2", "rewards^10", "a^", "{", "}", "[", "]",
     "[1 TO 5]", "{a TO b}", "\\", "\\\\", '\\"', "a && b || !c", "+a +b", "{!lucene}x", "*:*",

@@ -29,7 +29,7 @@ from competiscan.search import (
 from competiscan.search import embedded
 from competiscan.search.elastic import ElasticIndex
 from competiscan.search.embedded import EmbeddedIndex
-from competiscan.model import CampaignFilter
+from competiscan.model import OFFER_FIELDS, CampaignFilter
 
 ES_URL = os.environ.get("COMPETISCAN_TEST_ES_URL")
 
@@ -51,7 +51,8 @@ def _doc(
     content: str | None,
     subject: str = "",
     keywords: str = "",
-    **offers: float,
+    product: str | None = None,
+    **offers: Any,
 ) -> dict[str, Any]:
     return {
         "id": id,
@@ -66,9 +67,8 @@ def _doc(
         "subject_line": subject,
         "content": content,
         "keywords": keywords,
-        **{name: None for name in ("intro_apr_pct", "intro_apr_months", "cash_back_pct", "annual_fee_usd", "apy_pct",
-                                   "bonus_amount", "bonus_spend_usd", "balance_transfer_fee_pct")},
-        "bonus_unit": None,
+        "product": product,
+        **{name: None for name in OFFER_FIELDS},
         **offers,
     }
 
@@ -77,25 +77,27 @@ CC, BANK = "credit_cards", "banking"
 DOCS: list[dict[str, Any]] = [
     _doc(1, "Chase", CC, "email", "acquisition", "positive", "2024-01-10", "Chase Freedom: 5% cash back",
          "Earn 5% cash back on rotating categories. No annual fee.", keywords="cash back, rewards",
-         cash_back_pct=5.0, annual_fee_usd=0.0),
+         product="Freedom", cash_back_pct=5.0, annual_fee_usd=0.0),
     _doc(2, "Capital One", CC, "direct_mail", "acquisition", "positive", "2024-01-15", "Quicksilver cashback card",
-         "Unlimited 1.5% cashback on every purchase. $200 bonus after you spend $500.",
-         cash_back_pct=1.5, bonus_amount=200.0, bonus_spend_usd=500.0, annual_fee_usd=0.0),
+         "Unlimited 1.5% cashback on every purchase. $200 bonus after you spend $500.", product="Quicksilver",
+         cash_back_pct=1.5, bonus_amount=200.0, bonus_unit="dollars", bonus_spend_usd=500.0, annual_fee_usd=0.0),
     _doc(3, "Citi", CC, "email", "acquisition", "neutral", "2024-02-01", "Citi Simplicity",
-         "0% APR on balance transfers for 21 months. Balance transfer fee 5%.",
+         "0% APR on balance transfers for 21 months. Balance transfer fee 5%.", product="Simplicity",
          intro_apr_pct=0.0, intro_apr_months=21.0, balance_transfer_fee_pct=5.0),
     _doc(4, "Discover", CC, "email", "promotional", "positive", "2024-02-10", "Discover it",
-         "Get 0% intro APR for 15 months on purchases.", intro_apr_pct=0.0, intro_apr_months=15.0),
+         "Get 0% intro APR for 15 months on purchases.", product="Discover it", intro_apr_pct=0.0,
+         intro_apr_months=15.0),
     _doc(5, "Wells Fargo", CC, "display", "acquisition", "neutral", "2024-02-20", "Reflect card",
          "Rates as low as 10% APR for qualified buyers."),
     _doc(6, "American Express", CC, "email", "acquisition", "positive", "2024-03-01", "Gold Card: 60,000 bonus points",
          "Earn 60,000 bonus points after you spend $4,000 in the first 6 months. $250 annual fee.",
-         bonus_amount=60000.0, bonus_spend_usd=4000.0, annual_fee_usd=250.0),
+         product="Gold Card", bonus_amount=60000.0, bonus_unit="points", bonus_spend_usd=4000.0, annual_fee_usd=250.0),
     _doc(7, "American Express", CC, "social", "promotional", "neutral", "2024-03-05", "Business Platinum",
          "Earn 150,000 bonus points on eligible business purchases.", keywords="business, bonus points",
-         bonus_amount=150000.0),
+         bonus_amount=150000.0, bonus_unit="points"),
     _doc(8, "Chase", CC, "email", "promotional", "positive", "2024-03-10", "Sapphire travel rewards",
-         "Earn travel rewards on dining and travel. Points transfer to airline partners.", keywords="travel, rewards"),
+         "Earn travel rewards on dining and travel. Points transfer to airline partners.", keywords="travel, rewards",
+         product="Sapphire Preferred"),
     _doc(9, "Capital One", CC, "video", "brand_awareness", "positive", "2024-03-15", "What's in your wallet?",
          "Capital One. What's in your wallet?"),
     _doc(10, "Ally", BANK, "email", "acquisition", "positive", "2024-03-20", "High-yield savings",
@@ -113,9 +115,11 @@ DOCS: list[dict[str, Any]] = [
     _doc(16, "Citi", BANK, "email", "educational", "neutral", "2024-04-25", "Email security tips",
          "Our email security tips keep your money safe."),
     _doc(17, "Discover", CC, "direct_mail", "acquisition", "positive", "2024-05-01", "Balance transfer offer",
-         "#BalanceTransfer made easy: 0% intro APR for 18 months.", intro_apr_pct=0.0, intro_apr_months=18.0),
+         "#BalanceTransfer made easy: 0% intro APR for 18 months.", product="Discover it", intro_apr_pct=0.0,
+         intro_apr_months=18.0),
     _doc(18, "Wells Fargo", CC, "email", "acquisition", "neutral", "2024-05-05", "Active Cash card",
-         "Earn unlimited 2% cash rewards on purchases. $200 cash rewards bonus.", cash_back_pct=2.0),
+         "Earn unlimited 2% cash rewards on purchases. $200 cash rewards bonus.", product="Active Cash",
+         cash_back_pct=2.0, bonus_amount=200.0, bonus_unit="dollars"),
     _doc(19, "Capital One", CC, "email", "retention", "negative", "2024-05-10", "We miss you",
          "Your rewards are waiting. Come back and redeem today."),
     _doc(20, "Chase", CC, "sms", "promotional", "negative", "2024-05-15", "Limited time offers",
@@ -123,16 +127,16 @@ DOCS: list[dict[str, Any]] = [
     _doc(21, "Discover", CC, "email", "educational", "neutral", "2024-05-20", "Security alert <b>test</b>",
          'Beware of scripts like <script>alert(1)</script> in messages about rewards & "fees".'),
     _doc(22, "American Express", "travel", "email", "promotional", "positive", "2024-05-25", "Delta SkyMiles",
-         "Earn 50,000 bonus miles and travel rewards.", bonus_amount=50000.0),
+         "Earn 50,000 bonus miles and travel rewards.", bonus_amount=50000.0, bonus_unit="miles"),
     _doc(23, "Ally", BANK, "social", "brand_awareness", "positive", "2024-06-01", "Do it right", "Ally. Do it right."),
     _doc(24, "Geico", "insurance", "video", "brand_awareness", "positive", "2024-06-05", "The gecko",
          "Our gecko says hi."),
     _doc(25, "Verizon", "telecom", "display", "promotional", "neutral", "2024-06-10", "5G home internet",
          "Get 5G home internet with no annual contract."),
     _doc(26, "Citi", CC, "email", "promotional", "neutral", "2024-06-15", "Double Cash",
-         "Earn 2% cash back: 1% when you buy, 1% as you pay.", cash_back_pct=2.0),
+         "Earn 2% cash back: 1% when you buy, 1% as you pay.", product="Double Cash", cash_back_pct=2.0),
     _doc(27, "Capital One", CC, "email", "acquisition", "positive", "2024-06-20", "Savor",
-         "Earn 3% cash back on dining and entertainment. $0 annual fee. #NoAnnualFee",
+         "Earn 3% cash back on dining and entertainment. $0 annual fee. #NoAnnualFee", product="Savor",
          cash_back_pct=3.0, annual_fee_usd=0.0),
     _doc(28, "Discover", CC, "search", "acquisition", "neutral", "2024-06-25", "No annual fee card",
          "Discover it: no annual fee and cashback match.", annual_fee_usd=0.0),
@@ -141,11 +145,13 @@ DOCS: list[dict[str, Any]] = [
     _doc(30, "Marcus", BANK, "email", "retention", "neutral", "2024-07-05", "Your CD matured",
          "Renew your CD at 4.50% APY.", apy_pct=4.5),
     _doc(31, "Wells Fargo", BANK, "direct_mail", "acquisition", "neutral", "2024-07-10", "Checking bonus",
-         "Get a $300 bonus when you open a new checking account.", bonus_amount=300.0),
+         "Get a $300 bonus when you open a new checking account.", bonus_amount=300.0, bonus_unit="dollars"),
     _doc(32, "Chase", BANK, "email", "acquisition", "positive", "2024-07-15", "Checking offer",
-         "Open Chase Total Checking and get a $200 bonus.", bonus_amount=200.0),
+         "Open Chase Total Checking and get a $200 bonus.", product="Total Checking", bonus_amount=200.0,
+         bonus_unit="dollars"),
     _doc(33, "American Express", CC, "email", "acquisition", "positive", "2024-07-20", "Blue Cash Preferred",
-         "Earn 6% cash back at U.S. supermarkets.", cash_back_pct=6.0, annual_fee_usd=95.0),
+         "Earn 6% cash back at U.S. supermarkets.", product="Blue Cash Preferred", cash_back_pct=6.0,
+         annual_fee_usd=95.0),
     _doc(34, "Geico", "insurance", "email", "retention", "negative", "2024-07-25", "Policy renewal",
          "Your policy renewal is due; rates may change."),
     _doc(35, "Verizon", "telecom", "social", "acquisition", "positive", "2024-08-01", "Switch and save",
@@ -158,7 +164,8 @@ DOCS: list[dict[str, Any]] = [
          "Understand market volatility before you invest."),
     _doc(39, "Citi", CC, "sms", None, None, "2024-08-20", "Payment due", "Your payment is due on 08/25."),
     _doc(40, "Capital One", CC, "email", "acquisition", "positive", "2024-08-25", "Venture X",
-         None, subject="Earn 75,000 bonus miles", annual_fee_usd=395.0),
+         None, subject="Earn 75,000 bonus miles", product="Venture X", annual_fee_usd=395.0,
+         bonus_amount=75000.0, bonus_unit="miles"),
 ]
 ALL_IDS = {d["id"] for d in DOCS}
 
@@ -217,6 +224,12 @@ def ids(index: SearchIndex, query: str = "", **kw: Any) -> set[int]:
     return found
 
 
+def literal_ids(index: SearchIndex, query: str) -> set[int]:
+    """Ids of the hits that match the words as written: a phrase that names an offer also
+    finds the offer worded otherwise, and those hits score zero."""
+    return {h.id for h in index.search(SearchRequest(query=query, limit=100)).hits if h.score > 0}
+
+
 # --------------------------------------------------------------------------- documents
 
 
@@ -231,7 +244,7 @@ def test_upsert_replaces_by_id(index):
     assert index.add([dict(DOCS[0], title="Zebra card", content="Stripes everywhere.")]) == 1
     assert index.count() == 40
     assert ids(index, "zebra") == {1}
-    assert ids(index, '"5% cash back"') == set()
+    assert ids(index, '"rotating categories"') == set()
     # The same id twice in one batch: the last one wins.
     index.add([dict(DOCS[1], content="quokka okapi"), dict(DOCS[1], content="wombat okapi")])
     assert ids(index, "okapi") == {2}
@@ -283,7 +296,7 @@ def test_empty_index_answers(empty_index):
     ],
 )
 def test_amounts_and_percentages(index, query, expected):
-    assert ids(index, query) == expected
+    assert literal_ids(index, query) == expected
 
 
 CASH_BACK = {1, 2, 26, 27, 28, 29, 33}
@@ -306,7 +319,7 @@ def test_cash_back_both_ways(index, query):
     ],
 )
 def test_word_splits(index, query, expected):
-    assert ids(index, query) == expected
+    assert literal_ids(index, query) == expected
 
 
 def test_stemming(index):
@@ -463,6 +476,159 @@ def test_hit_fields(index):
     assert servicing.campaign_type is None
 
 
+# --------------------------------------------------------------------------- offers
+
+
+# The same offers as some of DOCS, worded otherwise (what a saved "0% APR" search once missed).
+REWORDED: list[dict[str, Any]] = [
+    _doc(41, "Citi", CC, "email", "acquisition", "positive", "2024-09-01", "Diamond Preferred",
+         "0% introductory APR on balance transfers for 21 months.", product="Diamond Preferred",
+         intro_apr_pct=0.0, intro_apr_months=21.0, offer_expires=date(2024, 12, 31)),
+    _doc(42, "Bank of America", CC, "direct_mail", "acquisition", "positive", "2024-09-02", "Customized Cash Rewards",
+         "Annual fee: $0. Earn 3% in the category of your choice.", product="Customized Cash Rewards",
+         annual_fee_usd=0.0, cash_back_pct=3.0),
+    _doc(43, "Chase", CC, "email", "acquisition", "positive", "2024-09-03", "Sapphire Preferred",
+         "Earn 60,000 points after you spend $4,000 on purchases in the first 3 months.",
+         product="Sapphire Preferred", bonus_amount=60000.0, bonus_unit="points", bonus_spend_usd=4000.0,
+         bonus_window_months=3.0),
+    _doc(44, "Citi", CC, "display", "acquisition", "neutral", "2024-09-04", "Custom Cash",
+         "Get a $200 cash bonus after spending $1,500.", product="Custom Cash", bonus_amount=200.0,
+         bonus_unit="dollars", bonus_spend_usd=1500.0),
+]
+
+
+@pytest.fixture
+def offers_index(index) -> SearchIndex:
+    """DOCS and the REWORDED offers."""
+    index.add(REWORDED)
+    return index
+
+
+@pytest.mark.parametrize(
+    "query, literal, reworded",
+    [
+        ('"0% APR"', {3}, {4, 17, 41}),
+        ('"0% intro APR"', {4, 17}, {3, 41}),
+        ('"0% introductory APR"', {41}, {3, 4, 17}),
+        ('"no annual fee"', {1, 27, 28}, {2, 42}),
+        ('"$0 annual fee"', {27}, {1, 2, 28, 42}),
+        ('"$200 bonus"', {2, 32}, {18, 44}),  # dollars only: no 200-point bonus
+        ('"60,000 bonus points"', {6}, {43}),
+        ('"60,000 points"', {43}, {6}),
+        ('"5% cash back"', {1}, set()),
+        ('"3% cash back"', {27}, {42}),
+        ('"4.50% APY"', {30}, set()),
+        ('"0% APR for 21 months"', set(), {3, 41}),  # both terms must hold: not 15 or 18 months
+        ('"cash back"', CASH_BACK, set()),  # names no offer term: words only
+    ],
+)
+def test_a_phrase_that_names_an_offer_finds_it_worded_otherwise(offers_index, query, literal, reworded):
+    result = offers_index.search(SearchRequest(query=query, limit=100))
+    assert {h.id for h in result.hits} == literal | reworded
+    assert result.total == len(literal | reworded)
+    # The literal matches first, then the re-worded ones.
+    assert {h.id for h in result.hits[: len(literal)]} == literal
+    assert all(h.score > 0 for h in result.hits[: len(literal)])
+    assert all(h.score == 0 for h in result.hits[len(literal):])
+
+
+def test_offer_phrases_combine_with_words_filters_and_negation(offers_index):
+    assert ids(offers_index, '"0% APR" company:citi') == {3, 41}
+    assert ids(offers_index, '"0% APR" transfers') == {3, 17, 41}
+    assert ids(offers_index, '"0% APR"', channels=("direct_mail",)) == {17}
+    assert ids(offers_index, '"no annual fee" -company:chase') == {2, 27, 28, 42}
+    assert ids(offers_index, 'company:citi -"0% APR"') == {16, 26, 39, 44}
+    assert ids(offers_index, '"0% APR" OR "4.50% APY"') == {3, 4, 17, 41, 30}
+    by_date = offers_index.search(SearchRequest(query='"0% APR"', sort="date")).hits
+    assert [h.id for h in by_date] == [41, 17, 4, 3]
+
+
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("apr:0", {3, 4, 17, 41}),
+        ("intro_apr:0", {3, 4, 17, 41}),
+        ("intro_apr_months>=15", {3, 4, 17, 41}),
+        ("months>15", {3, 17, 41}),
+        ("months:16..21", {3, 17, 41}),
+        ("apr_months:..15", {4}),
+        ("bonus>=60000", {6, 7, 40, 43}),
+        ("bonus >= 60k", {6, 7, 40, 43}),
+        ("bonus_points>=60,000", {6, 7, 43}),
+        ("bonus_miles>0", {22, 40}),
+        ("bonus_dollars:200", {2, 18, 32, 44}),
+        ("spend<=$1,500", {2, 44}),
+        ("bonus_months:3", {43}),
+        ("fee:0", {1, 2, 27, 28, 42}),
+        ("annual_fee<100", {1, 2, 27, 28, 33, 42}),
+        ("fee>0", {6, 33, 40}),
+        ("cashback>=2", {1, 18, 26, 27, 33, 42}),
+        ("cash_back>3%", {1, 33}),
+        ("apy>4.25", {11, 30}),
+        ("apy_pct>=4.4", {11, 30}),
+        ("bt_fee:5", {3}),
+        ("fee:0 cashback>=3", {1, 27, 42}),
+        ("fee:0 company:chase", {1}),
+        ("cashback>=5 OR apy>=4.5", {1, 30, 33}),
+        ("company:citi -apr:0", {16, 26, 39, 44}),
+        ("fee:0 rewards", {1, 42}),
+        ('apr:"0%"', {3, 4, 17, 41}),
+    ],
+)
+def test_offer_terms_as_fields_and_ranges(offers_index, query, expected):
+    assert ids(offers_index, query) == expected
+
+
+def test_offer_comparisons_without_words_list_newest_first(offers_index):
+    assert [h.id for h in offers_index.search(SearchRequest(query="apr:0")).hits] == [41, 17, 4, 3]
+
+
+def test_comparisons_select_and_only_words_rank(offers_index):
+    hits = offers_index.search(SearchRequest(query='"60,000 points" OR bonus>=100000')).hits
+    assert [h.id for h in hits][:1] == [43] and {h.id for h in hits} == {43, 6, 7}
+    assert hits[0].score > 0 and all(h.score == 0 for h in hits[1:])
+    ranked = offers_index.search(SearchRequest(query="cash fee:0")).hits
+    assert {h.id for h in ranked} == {1, 27, 42}
+    assert ranked[-1].id == 27 and all(h.score > 0 for h in ranked)  # "cash" in the body only
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ("aprr:0", r"Unknown field 'aprr' in 'aprr:0'\. Compare offer terms with apr, .*fee.*cashback"),
+        ("bonus>=lots", r"bonus is compared with a number"),
+        ("months:21..12", r"runs from 21 down to 12; swap them"),
+    ],
+)
+def test_offer_comparison_errors(index, query, message):
+    with pytest.raises(QueryError, match=message):
+        index.search(SearchRequest(query=query))
+
+
+def test_products_filter_facet_and_hits(offers_index):
+    assert ids(offers_index, 'product:"Sapphire Preferred"') == {8, 43}
+    assert ids(offers_index, "product:venture-x") == {40}
+    assert ids(offers_index, "product:nothing") == set()
+    assert ids(offers_index, products=("Sapphire Preferred", "Venture X")) == {8, 40, 43}
+    assert ids(offers_index, "rewards", products=("Freedom",)) == {1}
+    chase = offers_index.search(SearchRequest(query="company:chase"))
+    assert chase.facets["product"] == {"Sapphire Preferred": 2, "Freedom": 1, "Total Checking": 1}
+    [venture] = offers_index.search(SearchRequest(query="product:venture-x")).hits
+    assert venture.product == "Venture X"
+    assert venture.offers == {"annual_fee_usd": 395.0, "bonus_amount": 75000.0, "bonus_unit": "miles"}
+    [plain] = offers_index.search(SearchRequest(query="gecko")).hits
+    assert (plain.product, plain.offers) == (None, {})
+
+
+def test_hits_carry_their_offer_terms(offers_index):
+    hits = {h.id: h for h in offers_index.search(SearchRequest(query='"0% APR"')).hits}
+    assert hits[4].offers == {"intro_apr_pct": 0.0, "intro_apr_months": 15.0}
+    assert hits[41].offers == {"intro_apr_pct": 0.0, "intro_apr_months": 21.0}  # the expiry is not indexed
+    [gold] = offers_index.search(SearchRequest(query="product:\"gold card\"")).hits
+    assert gold.offers == {"bonus_amount": 60000.0, "bonus_unit": "points", "bonus_spend_usd": 4000.0,
+                           "annual_fee_usd": 250.0}
+
+
 # --------------------------------------------------------------------------- snippets
 
 
@@ -495,7 +661,8 @@ def test_snippets_without_a_match_in_the_content_are_escaped_too(index):
 
 def test_snippets_highlight_phrases_amounts_and_typos(index):
     # A phrase is marked word by word (tantivy) or as one span (Elasticsearch's highlighter).
-    [hit] = index.search(SearchRequest(query='"0% APR"')).hits
+    hit = index.search(SearchRequest(query='"0% APR"')).hits[0]
+    assert hit.id == 3
     assert re.search(r"<mark>0%(</mark> <mark>| )APR</mark>", hit.snippet)
     assert "<mark>" in index.search(SearchRequest(filter=CampaignFilter(companies=("Ally",)), query="rewrds")).hits[0].snippet
     [dollars] = index.search(SearchRequest(query='"$300 bonus"')).hits
@@ -509,12 +676,26 @@ def test_snippet_falls_back_to_title_and_subject(index):
     assert "<mark>75,000</mark>" in hit.snippet
 
 
+def test_titles_are_highlighted_too(index):
+    hits = {h.id: h for h in index.search(SearchRequest(query="cash")).hits}
+    assert hits[1].title_html == "Chase Freedom: 5% <mark>cash</mark> back"
+    assert hits[27].title_html == "Savor"  # matched in the body only
+    [alert] = index.search(SearchRequest(query="alert")).hits
+    assert "<mark>alert</mark>" in alert.title_html and _only_marks(alert.title_html)
+    assert _text(alert.title_html) == "Security alert <b>test</b>"
+    [phrase] = index.search(SearchRequest(query='"bonus points" -business')).hits
+    assert re.fullmatch(r"Gold Card: 60,000 <mark>bonus(</mark> <mark>| )points</mark>", phrase.title_html)
+
+
 def test_no_highlight_when_not_asked(index):
     hits = index.search(SearchRequest(query="rewards", highlight=False)).hits
     assert hits and all("<mark>" not in h.snippet for h in hits)
     assert all(_only_marks(h.snippet) for h in hits)
     browse = index.search(SearchRequest(filter=CampaignFilter(companies=("Discover",)))).hits
     assert all(h.snippet and "<mark>" not in h.snippet and _only_marks(h.snippet) for h in browse)
+    assert all(_text(h.title_html) == h.title and "<mark>" not in h.title_html for h in hits + browse)
+    [alert] = index.search(SearchRequest(query="alert", highlight=False)).hits
+    assert alert.title_html == "Security alert &lt;b&gt;test&lt;/b&gt;"
 
 
 # --------------------------------------------------------------------------- errors
@@ -590,6 +771,42 @@ def test_embedded_refuses_a_folder_with_another_schema(tmp_path):
         open_index(str(tmp_path / "index"))
 
 
+def _older_layout_index(path) -> None:
+    """A folder holding a Competiscan index of an older layout (before products and bonus
+    units were indexed), with one document."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", stored=True, indexed=True, fast=True)
+    builder.add_bytes_field("title_text", stored=True)
+    builder.add_integer_field("sort_key", fast=True)
+    builder.add_integer_field("ingested_at_us", fast=True)
+    path.mkdir()
+    old = tantivy.Index(builder.build(), str(path))
+    writer = old.writer()
+    writer.add_document(tantivy.Document(id=1, sort_key=1, ingested_at_us=1))
+    writer.commit()
+    writer.wait_merging_threads()
+
+
+def test_embedded_index_of_an_older_layout_asks_for_a_rebuild_which_replaces_it(tmp_path):
+    _older_layout_index(tmp_path / "index")
+    app = open_index(str(tmp_path / "index"))  # opens: the store can still be read and rebuilt
+    assert app.outdated
+    for call in (lambda: app.search(SearchRequest(query="cash")), app.count, app.ids, lambda: app.add(DOCS[:1])):
+        with pytest.raises(SearchUnavailable, match="built by an older version of Competiscan and must be "
+                                                    "rebuilt: run `competiscan reindex`"):
+            call()
+    cli = open_index(str(tmp_path / "index"))  # the rebuild, run by another process
+    cli.clear()
+    assert not cli.outdated and cli.count() == 0
+    cli.add(DOCS)
+    assert ids(cli, "fee:0") == {1, 2, 27, 28}
+    assert not app.outdated  # the other handle opens the rebuilt index
+    deadline = time.monotonic() + 10
+    while app.count() != len(DOCS) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ids(app, 'product:"venture x"') == {40}
+
+
 def test_embedded_accepts_pandas_values(tmp_path):
     pd = pytest.importorskip("pandas")
     index = open_index(str(tmp_path / "index"))
@@ -620,11 +837,13 @@ def test_table_documents_equal_dict_documents(tmp_path):
     # infinite offers, integer-typed offers, missing columns, a naive and an aware timestamp.
     awkward = [
         dict(DOCS[0], id=101, title='Quote " backslash \\ tab\t new\nline \u2028 é 漢字 😀',
-             content="$1,000.50 at 1,2,3% — 0% APR", keywords="  ", subject_line=" "),
+             content="$1,000.50 at 1,2,3% — 0% APR", keywords="  ", subject_line=" ",
+             offer_expires=date(2027, 1, 19), product='Card "Ü" \\ 漢字'),
         dict(DOCS[1], id=102, title="", content="x", cash_back_pct=float("nan"),
              annual_fee_usd=float("inf"), intro_apr_months=15, sentiment_label=""),
         dict(DOCS[2], id=103, ingested_at=datetime(2024, 9, 1, 12, 0, 0, 1, tzinfo=timezone.utc)),
-        dict(DOCS[3], id=104, ingested_at=None, company="Ünïcode Bank", launch_date=date(1999, 12, 31)),
+        dict(DOCS[3], id=104, ingested_at=None, company="Ünïcode Bank", launch_date=date(1999, 12, 31),
+             product="", bonus_unit="miles", bonus_amount=5000),
     ]
     by_dicts, by_tables = EmbeddedIndex(tmp_path / "a"), EmbeddedIndex(tmp_path / "b")
     by_dicts.add(DOCS + awkward)
@@ -638,6 +857,8 @@ def test_table_documents_equal_dict_documents(tmp_path):
         assert ids(by_tables, query) == ids(by_dicts, query), query
     assert ids(by_tables, offer_ranges={"annual_fee_usd": (0, None)}) == ids(
         by_dicts, offer_ranges={"annual_fee_usd": (0, None)})
+    for query in ('product:"card ü 漢字"', "bonus_miles>0", '"0% APR"'):
+        assert ids(by_tables, query) == ids(by_dicts, query), query
     # A second feed replaces documents by id, as add does.
     by_tables.add_tables([pa.Table.from_pylist([dict(DOCS[0], title="Replaced zebra")])])
     assert by_tables.count() == len(DOCS) + len(awkward)

@@ -93,12 +93,14 @@ def test_mapping_fields():
         assert props[name] == {"type": "text", "analyzer": ANALYZER_NAME}
     for name in FACET_FIELDS:
         assert props[name] == {"type": "keyword"}
-    for name in ("company_key", "channel_key", "campaign_type_key", "industry_key"):
+    assert "product" in FACET_FIELDS
+    for name in ("company_key", "product_key", "channel_key", "campaign_type_key", "industry_key"):
         assert props[name] == {"type": "keyword"}
     assert props["launch_date"] == {"type": "date", "format": "strict_date"}
     assert props["ingested_at"] == {"type": "date_nanos"}
     assert props["cash_back_pct"] == props["intro_apr_months"] == {"type": "double"}
-    assert "bonus_unit" not in props
+    assert props["bonus_unit"] == {"type": "keyword"}
+    assert "offer_expires" not in props  # not searched, so not indexed
 
 
 def test_source_of_a_document():
@@ -107,13 +109,14 @@ def test_source_of_a_document():
         "campaign_type": None, "sentiment_label": "positive", "launch_date": date(2024, 3, 1),
         "ingested_at": datetime(2024, 9, 1, 10, 0, 0, 250_000), "title": "Venture", "subject_line": "",
         "content": None, "keywords": "miles", "cash_back_pct": None, "annual_fee_usd": 95, "apy_pct": float("nan"),
-        "bonus_unit": "miles",
+        "bonus_amount": 75000, "bonus_unit": "miles", "product": "Venture X", "offer_expires": date(2027, 1, 19),
     }
     assert to_source(doc) == {
         "id": 7, "launch_date": "2024-03-01", "ingested_at": "2024-09-01T10:00:00.250000",
-        "title": "Venture", "keywords": "miles", "company": "Capital One", "industry": "credit_cards",
-        "channel": "direct_mail", "sentiment_label": "positive", "company_key": "capital one",
-        "industry_key": "credit cards", "channel_key": "direct mail", "annual_fee_usd": 95.0,
+        "title": "Venture", "keywords": "miles", "company": "Capital One", "product": "Venture X",
+        "industry": "credit_cards", "channel": "direct_mail", "sentiment_label": "positive",
+        "company_key": "capital one", "product_key": "venture x", "industry_key": "credit cards",
+        "channel_key": "direct mail", "annual_fee_usd": 95.0, "bonus_amount": 75000.0, "bonus_unit": "miles",
     }
 
 
@@ -121,7 +124,7 @@ def test_source_of_a_document():
 
 
 def test_body_for_a_representative_search():
-    req = SearchRequest(filter=CampaignFilter(companies=("Capital One", "Chase"), channels=("email",), campaign_types=("acquisition",), industries=("credit_cards",), sentiments=("positive",), date_from=date(2024, 1, 1), date_to=date(2024, 6, 30), offer_ranges={"intro_apr_months": (12, None), "annual_fee_usd": (0, 0), "apy_pct": (None, None)}), query='"0% APR" rewrds -business company:"capital one"', ingested_after=datetime(2024, 9, 1, 10, 0, 0, 250_000), limit=20, offset=40)
+    req = SearchRequest(filter=CampaignFilter(companies=("Capital One", "Chase"), products=("Venture X",), channels=("email",), campaign_types=("acquisition",), industries=("credit_cards",), sentiments=("positive",), date_from=date(2024, 1, 1), date_to=date(2024, 6, 30), offer_ranges={"intro_apr_months": (12, None), "annual_fee_usd": (0, 0), "apy_pct": (None, None)}), query='"0% APR" rewrds -business company:"capital one"', ingested_after=datetime(2024, 9, 1, 10, 0, 0, 250_000), limit=20, offset=40)
     body = build_search_body(req, fuzzy_words={"rewrds"})
     assert body["query"] == {
         "bool": {
@@ -129,7 +132,16 @@ def test_body_for_a_representative_search():
                 {
                     "bool": {
                         "must": [
-                            per_field("match_phrase", "0% apr"),
+                            {
+                                "bool": {
+                                    "should": [
+                                        per_field("match_phrase", "0% apr"),
+                                        {"constant_score": {"filter": {"range": {"intro_apr_pct": {"gte": 0.0, "lte": 0.0}}},
+                                                            "boost": 0.0}},
+                                    ],
+                                    "minimum_should_match": 1,
+                                }
+                            },
                             per_field("match", "rewrds", fuzziness=1, fuzzy_transpositions=True),
                             {"term": {"company_key": "capital one"}},
                         ],
@@ -139,6 +151,7 @@ def test_body_for_a_representative_search():
             ],
             "filter": [
                 {"terms": {"company": ["Capital One", "Chase"]}},
+                {"terms": {"product": ["Venture X"]}},
                 {"terms": {"channel": ["email"]}},
                 {"terms": {"campaign_type": ["acquisition"]}},
                 {"terms": {"industry": ["credit_cards"]}},
@@ -163,7 +176,8 @@ def test_body_for_a_representative_search():
             "subject_line": {"number_of_fragments": 0},
         },
     }
-    assert set(body["_source"]) >= {"id", "company", "channel", "campaign_type", "industry", "launch_date", "title"}
+    assert set(body["_source"]) >= {"id", "company", "product", "channel", "campaign_type", "industry", "launch_date",
+                                    "title", "bonus_unit", "intro_apr_pct", "annual_fee_usd", "cash_back_pct"}
 
 
 def test_word_splits_and_or_reach_the_body():
@@ -216,6 +230,80 @@ def test_long_words_get_two_edits():
 )
 def test_compiled_shapes(query, compiled):
     assert build_search_body(SearchRequest(query=query))["query"]["bool"]["must"] == [compiled]
+
+
+def _range(field: str, **bounds: float) -> dict[str, Any]:
+    return {"range": {field: bounds}}
+
+
+def _selects(query: dict[str, Any]) -> dict[str, Any]:
+    """A comparison selects like a filter: it scores nothing, only the query's words rank."""
+    return {"constant_score": {"filter": query, "boost": 0.0}}
+
+
+@pytest.mark.parametrize(
+    "query, compiled",
+    [
+        ("apr:0", _selects(_range("intro_apr_pct", gte=0.0, lte=0.0))),
+        ("intro_apr_months>=15", _selects(_range("intro_apr_months", gte=15.0))),
+        ("months>15", _selects(_range("intro_apr_months", gt=15.0))),
+        ("months:12..21", _selects(_range("intro_apr_months", gte=12.0, lte=21.0))),
+        ("fee<95", _selects(_range("annual_fee_usd", lt=95.0))),
+        ("fee:0", _selects(_range("annual_fee_usd", gte=0.0, lte=0.0))),
+        ("bonus >= 60k", _selects(_range("bonus_amount", gte=60000.0))),
+        ("cashback>=2", _selects(_range("cash_back_pct", gte=2.0))),
+        ("spend<=$4,000", _selects(_range("bonus_spend_usd", lte=4000.0))),
+        ("bonus_points>=60000", _selects(
+            {"bool": {"filter": [_range("bonus_amount", gte=60000.0), {"term": {"bonus_unit": "points"}}]}})),
+        ('product:"Venture X"', {"term": {"product_key": "venture x"}}),
+        ("-fee:0", {"bool": {"must": [{"match_all": {}}],
+                             "must_not": [_selects(_range("annual_fee_usd", gte=0.0, lte=0.0))]}}),
+    ],
+)
+def test_offer_comparisons_compile_to_ranges(query, compiled):
+    body = build_search_body(SearchRequest(query=query))
+    assert body["query"]["bool"]["must"] == [compiled]
+    assert "sort" in body  # no words: newest first, as in the embedded index
+
+
+def test_an_offer_phrase_is_the_literal_phrase_or_its_terms_scoring_zero():
+    body = build_search_body(SearchRequest(query='"$200 bonus after you spend $500"'))
+    assert body["query"]["bool"]["must"] == [{
+        "bool": {
+            "should": [
+                per_field("match_phrase", "$200 bonus after you spend $500"),
+                {"constant_score": {"filter": {"bool": {"filter": [
+                    {"bool": {"filter": [_range("bonus_amount", gte=200.0, lte=200.0),
+                                         {"term": {"bonus_unit": "dollars"}}]}},
+                    _range("bonus_spend_usd", gte=500.0, lte=500.0),
+                ]}}, "boost": 0.0}},
+            ],
+            "minimum_should_match": 1,
+        }
+    }]
+    assert "sort" not in body and "highlight" in body  # words: by relevance, highlighted
+    split = build_search_body(SearchRequest(query='"no annual fee"'))["query"]["bool"]["must"][0]
+    assert split["bool"]["should"] == [
+        {"bool": {"should": [per_field("match_phrase", "no annual fee"), per_field("match", "noannualfee")],
+                  "minimum_should_match": 1}},
+        {"constant_score": {"filter": _range("annual_fee_usd", gte=0.0, lte=0.0), "boost": 0.0}},
+    ]
+
+
+def test_offer_values_in_the_body_are_numbers_and_our_units():
+    body = build_search_body(SearchRequest(query='"60,000 points" bonus_miles>1 "$200 bonus" -"0% APR" fee<=95'))
+    for path, value in leaves(body["query"]):
+        if isinstance(value, str):
+            assert (path[-1] == "query" and path[-3] in ("match", "match_phrase")) or (
+                path[-2:] == ("term", "bonus_unit") and value in ("points", "miles", "dollars")), path
+        elif "range" in path:
+            assert isinstance(value, float) and path[-1] in ("gt", "gte", "lt", "lte"), path
+
+
+def test_offer_comparison_errors_come_before_the_network():
+    index = ElasticIndex(CLOSED_PORT_URL, timeout=2)
+    with pytest.raises(QueryError, match="Unknown field 'aprr'"):
+        index.search(SearchRequest(query="aprr:0"))
 
 
 def test_sorting_by_date_and_browsing():
@@ -284,7 +372,8 @@ ES_RESPONSE: dict[str, Any] = {
                 "_source": {
                     "id": 21, "company": "Discover", "channel": "email", "campaign_type": "educational",
                     "industry": "credit_cards", "launch_date": "2024-05-20", "title": "Security alert <b>test</b>",
-                    "content": "Beware of <script>alert(1)</script>",
+                    "content": "Beware of <script>alert(1)</script>", "product": "Discover it",
+                    "intro_apr_pct": 0.0, "intro_apr_months": 15.0,
                 },
                 "highlight": {
                     "content": ["Beware of &lt;script&gt;<mark>alert</mark>(1)&lt;&#x2F;script&gt;"],
@@ -298,6 +387,7 @@ ES_RESPONSE: dict[str, Any] = {
                 "_source": {
                     "id": 40, "company": "Capital One", "channel": "email", "campaign_type": None,
                     "industry": "credit_cards", "launch_date": "2024-08-25", "title": "Venture <X>",
+                    "annual_fee_usd": 395.0, "bonus_amount": 75000.0, "bonus_unit": "miles",
                 },
                 "highlight": {"title": ["<mark>Venture</mark> &lt;X&gt;"]},
             },
@@ -307,8 +397,8 @@ ES_RESPONSE: dict[str, Any] = {
                 "_score": 1.0,
                 "_source": {
                     "id": 7, "company": "American Express", "channel": "social", "campaign_type": "promotional",
-                    "industry": "credit_cards", "launch_date": "2024-03-05", "title": "Business Platinum",
-                    "content": "Earn 150,000 bonus points & more <b>now</b>",
+                    "industry": "credit_cards", "launch_date": "2024-03-05", "title": "Business & <Platinum>",
+                    "content": "Earn 150,000 bonus points & more <b>now</b>", "bonus_unit": "points",
                 },
             },
         ],
@@ -328,6 +418,8 @@ ES_RESPONSE: dict[str, Any] = {
         "campaign_type": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": []},
         "industry": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0,
                      "buckets": [{"key": "credit_cards", "doc_count": 1234}]},
+        "product": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0,
+                    "buckets": [{"key": "Discover it", "doc_count": 1}]},
         "sentiment_label": {"doc_count_error_upper_bound": 0, "sum_other_doc_count": 0, "buckets": []},
     },
 }
@@ -349,7 +441,18 @@ def test_parse_search_response():
     assert result.facets["company"] == {"Capital One": 600, "Discover": 600, "American Express": 34}
     assert list(result.facets["company"]) == ["Capital One", "Discover", "American Express"]
     assert result.facets["campaign_type"] == {}
+    assert result.facets["product"] == {"Discover it": 1}
     assert set(result.facets) == set(FACET_FIELDS)
+
+
+def test_parse_response_products_offers_and_titles():
+    first, second, third = parse_search_response(ES_RESPONSE).hits
+    assert (first.product, first.offers) == ("Discover it", {"intro_apr_pct": 0.0, "intro_apr_months": 15.0})
+    assert first.title_html == "Security <mark>alert</mark> &lt;b&gt;test&lt;&#x2F;b&gt;"
+    assert (second.product, second.offers) == (
+        None, {"annual_fee_usd": 395.0, "bonus_amount": 75000.0, "bonus_unit": "miles"})
+    assert third.offers == {}  # a unit without a bonus is no offer term
+    assert third.title_html == "Business &amp; &lt;Platinum&gt;"  # no highlight: escaped here
 
 
 def test_parse_response_sorted_by_date_without_aggregations():
@@ -450,6 +553,8 @@ class _Handler(BaseHTTPRequestHandler):
         elif self.command == "PUT" and path.count("/") == 1 and not path.startswith("/_"):
             srv.index_exists = True
             self._answer(200, {"acknowledged": True, "shards_acknowledged": True, "index": path[1:]})
+        elif self.command == "PUT" and path.endswith("/_mapping") and srv.index_exists:
+            self._answer(200, {"acknowledged": True})
         elif path.endswith("/_msearch"):
             words = [b["query"]["bool"]["should"][0]["match"]["title"]["query"] for b in body[1::2]]
             self._answer(200, {"took": 1, "responses": [
@@ -515,6 +620,17 @@ def test_search_probes_typos_then_sends_the_built_body(fake_es):
     # The index is created once.
     index.search(SearchRequest(query="apr"))
     assert [c for c in fake_es.requests if c[0] == "PUT"] == fake_es.requests[1:2]
+
+
+def test_an_existing_index_gets_the_newer_fields_once(fake_es):
+    fake_es.index_exists = True  # created by an older version, without products
+    index = ElasticIndex(fake_es.url, timeout=5)
+    index.search(SearchRequest(query="apr"))
+    index.search(SearchRequest(query="fee:0"))
+    calls = [(method, path) for method, path, _ in fake_es.requests]
+    assert calls[:2] == [("HEAD", f"/{DEFAULT_INDEX_NAME}"), ("PUT", f"/{DEFAULT_INDEX_NAME}/_mapping")]
+    assert fake_es.requests[1][2] == {"properties": build_mapping()["mappings"]["properties"]}
+    assert [c for c in calls if c[1].endswith("_mapping")] == calls[1:2]
 
 
 def test_add_and_delete_use_bulk_and_refresh(fake_es):

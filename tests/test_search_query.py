@@ -19,9 +19,12 @@ from competiscan.search.query import (
     And,
     FieldFilter,
     Not,
+    OfferPhrase,
+    OfferRange,
     Or,
     Phrase,
     Term,
+    expand_offer_phrases,
     expand_word_splits,
     filter_key,
     fuzzy_candidates,
@@ -29,6 +32,7 @@ from competiscan.search.query import (
     has_text,
     mark_amounts,
     parse,
+    phrase_offer_terms,
     prepare,
     tokenize,
 )
@@ -173,6 +177,12 @@ def test_field_filters(text, tree):
     [
         ("title:rewards", Phrase(("title", "rewards"))),  # not a filter field: plain words
         ("https://chase.com/offers", Phrase(("https", "chase", "com", "offers"))),
+        ("note:later", Phrase(("note", "later"))),
+        ("fee: 0", And(T("fee", "0"))),  # a comparison's ':' is written without a space
+        ("fee:", Term("fee")),
+        ("foo> bar", And(T("foo", "bar"))),
+        ("<script>alert", Phrase(("script", "alert"))),
+        ("0% APR <b>", And(T("0%", "apr", "b"))),  # pasted markup after a field name
         ("company:", Term("company")),  # nothing to filter by
         ('company: "capital one"', And((Term("company"), Phrase(("capital", "one"))))),  # detached
         ('company:""', Term("company")),
@@ -180,6 +190,125 @@ def test_field_filters(text, tree):
 )
 def test_things_that_look_like_filters_but_are_words(text, tree):
     assert parse(text) == tree
+
+
+def R(field: str, low=None, high=None, **kw) -> OfferRange:
+    return OfferRange(field, low, high, **kw)
+
+
+@pytest.mark.parametrize(
+    "text, tree",
+    [
+        ("apr:0", R("intro_apr_pct", 0.0, 0.0)),
+        ("APR=0%", R("intro_apr_pct", 0.0, 0.0)),
+        ("intro_apr:0", R("intro_apr_pct", 0.0, 0.0)),
+        ('apr:"0%"', R("intro_apr_pct", 0.0, 0.0)),
+        ("intro_apr_months>=15", R("intro_apr_months", 15.0)),
+        ("months>15", R("intro_apr_months", 15.0, include_low=False)),
+        ("apr_months:12..21", R("intro_apr_months", 12.0, 21.0)),
+        ("months:12..", R("intro_apr_months", 12.0)),
+        ("months:..21", R("intro_apr_months", None, 21.0)),
+        ("regular_apr<=19.99", R("regular_apr_min_pct", None, 19.99)),
+        ("regular_apr_max<30", R("regular_apr_max_pct", None, 30.0, include_high=False)),
+        ("bonus>=60000", R("bonus_amount", 60000.0)),
+        ("bonus>=60,000", R("bonus_amount", 60000.0)),
+        ("bonus>=60k", R("bonus_amount", 60000.0)),
+        ("bonus >= 60000", R("bonus_amount", 60000.0)),
+        ("bonus >=60000", R("bonus_amount", 60000.0)),
+        ("bonus>= 60000", R("bonus_amount", 60000.0)),
+        ("bonus_points>=50000", R("bonus_amount", 50000.0, unit="points")),
+        ("bonus_miles:50000", R("bonus_amount", 50000.0, 50000.0, unit="miles")),
+        ("bonus_dollars>=$200", R("bonus_amount", 200.0, unit="dollars")),
+        ("spend<=$4,000", R("bonus_spend_usd", None, 4000.0)),
+        ("bonus_months<=3", R("bonus_window_months", None, 3.0)),
+        ("fee:0", R("annual_fee_usd", 0.0, 0.0)),
+        ("annual_fee<$95.50", R("annual_fee_usd", None, 95.5, include_high=False)),
+        ("bt_fee<=3%", R("balance_transfer_fee_pct", None, 3.0)),
+        ("balance_transfer_fee:0", R("balance_transfer_fee_pct", 0.0, 0.0)),
+        ("cashback>=2", R("cash_back_pct", 2.0)),
+        ("cash_back>=1.5", R("cash_back_pct", 1.5)),
+        ("apy>4.5", R("apy_pct", 4.5, include_low=False)),
+        ("cash_back_pct>=2", R("cash_back_pct", 2.0)),  # the term's own name
+        ("-fee:0", Not(R("annual_fee_usd", 0.0, 0.0))),
+        ("fee:0 rewards", And((R("annual_fee_usd", 0.0, 0.0), Term("rewards")))),
+        ("fee:0 OR apr:0", Or((R("annual_fee_usd", 0.0, 0.0), R("intro_apr_pct", 0.0, 0.0)))),
+        ('product:"Venture X"', FieldFilter("product", "venture x")),
+        ("company:5", FieldFilter("company", "5")),  # a filter field keeps its value
+    ],
+)
+def test_offer_comparisons(text, tree):
+    assert parse(text) == tree
+    assert prepare(text) == tree  # comparisons are not expanded
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("aprr:0", r"Unknown field 'aprr' in 'aprr:0'\. Compare offer terms with apr, intro_apr, months"),
+        ("ratio>=3", r"Unknown field 'ratio'.*filter with company:, product:, channel:, type:, industry:"),
+        ("Points>1000", r'put it in quotes: "Points>1000"'),
+        ("bonus>=lots", r"'bonus>=lots': bonus is compared with a number, e.g\. bonus:0"),
+        ("bonus >= lots", r"'bonus>=lots': bonus is compared with a number"),
+        ("fee:NaN", r"fee is compared with a number"),
+        ("fee:1e9", r"fee is compared with a number"),
+        ("fee:-5", r"fee is compared with a number"),
+        ("months:21..12", r"the range runs from 21 down to 12; swap them"),
+        ("months:..", r"a range needs numbers on either side of '\.\.'"),
+        ("months:a..b", r"a range needs numbers"),
+        ("months>=12..21", r"a range goes with ':' \(months:12\.\.21\), not '>='"),
+    ],
+)
+def test_offer_comparison_errors_say_what_to_write(text, message):
+    with pytest.raises(QueryError, match=message):
+        parse(text)
+
+
+def test_offer_comparisons_count_towards_the_limit_and_search_no_text():
+    with pytest.raises(QueryError, match="101 words, phrases and filters"):
+        parse(" ".join([f"fee:{i}" for i in range(50)] + [f"w{i}" for i in range(51)]))
+    assert not has_text(parse("fee:0 cashback>=2 -apr:0"))
+    assert has_text(parse('"0% APR"'))
+
+
+# --------------------------------------------------------------------------- offers in phrases
+
+
+@pytest.mark.parametrize(
+    "phrase, terms",
+    [
+        ("0% APR", (R("intro_apr_pct", 0.0, 0.0),)),
+        ("0% intro APR", (R("intro_apr_pct", 0.0, 0.0),)),
+        ("0% introductory APR", (R("intro_apr_pct", 0.0, 0.0),)),
+        ("0% APR for 15 months", (R("intro_apr_pct", 0.0, 0.0), R("intro_apr_months", 15.0, 15.0))),
+        ("no annual fee", (R("annual_fee_usd", 0.0, 0.0),)),
+        ("$0 annual fee", (R("annual_fee_usd", 0.0, 0.0),)),
+        ("$95 annual fee", (R("annual_fee_usd", 95.0, 95.0),)),
+        ("$200 bonus", (R("bonus_amount", 200.0, 200.0, unit="dollars"),)),
+        ("60,000 points", (R("bonus_amount", 60000.0, 60000.0, unit="points"),)),
+        ("50,000 bonus miles", (R("bonus_amount", 50000.0, 50000.0, unit="miles"),)),
+        ("5% cash back", (R("cash_back_pct", 5.0, 5.0),)),
+        ("4.50% APY", (R("apy_pct", 4.5, 4.5),)),
+        ("3% balance transfer fee", (R("balance_transfer_fee_pct", 3.0, 3.0),)),
+        ("19.99% APR", ()),  # a regular APR: no sign of the same offer
+        ("cash back", ()),
+        ("travel rewards", ()),
+        ("5 points per dollar", ()),  # an earn rate, not a bonus
+    ],
+)
+def test_phrase_offer_terms(phrase, terms):
+    assert phrase_offer_terms(tuple(tokenize(phrase))) == terms
+
+
+def test_offer_phrases_in_the_tree():
+    zero = OfferPhrase(Phrase(("0%", "apr")), (R("intro_apr_pct", 0.0, 0.0),))
+    assert prepare('"0% APR"') == zero
+    assert prepare('-"0% APR" company:citi') == And((Not(zero), FieldFilter("company", "citi")))
+    assert prepare('"0% APR" OR rewards') == Or((zero, Term("rewards")))
+    assert prepare("0% APR") == And(T("0%", "apr"))  # unquoted words are words
+    assert parse('"0% APR"') == Phrase(("0%", "apr"))  # parse keeps what was written
+    assert expand_offer_phrases(MATCH_ALL) == MATCH_ALL
+    assert expand_offer_phrases(MATCH_NONE) == MATCH_NONE
+    assert fuzzy_candidates(prepare('"no annual fee" rewrds')) == {"rewrds", "noannualfee"}
 
 
 def test_filter_key_ignores_case_accents_and_punctuation():
@@ -254,15 +383,18 @@ def test_deep_nesting_says_where():
         ("cash back", Or((And(T("cash", "back")), Term("cashback")))),
         (
             '"5% cash back"',
-            Or((Phrase(("5%", "cash", "back")), Phrase(("5%", "cashback")))),
+            OfferPhrase(Or((Phrase(("5%", "cash", "back")), Phrase(("5%", "cashback")))),
+                        (OfferRange("cash_back_pct", 5.0, 5.0),)),
         ),
         (
             '"5% cashback"',
-            Or((Phrase(("5%", "cashback")), Phrase(("5%", "cash", "back")))),
+            OfferPhrase(Or((Phrase(("5%", "cashback")), Phrase(("5%", "cash", "back")))),
+                        (OfferRange("cash_back_pct", 5.0, 5.0),)),
         ),
         ("e-mail", Or((Phrase(("e", "mail")), Term("email")))),
         ("email", Or((Term("email"), Phrase(("e", "mail"))))),
-        ('"no annual fee"', Or((Phrase(("no", "annual", "fee")), Term("noannualfee")))),
+        ('"no annual fee"', OfferPhrase(Or((Phrase(("no", "annual", "fee")), Term("noannualfee"))),
+                                        (OfferRange("annual_fee_usd", 0.0, 0.0),))),
         ("balancetransfer", Or((Term("balancetransfer"), Phrase(("balance", "transfer"))))),
         (
             "balance transfer AND fee",

@@ -5,10 +5,11 @@ embedded tantivy index, an ``http://``/``https://`` URL an Elasticsearch cluster
 :class:`SearchIndex`; the query language is described in :mod:`competiscan.search.query`.
 
 A document given to :meth:`SearchIndex.add` is a dict with: ``id`` (int), ``company``,
-``industry``, ``channel``, ``campaign_type`` (or None), ``sentiment_label`` (or None),
-``launch_date`` (date), ``ingested_at`` (naive UTC datetime), ``title``, ``subject_line``,
-``content`` (str or None), ``keywords`` (str), and the numeric offer terms of
-:data:`competiscan.model.OFFER_FIELDS` (float or None).
+``product`` (or None), ``industry``, ``channel``, ``campaign_type`` (or None),
+``sentiment_label`` (or None), ``launch_date`` (date), ``ingested_at`` (naive UTC datetime),
+``title``, ``subject_line``, ``content`` (str or None), ``keywords`` (str), and the offer terms
+of :data:`competiscan.model.OFFER_FIELDS`: numbers (float or None), ``bonus_unit`` (str or
+None); ``offer_expires`` (a date) may be there and is not indexed.
 """
 
 from __future__ import annotations

@@ -50,7 +50,7 @@ class SearchUnavailable(RuntimeError):
 
 
 #: Structured fields counted for facets, in the order pages show them.
-FACET_FIELDS: tuple[str, ...] = ("company", "channel", "campaign_type", "industry", "sentiment_label")
+FACET_FIELDS: tuple[str, ...] = ("company", "product", "channel", "campaign_type", "industry", "sentiment_label")
 #: Buckets per facet: more than any dataset has companies, so counts are never cut off.
 FACET_SIZE: int = 1_000
 
@@ -89,7 +89,10 @@ class SearchRequest:
 
 @dataclass
 class Hit:
-    """One matching campaign. ``snippet`` is HTML: user text escaped, only ``<mark>`` tags ours."""
+    """One matching campaign. ``snippet`` and ``title_html`` are HTML: user text escaped, only
+    ``<mark>`` tags ours (``title`` is the plain title). ``offers`` holds the offer terms the
+    piece states: numeric terms of :data:`NUMERIC_OFFER_FIELDS` and, with a bonus, its
+    ``bonus_unit``."""
 
     id: int
     score: float
@@ -100,6 +103,9 @@ class Hit:
     launch_date: date
     title: str
     snippet: str
+    product: str | None = None
+    offers: dict[str, float | str] = field(default_factory=dict)
+    title_html: str = ""
 
 
 @dataclass
@@ -153,6 +159,12 @@ class SearchIndex(ABC):
     @abstractmethod
     def ping(self) -> bool:
         """Whether the backend answers."""
+
+    @property
+    def outdated(self) -> bool:
+        """Whether the index was built in an older layout and answers nothing until it is
+        rebuilt (:meth:`clear`, then every campaign added again)."""
+        return False
 
     @abstractmethod
     def describe(self) -> str:

@@ -3,8 +3,8 @@
 The request bodies are built by pure functions (:func:`build_mapping`, :func:`build_search_body`,
 :func:`build_exact_match_probe`, :func:`parse_search_response`) so they can be checked without a
 server. Query text is compiled from our own syntax tree (:mod:`.query`) into ``match``,
-``match_phrase``, ``term`` and ``bool`` objects: user text only ever appears as a value in
-those, never in a ``query_string``.
+``match_phrase``, ``term``, ``range``, ``constant_score`` and ``bool`` objects: user text only
+ever appears as a value in those, never in a ``query_string``.
 
 Analysis mirrors the embedded index: a ``pattern_replace`` char filter marks amounts exactly as
 :func:`~competiscan.search.query.mark_amounts` does (so ``0%`` and ``$200`` stay whole tokens),
@@ -12,10 +12,15 @@ a ``pattern`` tokenizer keeps runs of letters and digits like tantivy's simple t
 the same length limit, lower-casing, accent folding and the Snowball English stemmer (the one
 tantivy uses). Typo tolerance works the same way too: words the index has no exact match for
 are found first with one ``_msearch`` of small probes, and only those are searched fuzzily.
+
+An index created by an older version lacks the newer fields; the mapping is extended when the
+backend first opens it (adding fields is the one mapping change Elasticsearch allows in place),
+and ``competiscan reindex`` fills them for the documents already there.
 """
 
 from __future__ import annotations
 
+import html
 from dataclasses import replace
 
 from collections.abc import Collection
@@ -54,6 +59,8 @@ from .query import (
     FieldFilter,
     Node,
     Not,
+    OfferPhrase,
+    OfferRange,
     Or,
     Phrase,
     Term,
@@ -78,7 +85,8 @@ __all__ = [
 DEFAULT_INDEX_NAME = "competiscan-campaigns"
 ANALYZER_NAME = "competiscan_en"
 
-_SOURCE_FIELDS = ["id", "company", "channel", "campaign_type", "industry", "launch_date", "title", "content"]
+_SOURCE_FIELDS = ["id", "company", "product", "channel", "campaign_type", "industry", "launch_date", "title",
+                  "content", "bonus_unit", *NUMERIC_OFFER_FIELDS]
 _SNIPPET_FIELDS = ("content", "title", "subject_line")  # in the order a snippet prefers them
 
 
@@ -97,6 +105,7 @@ def build_mapping() -> dict[str, Any]:
         # date_nanos keeps the microseconds an "arrived after" comparison needs.
         "ingested_at": {"type": "date_nanos"},
         **{name: {"type": "double"} for name in NUMERIC_OFFER_FIELDS},
+        "bonus_unit": {"type": "keyword"},
     }
     return {
         "settings": {
@@ -146,7 +155,7 @@ def to_source(doc: Mapping[str, Any]) -> dict[str, Any]:
         if ingested.tzinfo is not None:
             ingested = ingested.astimezone(timezone.utc).replace(tzinfo=None)
         source["ingested_at"] = ingested.isoformat()
-    for name in (*TEXT_FIELDS, *FACET_FIELDS):
+    for name in (*TEXT_FIELDS, *FACET_FIELDS, "bonus_unit"):
         if is_stated(value := doc.get(name)):
             source[name] = str(value)
     for name in FILTER_FIELDS.values():
@@ -175,6 +184,28 @@ def _all_but(query: dict[str, Any]) -> dict[str, Any]:
     return {"bool": {"must": [{"match_all": {}}], "must_not": [query]}}
 
 
+def _offer_range(node: OfferRange) -> dict[str, Any]:
+    """A range over the offer term (and the bonus unit, when restricted)."""
+    bounds: dict[str, float] = {}
+    if node.low is not None:
+        bounds["gte" if node.include_low else "gt"] = node.low
+    if node.high is not None:
+        bounds["lte" if node.include_high else "lt"] = node.high
+    query = {"range": {node.field: bounds}}
+    if node.unit is None:
+        return query
+    return {"bool": {"filter": [query, {"term": {"bonus_unit": node.unit}}]}}
+
+
+def _offer_phrase(node: OfferPhrase, fuzzy_words: Collection[str]) -> dict[str, Any]:
+    """The phrase as written, or the same offer in other words scoring zero (so the literal
+    matches rank first)."""
+    terms = [_offer_range(t) for t in node.terms]
+    reworded = {"constant_score": {"filter": terms[0] if len(terms) == 1 else {"bool": {"filter": terms}},
+                                   "boost": 0.0}}
+    return {"bool": {"should": [_compile(node.literal, fuzzy_words), reworded], "minimum_should_match": 1}}
+
+
 def _compile(node: Node, fuzzy_words: Collection[str]) -> dict[str, Any]:
     if isinstance(node, Term):
         if node.text in fuzzy_words and (distance := fuzzy_distance(node.text)):
@@ -184,6 +215,11 @@ def _compile(node: Node, fuzzy_words: Collection[str]) -> dict[str, Any]:
         return _per_field("match_phrase", node.text)
     if isinstance(node, FieldFilter):
         return {"term": {f"{node.field}_key": node.value}}
+    if isinstance(node, OfferRange):
+        # A comparison selects like a filter: only the words of the query rank.
+        return {"constant_score": {"filter": _offer_range(node), "boost": 0.0}}
+    if isinstance(node, OfferPhrase):
+        return _offer_phrase(node, fuzzy_words)
     if isinstance(node, Not):
         return _all_but(_compile(node.child, fuzzy_words))
     if isinstance(node, And):
@@ -271,6 +307,23 @@ def build_exact_match_probe(word: str) -> dict[str, Any]:
     return {"size": 0, "terminate_after": 1, "track_total_hits": True, "query": _per_field("match", word)}
 
 
+def _title_html(hit: Mapping[str, Any]) -> str:
+    """The whole title with its matches marked (the highlighter returns it whole), else
+    escaped."""
+    for fragment in (hit.get("highlight") or {}).get("title", ()):
+        if "<mark>" in fragment:
+            return fragment.strip()
+    return html.escape((hit.get("_source") or {}).get("title") or "")
+
+
+def _offers(source: Mapping[str, Any]) -> dict[str, float | str]:
+    terms: dict[str, float | str] = {
+        name: float(source[name]) for name in NUMERIC_OFFER_FIELDS if source.get(name) is not None}
+    if "bonus_amount" in terms and source.get("bonus_unit"):
+        terms["bonus_unit"] = source["bonus_unit"]
+    return terms
+
+
 def _snippet(hit: Mapping[str, Any]) -> str:
     highlight = hit.get("highlight") or {}
     for name in _SNIPPET_FIELDS:
@@ -299,6 +352,9 @@ def parse_search_response(resp: Mapping[str, Any]) -> SearchResult:
                 launch_date=date.fromisoformat(source["launch_date"][:10]),
                 title=source.get("title") or "",
                 snippet=_snippet(hit),
+                product=source.get("product"),
+                offers=_offers(source),
+                title_html=_title_html(hit),
             )
         )
     aggs = resp.get("aggregations") or {}
@@ -364,8 +420,12 @@ class ElasticIndex(SearchIndex):
     def _ensure_index(self) -> None:
         if self._ready:
             return
-        with self._calling("create the index"):
-            if not self._client.indices.exists(index=self.index_name):
+        with self._calling("create or update the index"):
+            if self._client.indices.exists(index=self.index_name):
+                # An index of an older version gets the newer fields (a no-op when it has them).
+                self._client.indices.put_mapping(
+                    index=self.index_name, properties=build_mapping()["mappings"]["properties"])
+            else:
                 try:
                     self._client.indices.create(index=self.index_name, **build_mapping())
                 except ApiError as exc:

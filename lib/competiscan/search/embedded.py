@@ -9,15 +9,21 @@ Layout of the index (one tantivy document per campaign):
       itself but indexes far slower than marking the text first costs;
     * ``title_text``, ``subject_line_text``, ``content_text`` — the text as written (stored
       bytes) for hits and snippets, since the indexed fields hold the marked text;
-    * ``company``, ``channel``, ``campaign_type``, ``industry``, ``sentiment_label`` — raw
-      (untokenised) fast fields: exact filters, facet counts (terms aggregations), and
-      ``company:"capital one"`` filters typed in the query (matched through the term
-      dictionary with :func:`~competiscan.search.query.filter_key`);
+    * ``company``, ``product``, ``channel``, ``campaign_type``, ``industry``,
+      ``sentiment_label`` — raw (untokenised) fast fields: exact filters, facet counts (terms
+      aggregations), and ``company:"capital one"`` filters typed in the query (matched through
+      the term dictionary with :func:`~competiscan.search.query.filter_key`);
     * ``launch_date`` — date (stored, fast); ``sort_key`` — launch day and id in one integer, so
       sorting by date is one fast-field sort with a stable tie-break (newest, then highest id);
     * ``ingested_at_us`` — microseconds since the epoch: tantivy dates keep whole seconds only,
       and an alert's "arrived after" must not lose what arrived within the same second;
-    * numeric offer terms — f64 fast fields for range filters.
+    * numeric offer terms — f64 fast fields for range filters, offer comparisons and offer
+      phrases, read back per hit for its offer chips; ``bonus_unit`` — raw, stored. (An
+      offer's expiry date is not indexed: nothing searches it.)
+
+A folder holding an index of an older layout (another schema) is reported as needing a rebuild
+(:attr:`EmbeddedIndex.outdated`); :meth:`EmbeddedIndex.clear`, which a rebuild starts with,
+replaces it with an empty index of the current layout.
 
 Several processes (the app and the CLI) may open the same folder. Readers are always fine; only
 one writer can exist at a time, so a writer is taken for each write and released after its
@@ -30,6 +36,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import html
+import json
 import math
 import threading
 import time
@@ -68,6 +75,8 @@ from .query import (
     FieldFilter,
     Node,
     Not,
+    OfferPhrase,
+    OfferRange,
     Or,
     Phrase,
     Term,
@@ -86,8 +95,13 @@ WRITER_HEAP_BYTES = 256_000_000
 LOCK_WAIT_SECONDS = 5.0
 
 _STORED_TEXT = ("title", "subject_line", "content")
+# Raw strings: the facet fields, and the unit of a bonus (for offer chips and unit filters).
+_RAW_FIELDS = (*FACET_FIELDS, "bonus_unit")
 # The index is a projection of the store, so an unusable one is thrown away and rebuilt.
 _REBUILD = "If it was built by another Competiscan version, delete the folder, then run `competiscan reindex`."
+# Fields only Competiscan's own indexes have: a folder whose index has them, in another
+# layout, was written by another version and may be replaced.
+_OUR_MARKS = {"sort_key", "title_text", "ingested_at_us"}
 _SNIPPET_FIELDS = ("content", "title", "subject_line")  # in the order a snippet prefers them
 _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # sort_key = day * 2**40 + id: fits an i64; ids beyond 2**40 only lose the exact tie-break.
@@ -115,7 +129,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name=ANALYZER_NAME)
     for name in _STORED_TEXT:
         sb.add_bytes_field(f"{name}_text", stored=True)
-    for name in FACET_FIELDS:
+    for name in _RAW_FIELDS:
         sb.add_text_field(
             name, stored=name != "sentiment_label", fast=True, tokenizer_name="raw", index_option="basic"
         )
@@ -185,7 +199,7 @@ def _fields(doc: Mapping[str, Any]) -> dict[str, Any]:
         out[name] = mark_amounts(value)
         if name in _TEXT_COPIES:
             out[_TEXT_COPIES[name]] = value.encode("utf-8")
-    for name in FACET_FIELDS:
+    for name in _RAW_FIELDS:
         value = doc.get(name)
         if value is None or not (value if type(value) is str else is_stated(value)):
             continue
@@ -202,7 +216,7 @@ def _fields(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 # The documents of add_tables, built in the in-memory DuckDB (see _fields for one by one).
 _DOCUMENT_LAYOUT = DocumentLayout(
-    text_fields=TEXT_FIELDS, stored_copies=_TEXT_COPIES, facet_fields=FACET_FIELDS,
+    text_fields=TEXT_FIELDS, stored_copies=_TEXT_COPIES, facet_fields=_RAW_FIELDS,
     numeric_fields=NUMERIC_OFFER_FIELDS, mark_steps=AMOUNT_MARK_STEPS, id_bits=_ID_BITS)
 
 
@@ -224,6 +238,15 @@ class _Compiler:
             return self._words(node.text, 0)
         if isinstance(node, FieldFilter):
             return self._field_filter(node)
+        if isinstance(node, OfferRange):
+            # A comparison selects like a filter: only the words of the query rank.
+            return Query.const_score_query(self._offer_range(node), 0.0)
+        if isinstance(node, OfferPhrase):
+            # The pieces worded otherwise score zero, so the literal matches rank first.
+            reworded = Query.const_score_query(_all_of([self._offer_range(t) for t in node.terms]), 0.0)
+            literal = self.compile(node.literal)
+            should = [literal, reworded] if literal is not None else [reworded]
+            return Query.boolean_query([(Occur.Should, q) for q in should])
         if isinstance(node, Not):
             inner = self.compile(node.child)
             return None if inner is None else _all_but(inner)
@@ -260,6 +283,17 @@ class _Compiler:
         ]
         return Query.term_set_query(self.schema, node.field, values) if values else Query.empty_query()
 
+    def _offer_range(self, node: OfferRange) -> Query:
+        """A range over the offer term's fast field (and the bonus unit, when restricted)."""
+        query = Query.range_query(
+            self.schema, node.field, FieldType.Float, node.low, node.high,
+            include_lower=node.include_low or node.low is None,
+            include_upper=node.include_high or node.high is None,
+        )
+        if node.unit is None:
+            return query
+        return _all_of([query, Query.term_query(self.schema, "bonus_unit", node.unit)])
+
     def _words(self, text: str, distance: int) -> Query | None:
         tokens = self.analyzer.analyze(mark_amounts(text))
         if not tokens:
@@ -281,6 +315,10 @@ class _Compiler:
 
 def _all_but(query: Query) -> Query:
     return Query.boolean_query([(Occur.Must, Query.all_query()), (Occur.MustNot, query)])
+
+
+def _all_of(queries: list[Query]) -> Query:
+    return queries[0] if len(queries) == 1 else Query.boolean_query([(Occur.Must, q) for q in queries])
 
 
 def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:
@@ -315,6 +353,22 @@ def _snippet_html(snippet: tantivy.Snippet, text: str) -> str | None:
     return "".join(parts).strip()
 
 
+def _offer_terms(
+    searcher: tantivy.Searcher, addresses: list[Any], docs: list[tantivy.Document]
+) -> list[dict[str, float | str]]:
+    """Per hit, the offer terms it states: the numeric ones from their fast fields, and the
+    bonus unit."""
+    columns = {name: searcher.fast_field_values(name, addresses) for name in NUMERIC_OFFER_FIELDS}
+    out: list[dict[str, float | str]] = []
+    for i, doc in enumerate(docs):
+        terms: dict[str, float | str] = {
+            name: values[i] for name, values in columns.items() if values[i] is not None}
+        if "bonus_amount" in terms and (unit := doc.get_first("bonus_unit")):
+            terms["bonus_unit"] = unit
+        out.append(terms)
+    return out
+
+
 class EmbeddedIndex(SearchIndex):
     """A tantivy index in the folder ``path`` (created when missing)."""
 
@@ -323,6 +377,7 @@ class EmbeddedIndex(SearchIndex):
         self._schema = build_schema()
         self._analyzer = build_analyzer()
         self._write_lock = threading.Lock()
+        self._opened: Index | None = None
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             if Index.exists(str(self.path)) and not Index.is_compatible(str(self.path)):
@@ -330,10 +385,51 @@ class EmbeddedIndex(SearchIndex):
                     f"The search index in {self.path} was written by another tantivy version. "
                     f"{_REBUILD}"
                 )
-            self._index = Index(self._schema, str(self.path), reuse=True)
+            self._opened = self._open()
         except (OSError, ValueError) as exc:
-            raise SearchUnavailable(f"Cannot open the search index in {self.path} ({exc}). {_REBUILD}") from exc
-        self._index.register_tokenizer(ANALYZER_NAME, self._analyzer)
+            if not (isinstance(exc, ValueError) and self._holds_our_older_layout()):
+                raise SearchUnavailable(f"Cannot open the search index in {self.path} ({exc}). {_REBUILD}") from exc
+
+    def _open(self) -> Index:
+        index = Index(self._schema, str(self.path), reuse=True)
+        index.register_tokenizer(ANALYZER_NAME, self._analyzer)
+        return index
+
+    def _holds_our_older_layout(self) -> bool:
+        """Whether the folder holds a Competiscan index whose layout is not the current one."""
+        try:
+            meta = json.loads((self.path / "meta.json").read_text(encoding="utf-8"))
+            names = {entry["name"] for entry in meta["schema"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        return _OUR_MARKS <= names
+
+    @property
+    def _index(self) -> Index:
+        """The open index. An index of an older layout is tried again (another process may
+        have rebuilt it since) and otherwise refused with what to do."""
+        if self._opened is None:
+            try:
+                self._opened = self._open()
+            except ValueError:
+                raise SearchUnavailable(
+                    f"The search index in {self.path} was built by an older version of "
+                    "Competiscan and must be rebuilt: run `competiscan reindex`. The store keeps "
+                    "every campaign; searching works again once the rebuild has run."
+                ) from None
+            except OSError as exc:
+                raise SearchUnavailable(f"Cannot open the search index in {self.path} ({exc}).") from exc
+        return self._opened
+
+    @property
+    def outdated(self) -> bool:
+        """Whether the folder holds an index of an older layout: it answers nothing until it is
+        rebuilt (:meth:`clear`, then every campaign added again)."""
+        try:
+            self._index
+        except SearchUnavailable:
+            return True
+        return False
 
     # ------------------------------------------------------------------ writing
 
@@ -437,6 +533,12 @@ class EmbeddedIndex(SearchIndex):
         return present
 
     def clear(self) -> None:
+        """Remove every document; an index of an older layout is replaced by an empty one."""
+        if self.outdated:
+            with self._write_lock:
+                self._opened = Index(self._schema, str(self.path), reuse=False)
+                self._opened.register_tokenizer(ANALYZER_NAME, self._analyzer)
+            return
         with self._writing() as writer:
             writer.delete_all_documents()
 
@@ -512,7 +614,8 @@ class EmbeddedIndex(SearchIndex):
         texts = [
             {name: (doc.get_first(f"{name}_text") or b"").decode("utf-8") for name in _STORED_TEXT} for doc in docs
         ]
-        snippets = self._snippets(req, node, compiler, searcher, text_query, texts)
+        snippets, titles = self._highlights(req, node, compiler, searcher, text_query, texts)
+        offers = _offer_terms(searcher, [address for _, address in page], docs)
         hits = [
             Hit(
                 id=int(doc.get_first("id")),
@@ -524,8 +627,11 @@ class EmbeddedIndex(SearchIndex):
                 launch_date=doc.get_first("launch_date").date(),
                 title=text["title"],
                 snippet=snippet,
+                product=doc.get_first("product"),
+                offers=terms,
+                title_html=title,
             )
-            for (key, _), doc, text, snippet in zip(page, docs, texts, snippets)
+            for (key, _), doc, text, snippet, title, terms in zip(page, docs, texts, snippets, titles, offers)
         ]
         return SearchResult(total=total, hits=hits, facets=facets)
 
@@ -564,7 +670,7 @@ class EmbeddedIndex(SearchIndex):
                 )
         return filters
 
-    def _snippets(
+    def _highlights(
         self,
         req: SearchRequest,
         node: Node,
@@ -572,28 +678,40 @@ class EmbeddedIndex(SearchIndex):
         searcher: tantivy.Searcher,
         text_query: Query,
         texts: list[dict[str, str]],
-    ) -> list[str]:
-        """Per hit: the first of content, title, subject with a highlighted match, else the start
-        of the content (or title), escaped. ``texts`` are the hits' texts as written."""
+    ) -> tuple[list[str], list[str]]:
+        """Per hit, the snippet and the title as HTML. The snippet is the first of content,
+        title, subject with a highlighted match, else the start of the content (or title); the
+        title is whole, its matched words marked. ``texts`` are the hits' texts as written."""
         plain = [plain_snippet(t["content"], t["title"]) for t in texts]
+        titles = [html.escape(t["title"]) for t in texts]
         if not (req.highlight and texts and has_text(node)):
-            return plain
+            return plain, titles
         query = self._snippet_query(compiler, text_query, texts)
         generators: dict[str, SnippetGenerator] = {}
-        out: list[str] = []
-        for text, fallback in zip(texts, plain):
+
+        def highlighted(name: str, text: str) -> str | None:
+            if name not in generators:
+                generators[name] = SnippetGenerator.create(searcher, query, self._schema, name)
+                generators[name].set_max_num_chars(SNIPPET_CHARS)
+            marked = tantivy.Document(**{name: mark_amounts(text)})
+            return _snippet_html(generators[name].snippet_from_doc(marked), text)
+
+        snippets: list[str] = []
+        for i, (text, fallback) in enumerate(zip(texts, plain)):
+            found: dict[str, str | None] = {}
             snippet = None
             for name in _SNIPPET_FIELDS:
-                if not text[name]:
-                    continue
-                if name not in generators:
-                    generators[name] = SnippetGenerator.create(searcher, query, self._schema, name)
-                    generators[name].set_max_num_chars(SNIPPET_CHARS)
-                marked = tantivy.Document(**{name: mark_amounts(text[name])})
-                if snippet := _snippet_html(generators[name].snippet_from_doc(marked), text[name]):
-                    break
-            out.append(snippet or fallback)
-        return out
+                if text[name]:
+                    found[name] = snippet = highlighted(name, text[name])
+                    if snippet:
+                        break
+            snippets.append(snippet or fallback)
+            # A title up to a snippet's length is shown whole with its highlights (the rare
+            # longer one stays plain rather than cut).
+            if text["title"] and len(text["title"]) <= SNIPPET_CHARS:
+                title = found["title"] if "title" in found else highlighted("title", text["title"])
+                titles[i] = title or titles[i]
+        return snippets, titles
 
     def _snippet_query(self, compiler: _Compiler, text_query: Query, texts: list[dict[str, str]]) -> Query:
         """The text query plus, for fuzzily matched words, the words they matched in these hits:

@@ -2,10 +2,10 @@
 
 Analysts type queries such as ``"0% APR" OR "zero interest"``, ``balance transfer -business``,
 ``company:"capital one" rewrds``. This module turns that text into a small tree of dataclasses
-(:class:`Term`, :class:`Phrase`, :class:`And`, :class:`Or`, :class:`Not`, :class:`FieldFilter`)
-that each backend compiles into its own query objects. User text never reaches a backend's own
-query-string parser, so the syntax is the same everywhere and nothing the user types can be
-interpreted as backend syntax.
+(:class:`Term`, :class:`Phrase`, :class:`And`, :class:`Or`, :class:`Not`, :class:`FieldFilter`,
+:class:`OfferRange`, :class:`OfferPhrase`) that each backend compiles into its own query
+objects. User text never reaches a backend's own query-string parser, so the syntax is the same
+everywhere and nothing the user types can be interpreted as backend syntax.
 
 The language
     * words: every word must match (``travel rewards``); ``AND`` may be written out;
@@ -14,14 +14,20 @@ The language
       ordinary boolean logic: ``a b OR c`` means ``(a AND b) OR c``;
     * ``-word``, ``-"a phrase"``, ``-(group)`` and ``NOT word`` exclude;
     * parentheses group;
-    * field filters ``company:``, ``channel:``, ``type:``, ``industry:`` with a bare or quoted value
-      (``company:"capital one"``); values are matched case- and punctuation-insensitively.
+    * field filters ``company:``, ``product:``, ``channel:``, ``type:``, ``industry:`` with a bare
+      or quoted value (``company:"capital one"``); values are matched case- and
+      punctuation-insensitively;
+    * offer terms compared with numbers (:data:`OFFER_QUERY_FIELDS`): ``apr:0``,
+      ``intro_apr_months>=15``, ``bonus >= 60k``, ``fee:0``, ``cashback>2``, ``months:12..21``;
+    * a quoted phrase that names an offer (``"0% APR"``, ``"no annual fee"``, ``"$200 bonus"``)
+      also finds the same offer worded differently, through the offer terms extracted from the
+      pieces (:class:`OfferPhrase`, ranked after the literal matches).
 
 Parsing is lenient: an operator with nothing to join is ignored (or searched as a word when the
 query has nothing else), unbalanced quotes and parentheses are closed at the end, punctuation that
 is not part of a word is ignored. Only what cannot be answered sensibly raises
 :class:`QueryError` (a query longer than :data:`MAX_QUERY_LENGTH`, too many words, parentheses
-nested too deep).
+nested too deep, an offer comparison on an unknown field or without a number).
 
 Words are split the way the indexes split text (:func:`tokenize`): runs of letters and digits,
 with amounts and percentages kept whole (``0%``, ``$200``, ``19.24%``, see
@@ -33,12 +39,15 @@ exact match for it (:func:`fuzzy_distance`).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Union
 
+from ..enrich.offers import extract_offers
+from ..model import BONUS_UNITS, NUMERIC_OFFER_FIELDS
 from .base import QueryError
 
 __all__ = [
@@ -48,10 +57,14 @@ __all__ = [
     "Or",
     "Not",
     "FieldFilter",
+    "OfferRange",
+    "OfferPhrase",
     "Node",
     "MATCH_ALL",
     "MATCH_NONE",
     "FILTER_FIELDS",
+    "OFFER_QUERY_FIELDS",
+    "PHRASE_OFFER_TERMS",
     "MAX_QUERY_LENGTH",
     "MAX_QUERY_TERMS",
     "MAX_NESTING",
@@ -63,6 +76,8 @@ __all__ = [
     "WORD_SPLITS",
     "parse",
     "expand_word_splits",
+    "expand_offer_phrases",
+    "phrase_offer_terms",
     "prepare",
     "tokenize",
     "mark_amounts",
@@ -112,6 +127,7 @@ MAX_NESTING: int = 20
 #: What a user may write before ``:`` → the document field it filters.
 FILTER_FIELDS: dict[str, str] = {
     "company": "company",
+    "product": "product",
     "channel": "channel",
     "type": "campaign_type",
     "industry": "industry",
@@ -134,6 +150,42 @@ WORD_SPLITS: dict[str, tuple[str, ...]] = {
     "homeowners": ("home", "owners"),
     "wifi": ("wi", "fi"),
 }
+#: The names an analyst writes for offer terms in comparisons (``fee:0``, ``bonus>=60000``) →
+#: (the numeric offer term, the bonus unit it is restricted to or None). Each term's own name
+#: (``intro_apr_months``) works too. ``regular_apr`` is the lowest ongoing APR a piece states
+#: (its "from" rate), ``regular_apr_max`` the highest.
+OFFER_QUERY_FIELDS: dict[str, tuple[str, str | None]] = {
+    "apr": ("intro_apr_pct", None),
+    "intro_apr": ("intro_apr_pct", None),
+    "months": ("intro_apr_months", None),
+    "apr_months": ("intro_apr_months", None),
+    "intro_months": ("intro_apr_months", None),
+    "regular_apr": ("regular_apr_min_pct", None),
+    "regular_apr_max": ("regular_apr_max_pct", None),
+    "bonus": ("bonus_amount", None),
+    "bonus_points": ("bonus_amount", "points"),
+    "bonus_miles": ("bonus_amount", "miles"),
+    "bonus_dollars": ("bonus_amount", "dollars"),
+    "spend": ("bonus_spend_usd", None),
+    "bonus_months": ("bonus_window_months", None),
+    "fee": ("annual_fee_usd", None),
+    "annual_fee": ("annual_fee_usd", None),
+    "bt_fee": ("balance_transfer_fee_pct", None),
+    "balance_transfer_fee": ("balance_transfer_fee_pct", None),
+    "cashback": ("cash_back_pct", None),
+    "cash_back": ("cash_back_pct", None),
+    "apy": ("apy_pct", None),
+}
+_OFFER_FIELD_NAMES: dict[str, tuple[str, str | None]] = {
+    **{name: (name, None) for name in NUMERIC_OFFER_FIELDS}, **OFFER_QUERY_FIELDS}
+
+#: The offer terms a quoted phrase is read for (:func:`phrase_offer_terms`). Regular APRs are
+#: left out: "19.99% APR" in copy is one end of a range as often as not, so the same number is
+#: no sign of the same offer (``regular_apr<=19.99`` says what is meant).
+PHRASE_OFFER_TERMS: tuple[str, ...] = (
+    "intro_apr_pct", "intro_apr_months", "bonus_amount", "bonus_spend_usd", "bonus_window_months",
+    "cash_back_pct", "annual_fee_usd", "balance_transfer_fee_pct", "apy_pct")
+
 _JOINED_BY_SPLIT: dict[tuple[str, ...], str] = {v: k for k, v in WORD_SPLITS.items()}
 _LONGEST_SPLIT: int = max(len(v) for v in WORD_SPLITS.values())
 
@@ -189,7 +241,31 @@ class FieldFilter:
     value: str
 
 
-Node = Union[Term, Phrase, And, Or, Not, FieldFilter]
+@dataclass(frozen=True)
+class OfferRange:
+    """A numeric offer term within bounds: ``low``/``high`` ``None`` leave that side open, the
+    ``include_*`` flags say whether a bound itself is in. ``unit`` restricts a bonus to points,
+    miles or dollars. Only pieces that state the term match."""
+
+    field: str
+    low: float | None = None
+    high: float | None = None
+    include_low: bool = True
+    include_high: bool = True
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class OfferPhrase:
+    """A quoted phrase that names an offer: ``literal`` (the phrase as written, with its
+    spellings) or the pieces whose extracted offer terms meet every one of ``terms``. Backends
+    score the second alternative zero, so pieces worded as typed rank first."""
+
+    literal: "Node"
+    terms: tuple[OfferRange, ...]
+
+
+Node = Union[Term, Phrase, And, Or, Not, FieldFilter, OfferRange, OfferPhrase]
 
 MATCH_ALL: Node = And(())
 MATCH_NONE: Node = Or(())
@@ -238,6 +314,8 @@ def text_leaves(node: Node) -> list[Term | Phrase]:
         return [node]
     if isinstance(node, Not):
         return text_leaves(node.child)
+    if isinstance(node, OfferPhrase):
+        return text_leaves(node.literal)
     if isinstance(node, (And, Or)):
         return [leaf for child in node.children for leaf in text_leaves(child)]
     return []
@@ -403,6 +481,9 @@ class _Parser:
         return None  # a stray ")" or "-" inside a group is punctuation
 
     def _word(self, tok: _Token) -> Node | None:
+        offer = self._offer_comparison(tok)
+        if offer is not None:
+            return offer
         match = self._FIELD_RE.match(tok.text)
         if match:
             field = FILTER_FIELDS[match.group(1).lower()]
@@ -415,6 +496,97 @@ class _Parser:
             if key:
                 return FieldFilter(field, key)
         return _text_node(tok.text)
+
+
+    def _offer_comparison(self, tok: _Token) -> OfferRange | None:
+        """An offer comparison starting at ``tok``, taking the tokens it spans; ``None`` when
+        ``tok`` starts none. A comparison is one word (``fee:0``, ``bonus>=60000``) or, with
+        ``>=``, ``<=``, ``>``, ``<`` or ``=``, up to three (``bonus >= 60000``); a ``:`` may
+        take a quoted value right after it (``apr:"0%"``)."""
+        text = tok.text
+        after = self.pos
+        nxt = self._peek()
+        if (text.lower() in _OFFER_FIELD_NAMES and nxt is not None and nxt.kind == "word"
+                and _SPACED_OPERATOR_RE.match(nxt.text)):
+            self.pos += 1
+            text += nxt.text
+        match = _COMPARISON_RE.match(text)
+        name = match.group(1).lower() if match else ""
+        if match is None or name in FILTER_FIELDS:
+            self.pos = after  # not a comparison: the field filters and words take it
+            return None
+        op, value = match.group(2), match.group(3)
+        follower = self._peek()
+        if not value and follower is not None and (
+                (follower.kind == "word" and op != ":")
+                or (follower.kind == "phrase" and follower.start == tok.end)):
+            self.pos += 1
+            value = follower.text
+            text += follower.text if follower.kind == "word" else f'"{follower.text}"'
+        if name not in _OFFER_FIELD_NAMES:
+            if _number(value.split("..")[0] or value.split("..")[-1]) is None:
+                self.pos = after
+                return None  # "title:rewards", "https://..." are words
+            text = _shown(text)
+            raise QueryError(
+                f"Unknown field {match.group(1)!r} in {text!r}. Compare offer terms with "
+                f"{', '.join(OFFER_QUERY_FIELDS)} (e.g. fee:0, bonus>=60000); filter with "
+                f"{', '.join(f + ':' for f in FILTER_FIELDS)}. To search for the text itself, "
+                f'put it in quotes: "{text}".')
+        if not value:
+            self.pos = after
+            return None  # "fee:" with nothing after it is the word
+        return _offer_range(name, op, value, text)
+
+
+# A comparison typed as one word: a name, an operator, a value (maybe empty).
+_COMPARISON_RE = re.compile(r"^([A-Za-z][A-Za-z_]*)(>=|<=|=|:|>|<)(.*)$", re.S)
+# An operator (and maybe its value) after a field name and a space: "bonus >= 60000" (not the
+# "<b>" of pasted markup after a word such as "APR").
+_SPACED_OPERATOR_RE = re.compile(r"^(>=|<=|=|>|<)(?=$|[$0-9.])")
+_NUMBER_RE = re.compile(r"^\$?(\d{1,3}(?:,\d{3})+|\d+)?(\.\d+)?(k)?%?$", re.I)
+
+
+def _shown(text: str) -> str:
+    """What the user typed, short enough for a message."""
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _number(text: str) -> float | None:
+    """A number as analysts write one in a comparison: ``0``, ``4.5``, ``$4,000``, ``15%``,
+    ``60k``; ``None`` when ``text`` is not one."""
+    match = _NUMBER_RE.match(text.strip())
+    if match is None or not (match.group(1) or match.group(2)):
+        return None
+    number = float((match.group(1) or "0").replace(",", "") + (match.group(2) or ""))
+    number = number * 1000 if match.group(3) else number
+    return number if math.isfinite(number) else None
+
+
+def _offer_range(name: str, op: str, value: str, text: str) -> OfferRange:
+    """The :class:`OfferRange` of a comparison on a known offer field. Raises QueryError."""
+    term, unit = _OFFER_FIELD_NAMES[name]
+    text = _shown(text)
+    example = f"{name}:0, {name}>=15, {name}:12..21"
+    if ".." in value:
+        if op not in (":", "="):
+            raise QueryError(f"{text!r}: a range goes with ':' ({name}:12..21), not {op!r}.")
+        low_text, high_text = value.split("..", 1)
+        low, high = _number(low_text) if low_text else None, _number(high_text) if high_text else None
+        if (low_text and low is None) or (high_text and high is None) or (low is None and high is None):
+            raise QueryError(f"{text!r}: a range needs numbers on either side of '..', "
+                             f"e.g. {example}.")
+        if low is not None and high is not None and low > high:
+            raise QueryError(f"{text!r}: the range runs from {low:g} down to {high:g}; swap them.")
+        return OfferRange(term, low, high, unit=unit)
+    number = _number(value)
+    if number is None:
+        raise QueryError(f"{text!r}: {name} is compared with a number, e.g. {example}.")
+    if op in (":", "="):
+        return OfferRange(term, number, number, unit=unit)
+    if op.startswith(">"):
+        return OfferRange(term, low=number, include_low=op == ">=", unit=unit)
+    return OfferRange(term, high=number, include_high=op == "<=", unit=unit)
 
 
 def _text_node(text: str) -> Node | None:
@@ -487,7 +659,7 @@ def parse(text: str) -> Node:
 
 
 def _count_filters(node: Node) -> int:
-    if isinstance(node, FieldFilter):
+    if isinstance(node, (FieldFilter, OfferRange)):
         return 1
     if isinstance(node, Not):
         return _count_filters(node.child)
@@ -554,6 +726,8 @@ def expand_word_splits(node: Node) -> Node:
         return variants[0] if len(variants) == 1 else Or(tuple(variants))
     if isinstance(node, Not):
         return Not(expand_word_splits(node.child))
+    if isinstance(node, OfferPhrase):
+        return OfferPhrase(expand_word_splits(node.literal), node.terms)
     if isinstance(node, And):
         return _and(_expand_and_children(node.children)) or MATCH_ALL
     if isinstance(node, Or):
@@ -561,6 +735,47 @@ def expand_word_splits(node: Node) -> Node:
     return node
 
 
+# --------------------------------------------------------------------------- offers in phrases
+
+
+def phrase_offer_terms(words: tuple[str, ...]) -> tuple[OfferRange, ...]:
+    """The offer a phrase names, as conditions on the extracted offer terms (all must hold):
+    ``"0% APR"`` → intro APR 0; ``"no annual fee"`` → annual fee 0; ``"$200 bonus"`` → a bonus
+    of 200 dollars. Read with the extractor that fills the terms at ingest
+    (:func:`competiscan.enrich.offers.extract_offers`), so a phrase and a piece that say the
+    same thing agree. Empty when the phrase names no offer term."""
+    text = " ".join(words)
+    found = extract_offers(text)
+    if found["bonus_amount"] is None and ("points" in text or "miles" in text):
+        # Analysts name a bonus by its size ("60,000 points"); copy puts a verb before it.
+        earned = extract_offers("earn " + text)
+        found.update((k, v) for k, v in earned.items() if k.startswith("bonus") and v is not None)
+    ranges = []
+    for term in PHRASE_OFFER_TERMS:
+        value = found.get(term)
+        if value is not None:
+            unit = found.get("bonus_unit") if term == "bonus_amount" else None
+            ranges.append(OfferRange(term, float(value), float(value),
+                                     unit=unit if unit in BONUS_UNITS else None))
+    return tuple(ranges)
+
+
+def expand_offer_phrases(node: Node) -> Node:
+    """Rewrite the tree so every phrase that names an offer is an :class:`OfferPhrase`: the
+    phrase as written, or the same offer worded differently."""
+    if isinstance(node, Phrase):
+        terms = phrase_offer_terms(node.words)
+        return OfferPhrase(node, terms) if terms else node
+    if isinstance(node, Not):
+        return Not(expand_offer_phrases(node.child))
+    if isinstance(node, And):
+        return And(tuple(expand_offer_phrases(c) for c in node.children))
+    if isinstance(node, Or):
+        return Or(tuple(expand_offer_phrases(c) for c in node.children))
+    return node
+
+
 def prepare(text: str) -> Node:
-    """Parse and expand word splits: the tree backends compile. Raises :class:`QueryError`."""
-    return expand_word_splits(parse(text))
+    """Parse, read offers in phrases and expand word splits: the tree backends compile.
+    Raises :class:`QueryError`."""
+    return expand_word_splits(expand_offer_phrases(parse(text)))

@@ -16,7 +16,7 @@ __all__ = ["IndexQueue", "INDEX_COLUMNS"]
 
 # Columns a search document needs (see competiscan.search.base).
 INDEX_COLUMNS: tuple[str, ...] = (
-    "id", "company", "industry", "channel", "campaign_type", "sentiment_label", "launch_date",
+    "id", "company", "product", "industry", "channel", "campaign_type", "sentiment_label", "launch_date",
     "ingested_at", "title", "subject_line", "content", "keywords", *OFFER_FIELDS,
 )
 

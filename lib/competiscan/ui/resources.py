@@ -34,6 +34,9 @@ def get_workbench() -> Workbench:
     It starts this server process's inbox worker, once (closing the Workbench stops it)."""
     workbench = Workbench(get_settings(), create=True)
     load_sample_on_first_start(workbench)
+    # Work left pending by a process that stopped, or an index of an older layout after an
+    # upgrade (rebuilt from the store): the index is level with the store before any page.
+    workbench.index.sync()
     workbench.inbox.start_worker(INBOX_WORKER, on_pass=_inbox_worked)
     return workbench
 

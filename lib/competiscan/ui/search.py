@@ -7,9 +7,11 @@ address bar always reproduces the view.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from dataclasses import replace
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 import streamlit as st
@@ -19,10 +21,10 @@ from ..workbench import (FACET_FIELDS, MAX_WINDOW, RELATIVE_RANGES, SavedSearch,
                          Workbench, to_csv_bytes, to_xlsx_bytes)
 from . import data
 from .filters import clear_filters, filter_panel, filter_values, filters_from_widgets
-from .labels import field_label, md_escape, offer_label, pretty
+from .labels import field_label, format_offer, md_escape, offer_label, pretty
 from .state import OFFER_BOUNDS, PAGE_SIZES, SearchState, bounds_filter, offer_bounds
 from .resources import current_actor
-from .widgets import campaign_link, user_errors
+from .widgets import CAMPAIGN_PAGE, user_errors
 
 # Excel files of more rows take minutes to write (openpyxl); a browser download of more CSV
 # rows than this is better done with `competiscan export`.
@@ -31,19 +33,33 @@ CSV_EXPORT_MAX = 1_000_000
 
 __all__ = ["SYNTAX_HELP", "widget_values", "state_from_widgets", "query_box", "filter_widgets",
            "show_hits", "show_facets", "pager", "export_buttons", "export_bytes",
-           "save_search_form", "saved_search_links", "saved_search_params", "page_count"]
+           "save_search_form", "saved_search_links", "saved_search_params", "page_count",
+           "offer_chips", "title_markdown"]
 
 SYNTAX_HELP = """
 | You type | It finds |
 |---|---|
 | `travel rewards` | pieces with both words (in any order) |
-| `"0% APR"` | the exact phrase; amounts and percentages stay whole, so not 10% APR |
+| `"0% APR"` | the exact phrase first (amounts stay whole, so not 10% APR), then the same offer \
+worded otherwise — "0% intro APR", "0% introductory APR" — through the offer terms read from \
+each piece |
+| `"no annual fee"`, `"$200 bonus"`, `"60,000 points"` | likewise: also "\\$0 annual fee", \
+"a \\$200 cash bonus", "60,000 bonus points" |
+| `apr:0` · `intro_apr_months>=15` · `months:12..21` | intro APR and its months, compared with \
+`:` `>=` `<=` `>` `<` or a range `a..b` |
+| `bonus>=60000` · `bonus_points>=60k` · `spend<=4000` | sign-up bonus (any unit, or \
+`bonus_points` `bonus_miles` `bonus_dollars`) and the spend it needs |
+| `fee:0` · `cashback>=2` · `bt_fee<=3` · `apy>4.5` · `regular_apr<=20` | annual fee, cash \
+back %, balance transfer fee %, APY, lowest ongoing APR |
 | `"cash back" OR cashback` | either one (cashback also finds "cash back") |
-| `"bonus points" -business` | without the word business; `-"a phrase"` works too |
+| `"bonus points" -business` | without the word business; `-"a phrase"`, `-fee:0` work too |
 | `(balance transfer) AND fee` | parentheses group; AND is implied between words |
-| `company:"capital one"` | one company; also `channel:email`, `type:acquisition`, \
-`industry:banking` |
+| `company:"capital one"` · `product:"Venture X"` | one company or product; also \
+`channel:email`, `type:acquisition`, `industry:banking` |
 | `rewrds` | small typos are forgiven |
+
+Offer comparisons find only pieces that state the term. Saved searches and alerts use the \
+same language.
 """
 
 
@@ -81,8 +97,9 @@ def query_box() -> None:
     mid.selectbox("Sort by", ("relevance", "date"), key="s_sort",
                   format_func={"relevance": "Relevance", "date": "Newest first"}.get)
     right.selectbox("Per page", PAGE_SIZES, key="s_n")
-    st.caption('Syntax: `"exact phrase"` · `OR` · `-word` · `company:` `channel:` `type:` '
-               '`industry:` — for example `"0% APR" company:chase -business`')
+    st.caption('Syntax: `"exact phrase"` · `OR` · `-word` · `company:` `product:` `channel:` '
+               '`type:` `industry:` · offers `apr:0` `fee:0` `bonus>=60000` `cashback>=2` — for '
+               'example `"0% APR" company:chase -business`')
     with st.expander("Query syntax and examples"):
         st.markdown(SYNTAX_HELP)
 
@@ -115,16 +132,100 @@ def page_count(result: SearchResult, per_page: int) -> int:
     return max(1, math.ceil(min(result.total, MAX_WINDOW) / per_page))
 
 
+def _months(value: float | str) -> str:
+    number = float(value)
+    return f"{number:g} month{'' if number == 1 else 's'}"
+
+
+def _apr_chips(offers: Mapping[str, float | str]) -> list[str]:
+    chips = []
+    intro, months = offers.get("intro_apr_pct"), offers.get("intro_apr_months")
+    if intro is not None:
+        chips.append(f"{format_offer('intro_apr_pct', intro)} intro APR"
+                     + (f" · {_months(months)}" if months is not None else ""))
+    elif months is not None:
+        chips.append(f"Intro APR for {_months(months)}")
+    low, high = offers.get("regular_apr_min_pct"), offers.get("regular_apr_max_pct")
+    if low is not None and high is not None and low != high:
+        chips.append(f"{format_offer('regular_apr_min_pct', low)}–"
+                     f"{format_offer('regular_apr_max_pct', high)} APR")
+    elif low is not None:
+        chips.append(f"{'' if high is not None else 'From '}"
+                     f"{format_offer('regular_apr_min_pct', low)} APR")
+    return chips
+
+
+def _bonus_chip(offers: Mapping[str, float | str]) -> list[str]:
+    amount = offers.get("bonus_amount")
+    if amount is None:
+        return []
+    unit = offers.get("bonus_unit")
+    chip = f"{format_offer('bonus_amount', amount, str(unit) if unit else None)} bonus"
+    spend, window = offers.get("bonus_spend_usd"), offers.get("bonus_window_months")
+    if spend is not None:
+        chip += f" · spend {format_offer('bonus_spend_usd', spend)}"
+    if window is not None:
+        chip += f"{' in' if spend is not None else ' · within'} {_months(window)}"
+    return [chip]
+
+
+def offer_chips(offers: Mapping[str, float | str]) -> list[str]:
+    """A hit's offer terms as an analyst reads them, one chip per offer: "0% intro APR · 15
+    months", "60,000 points bonus · spend $4,000 in 3 months", "$95 annual fee"."""
+    chips = _apr_chips(offers) + _bonus_chip(offers)
+    if (cash := offers.get("cash_back_pct")) is not None:
+        chips.append(f"{format_offer('cash_back_pct', cash)} cash back")
+    if (fee := offers.get("annual_fee_usd")) is not None:
+        chips.append("No annual fee" if float(fee) == 0 else
+                     f"{format_offer('annual_fee_usd', fee)} annual fee")
+    if (bt_fee := offers.get("balance_transfer_fee_pct")) is not None:
+        chips.append("No balance transfer fee" if float(bt_fee) == 0 else
+                     f"{format_offer('balance_transfer_fee_pct', bt_fee)} balance transfer fee")
+    if (apy := offers.get("apy_pct")) is not None:
+        chips.append(f"{format_offer('apy_pct', apy)} APY")
+    return chips
+
+
+def _literal(text: str) -> str:
+    """User text made literal for Markdown, keeping the spaces at its ends (the pieces of a
+    title between highlights)."""
+    core = md_escape(text)
+    lead = " " if text[:1].isspace() else ""
+    trail = " " if text[-1:].isspace() and core else ""
+    return lead + core + trail
+
+
+def title_markdown(title_html: str, title: str) -> str:
+    """A hit's title as a link label: the text literal, the words the search matched on a
+    highlight (the index marks them with ``<mark>`` in escaped HTML)."""
+    source = " ".join((title_html or html.escape(title)).split())
+    # Matched words side by side (a phrase) read as one highlight.
+    parts = re.split(r"<mark>(.*?)</mark>", re.sub(r"</mark>( )<mark>", r"\1", source))
+    shown = []
+    for i, part in enumerate(parts):
+        text = html.unescape(part)
+        if text.strip():
+            shown.append(f":orange-background[{_literal(text).strip()}]" if i % 2 else _literal(text))
+        elif text:
+            shown.append(" ")
+    return "".join(shown).strip()
+
+
 def show_hits(result: SearchResult, state: SearchState) -> None:
     first = (state.page - 1) * state.per_page + 1
     st.markdown(f"**{result.total:,}** campaign{'s' if result.total != 1 else ''} match · "
                 f"showing {first:,}–{first + len(result.hits) - 1:,}")
     for hit in result.hits:
         with st.container(border=True):
-            campaign_link(hit.id, hit.title or "(untitled)", bold=True)
-            meta = [hit.company, pretty(hit.channel), pretty(hit.campaign_type),
-                    pretty(hit.industry), f"first seen {hit.launch_date:%Y-%m-%d}"]
+            label = title_markdown(hit.title_html, hit.title) or md_escape("(untitled)")
+            st.page_link(CAMPAIGN_PAGE, label=f"**{label}**", query_params={"id": str(int(hit.id))})
+            meta = [hit.company, *([hit.product] if hit.product else []), pretty(hit.channel),
+                    pretty(hit.campaign_type), pretty(hit.industry),
+                    f"first seen {hit.launch_date:%Y-%m-%d}"]
             st.caption(" · ".join(md_escape(m) for m in meta))
+            chips = offer_chips(hit.offers)
+            if chips:
+                st.markdown(" ".join(f":blue-badge[{md_escape(chip)}]" for chip in chips))
             # The snippet is the index's HTML: the text is escaped and only <mark> tags are
             # ours. Wrapped in a <div> it is an HTML block, so Markdown ($ math, *, links)
             # never applies to it.
@@ -161,7 +262,7 @@ def show_facets(result: SearchResult) -> None:
             continue
         shown = True
         values = list(counts)
-        names = values if fld == "company" else [pretty(v) for v in values]
+        names = values if fld in ("company", "product") else [pretty(v) for v in values]
         frame = pd.DataFrame({field_label(fld): names, "Campaigns": list(counts.values())})
         st.dataframe(frame, hide_index=True, key=f"facet_{fld}",
                      height=min(38 + 35 * len(frame), 250),

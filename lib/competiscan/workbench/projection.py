@@ -81,6 +81,13 @@ class IndexProjection:
 
         try:
             index = self.backend
+            if index.outdated:
+                # An index of an older layout (an upgrade added fields): the store is the
+                # truth, so it is built again from it instead of answering nothing.
+                log.warning("search index has an older layout; rebuilding it from the store")
+                index.clear()
+                self._store.mark_all_unindexed()
+                deleted = None
             if deleted:
                 index.delete(deleted)
             index.add_tables(pending_tables())
