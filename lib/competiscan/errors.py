@@ -8,11 +8,12 @@ from .search.base import QueryError, SearchUnavailable
 from .model import FilterError, PermissionDenied
 from .store import StoreError
 from .workbench.export import ExportError
+from .workbench.peers import PeerSetError
 
 __all__ = ["USER_ERRORS"]
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     StoreError, EnrichmentUnavailable, ExportError, UnreadableFileError, MappingError, QueryError,
-    SearchUnavailable, FilterError, PermissionDenied,
+    SearchUnavailable, FilterError, PermissionDenied, PeerSetError,
     FileNotFoundError, PermissionError, IsADirectoryError,
 )

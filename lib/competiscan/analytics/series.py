@@ -17,7 +17,8 @@ import pandas as pd
 
 from ..model import CampaignFilter
 from ..store.analytics_sql import AnalyticsError
-from .common import Source, filter_values, labels, queries_for, resolve_dimension
+from .common import UNKNOWN, Source, filter_values, labels, queries_for, resolve_dimension
+from .market import Market
 from .periods import bucket_end, period_starts
 
 __all__ = ["VolumeSeries", "volume_series", "share_of_voice", "trends", "series_from_counts",
@@ -38,6 +39,9 @@ class VolumeSeries:
     window and ``change_pct`` that difference in percent of it (NaN after a zero). With a
     weight, share and change are of ``weighted`` (the sum of the estimate) and ``missing``
     counts the campaigns that had no estimate and so are not in ``weighted``.
+
+    ``market`` says what the shares are measured against (``among Card issuers: Chase, …
+    (7 companies)``, ``among all banking companies (12)``; see :class:`~.market.Market`).
     """
 
     frame: pd.DataFrame
@@ -48,6 +52,7 @@ class VolumeSeries:
     weight: str | None
     within: str | None
     missing: int
+    market: str = ""
 
     def to_records(self, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Rows as plain dicts (of ``columns``, default all) with ISO date strings and None
@@ -227,46 +232,69 @@ def _series(source: Source, by: str, within: str | None, interval: str,
 
 def volume_series(source: Source, by: str = "company", interval: str = "week",
                   filters: CampaignFilter | None = None, *, weight: str | None = None,
-                  window: int = 1, step: int = 1) -> VolumeSeries:
+                  window: int = 1, step: int = 1, market: Market | None = None
+                  ) -> VolumeSeries:
     """Campaign volume per period and ``by`` (company, channel, campaign_type or industry).
 
     ``interval`` is the bucket (day, week, month, quarter); ``window``/``step`` in buckets give
     hopping windows (``window=4, step=1`` with weeks: 4 weeks moving weekly). ``weight`` is
     ``est_spend_usd`` or ``est_volume`` to sum the estimate instead of counting pieces.
+    ``market`` narrows the campaigns to a peer set or industries (the filter's companies, when
+    it names some, stay the ones shown) and its description becomes the series' ``market``.
     """
-    series = _series(source, by, None, interval, filters or CampaignFilter(), weight,
-                     window, step)
-    return replace(series, frame=series.frame.drop(columns="scope"))
+    filters = filters or CampaignFilter()
+    if market is not None:
+        filters = market.narrowed(filters)
+    series = _series(source, by, None, interval, filters, weight, window, step)
+    frame = series.frame.drop(columns="scope")
+    if market is None:
+        return replace(series, frame=frame)
+    counted = _companies_in(frame) if series.by == "company" else None
+    return replace(series, frame=frame, market=market.describe(counted))
 
 
 def share_of_voice(source: Source, within: str | None = None, interval: str = "week",
                    filters: CampaignFilter | None = None, *, weight: str | None = None,
-                   window: int = 1, step: int = 1) -> VolumeSeries:
-    """Each company's share of voice per period: its campaigns over all campaigns the filters
-    keep, overall (scope ``(all)``) or within each channel or industry (``within``).
+                   window: int = 1, step: int = 1, market: Market | None = None
+                   ) -> VolumeSeries:
+    """Each company's share of voice per period: its campaigns over the market's campaigns
+    that the filters keep, overall (scope ``(all)``) or within each channel or industry
+    (``within``).
 
-    The denominator is every campaign the filters keep: to read market share, filter on
-    channels, industries or dates and pick the companies to show from the result (a companies
-    filter makes the shares among those companies only).
+    ``market`` is the denominator: a peer set's companies or an industry's (the filter's own
+    companies are then dropped: they only pick which shares to show). Without one, the market
+    is what the filters name (their companies, else their industries, else every company).
+    The result's ``market`` says which it was.
     """
     if within is not None and resolve_dimension(within) == "company":
         raise AnalyticsError("Share of voice is per company; take it within a channel, "
                              "campaign_type or industry.")
-    return _series(source, "company", within, interval, filters or CampaignFilter(), weight,
-                   window, step)
+    filters = filters or CampaignFilter()
+    market = market or Market.implied_by(filters)
+    series = _series(source, "company", within, interval, market.applied(filters), weight,
+                     window, step)
+    return replace(series, market=market.describe(_companies_in(series.frame)))
+
+
+def _companies_in(frame: pd.DataFrame) -> int:
+    """How many companies a series holds (a piece without a company is no company)."""
+    return int(frame.loc[frame["key"] != UNKNOWN, "key"].nunique())
 
 
 def trends(store: Source, by: str = "company", interval: str = "week",
            filters: CampaignFilter | None = None, *, weight: str | None = None,
-           window: int = 1, step: int = 1) -> list[dict[str, Any]]:
+           window: int = 1, step: int = 1, market: Market | None = None
+           ) -> list[dict[str, Any]]:
     """Volume per period and key as rows ``{period, key, count, share}``.
 
     ``period`` is the ISO date starting the bucket (a Monday for weeks); every period x key of
     the range is present, zeros included; ``share`` is the key's fraction of the period's
     total. Hopping windows (``window`` > 1) add ``period_end``; a ``weight`` adds ``weighted``
     and ``missing`` (campaigns without the estimate) and makes ``share`` the weighted share.
+    A ``market`` narrows the campaigns to it (see :func:`volume_series`).
     """
-    series = volume_series(store, by, interval, filters, weight=weight, window=window, step=step)
+    series = volume_series(store, by, interval, filters, weight=weight, window=window, step=step,
+                           market=market)
     columns = ["period", "key", "count", "share"]
     if window > 1:
         columns.insert(1, "period_end")
