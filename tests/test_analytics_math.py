@@ -130,12 +130,16 @@ def test_generosity_scores_directions():
         "better": ["lower"] * 3 + ["higher"] * 4,
         "best": [0.0, 95.0, 550.0, 4.0, 5.0, 2.0, 2.0],
     })
-    scores, generosity = generosity_scores(best, ["A", "B", "C"])
-    fee = scores[scores["label"] == "annual_fee_usd"].set_index("company")["score"]
-    assert fee.to_dict() == pytest.approx({"A": 1.0, "B": 455 / 550, "C": 0.0})
-    assert "cash_back_pct" not in set(scores["label"])         # a tie ranks no one
-    assert generosity.to_dict() == pytest.approx({"A": 0.5, "B": (455 / 550 + 1) / 2,
-                                                  "C": 0.0})
+    cells, generosity = generosity_scores(best, ["A", "B", "C"])
+    fee = cells[cells["label"] == "annual_fee_usd"].set_index("company")["percentile"]
+    assert fee.to_dict() == {"A": 100.0, "B": 50.0, "C": 0.0}        # the lowest fee is best
+    apy = cells[cells["label"] == "apy_pct"].set_index("company")["percentile"]
+    assert apy.to_dict() == {"A": 0.0, "B": 100.0}                    # the highest APY is
+    cash = cells[cells["label"] == "cash_back_pct"].set_index("company")["percentile"]
+    assert cash.to_dict() == {"A": 50.0, "B": 50.0}                   # a tie is half-way
+    assert generosity["generosity"].to_dict() == pytest.approx(
+        {"A": 50.0, "B": (50 + 100 + 50) / 3, "C": 0.0})
+    assert generosity["terms"].to_dict() == {"A": 3, "B": 3, "C": 1}
 
 
 def test_all_companies_at_once_equal_one_at_a_time():
@@ -151,6 +155,10 @@ def test_all_companies_at_once_equal_one_at_a_time():
                                                           alone.backtest)
         assert fit.values == pytest.approx(alone.values)
         assert fit.candidates == alone.candidates
+        assert (fit.refusal, set(fit.bands)) == (alone.refusal, set(alone.bands))
+        for level, (low, high) in fit.bands.items():
+            assert np.allclose(low, alone.bands[level][0])
+            assert np.allclose(high, alone.bands[level][1])
 
 
 def test_every_numeric_offer_term_has_a_best_direction():

@@ -12,10 +12,13 @@ def test_profile_of_one_company(app_env):
     at = open_page("competitors", {"company": "Chase", "interval": "month"})
     assert at.selectbox(key="c_one").value == "Chase"
     assert at.header[0].value == "Chase"
-    counts = app_env._store.export_frame(["company"])["company"].value_counts()
+    stored = app_env._store.export_frame(["company", "industry"])
+    counts = stored["company"].value_counts()
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Campaigns"] == f"{counts['Chase']:,}"
-    assert metrics["Share of voice"] == f"{counts['Chase'] / counts.sum():.1%}"
+    # Share of voice among its industry's companies (no peer set is saved).
+    industry = stored.loc[stored["industry"] == "credit_cards", "company"].value_counts()
+    assert metrics["Share of voice"] == f"{industry['Chase'] / industry.sum():.1%}"
     titles = [s["layout"]["title"]["text"] for s in chart_specs(at)]
     assert titles[:3] == ["Campaigns per month by channel", "Channel mix",
                           "Campaign type mix"]
@@ -25,7 +28,8 @@ def test_profile_of_one_company(app_env):
     assert offers["piece"].str.startswith("campaign?id=").all()
     [latest] = campaign_tables(at)
     assert len(latest) == min(10, counts["Chase"])
-    assert dict(at.query_params) == {"company": "Chase"}  # month is the default
+    # month is the default
+    assert dict(at.query_params) == {"company": "Chase", "peers": "industry:credit_cards"}
 
 
 def test_comparison_of_three_companies_on_the_same_axes(app_env):
@@ -34,8 +38,10 @@ def test_comparison_of_three_companies_on_the_same_axes(app_env):
     assert at.multiselect(key="c_many").value == names
     specs = {s["layout"]["title"]["text"]: s for s in chart_specs(at)}
     volume = specs["Campaigns per month"]
-    assert {t["name"] for t in volume["data"]} == set(names)
-    assert "Share of voice per month (of the whole market)" in specs
+    assert {t["name"] for t in volume["data"] if t.get("showlegend") is not False} == set(names)
+    sov = specs["Share of voice per month (of the market)"]
+    assert [t["name"] for t in sov["data"]] == [*names, "Other companies"]
+    assert {t["stackgroup"] for t in sov["data"]} == {"share"}
     positioning = next(s for t, s in specs.items() if t.startswith("Generosity against"))
     assert positioning["layout"]["xaxis"]["title"]["text"] == "Share of voice (% of campaigns)"
     body = " ".join(texts(at.markdown)).replace("\\", "")

@@ -5,6 +5,8 @@ PostgreSQL); the modules here turn the small aggregated frames into answers:
 
 - :mod:`.series`: volume over time (tumbling and hopping windows, zeros for empty periods,
   period-over-period change, optional weighting) and share of voice.
+- :mod:`.market`: what a share of voice is measured against (a peer set, industries), and
+  how that is said.
 - :mod:`.offers`: best and typical offer terms per company and period, changes of the best,
   and the best current offers.
 - :mod:`.compare`: 2-5 companies side by side, and positioning on two measures (offer
@@ -31,6 +33,7 @@ from .compare import (GENEROSITY_FORMULA, GENEROSITY_TERMS, POSITIONING_MEASURES
                       Positioning, compare, generosity_scores, positioning)
 from .forecast import (FORECAST_METHODS, Backtest, Forecast, ForecastReport, forecast_series,
                        forecast_volume)
+from .market import ALL_MARKET_KEY, INDUSTRY_KEY_PREFIX, Market
 from .offers import OFFER_TERMS, best_offers, offer_changes, offer_summary, offers, term_label
 from .series import ALL_SCOPE, VolumeSeries, share_of_voice, trends, volume_series
 
@@ -40,8 +43,9 @@ __all__ = [
     "INTERVALS", "WEIGHTS", "UNKNOWN", "ALL_SCOPE",
     # CLI entry points
     "trends", "offers",
-    # volume and share of voice
-    "VolumeSeries", "volume_series", "share_of_voice",
+    # volume and share of voice, and the market shares are measured against
+    "VolumeSeries", "volume_series", "share_of_voice", "Market", "ALL_MARKET_KEY",
+    "INDUSTRY_KEY_PREFIX",
     # offers
     "OFFER_TERMS", "term_label", "offer_summary", "offer_changes", "best_offers",
     # comparison and positioning

@@ -9,22 +9,26 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
 from ..model import CampaignFilter
-from ..workbench import (GENEROSITY_FORMULA, MAX_COMPARED, MIN_COMPARED, POSITIONING_MEASURES,
-                         SearchRequest, Workbench)
+from ..workbench import (MAX_COMPARED, MIN_COMPARED, POSITIONING_MEASURES, Market,
+                         NotFoundError, PeerSetError, SearchRequest, Workbench)
 from . import charts, data
 from .filters import filter_panel, filter_values, filters_from_widgets
-from .labels import field_label, format_offer, md_escape, offer_label, pretty
+from .labels import NO_PRODUCT, field_label, format_offer, md_escape, offer_label, pretty
+from .peers import largest_companies, market_caption, peer_picker
+from .resources import current_actor
 from .state import COMPETITOR_MODES, POSITION_MEASURES, TREND_INTERVALS, CompetitorsState
-from .widgets import campaign_table, download_csv, show_chart, show_offer_changes
+from .widgets import (campaign_table, chart_subtitle, download_csv, partial_periods,
+                      show_chart, show_offer_changes)
 
 __all__ = ["widget_values", "state_from_widgets", "controls", "show_profile", "show_comparison"]
 
 _MEASURE_NAMES = {"share_of_voice": "Share of voice (% of campaigns)",
-                  "generosity": "Offer generosity (0 least – 1 most generous)",
+                  "generosity": "Offer generosity (market percentile, 0–100)",
                   "volume": "Campaigns (pieces)",
                   "sentiment": "Mean sentiment score (−1 to 1)"}
 
@@ -34,23 +38,44 @@ def widget_values(state: CompetitorsState) -> dict[str, Any]:
     del values["c_company"]
     values.update({"c_mode": state.mode, "c_interval": state.interval, "c_x": state.x,
                    "c_y": state.y, "c_one": state.companies[0] if state.companies else None,
-                   "c_many": list(state.companies[:MAX_COMPARED])})
+                   "c_many": list(state.companies[:MAX_COMPARED]), "c_peers": state.peers})
     return values
+
+
+def _companies_in_view() -> tuple[str, ...]:
+    ss = st.session_state
+    if ss["c_mode"] == "profile":
+        return (ss["c_one"],) if ss["c_one"] else ()
+    return tuple(ss["c_many"])
 
 
 def state_from_widgets() -> CompetitorsState:
     ss = st.session_state
-    mode = ss["c_mode"]
-    if mode == "profile":
-        companies = (ss["c_one"],) if ss["c_one"] else ()
-    else:
-        companies = tuple(ss["c_many"])
     return CompetitorsState(filter=CampaignFilter(**filters_from_widgets("c", companies=False),
-                                                  companies=companies),
-                            mode=mode, interval=ss["c_interval"], x=ss["c_x"], y=ss["c_y"])
+                                                  companies=_companies_in_view()),
+                            mode=ss["c_mode"], interval=ss["c_interval"], x=ss["c_x"],
+                            y=ss["c_y"], peers=ss["c_peers"], market=ss.get("c_market"))
+
+
+def _compare_market(workbench: Workbench) -> None:
+    """Callback: compare the largest companies of the market the analyst chose."""
+    ss = st.session_state
+    market = ss.get("c_market")
+    if ss["c_mode"] != "compare" or market is None:
+        return
+    if ss.get("c_peers") and ss["c_peers"] != market.key:   # the picker changed
+        try:
+            market = workbench.peers.market(current_actor(), ss["c_peers"])
+        except (NotFoundError, PeerSetError):   # gone meanwhile: the page says so
+            return
+    ss["c_many"] = list(largest_companies(
+        workbench, market, CampaignFilter(**filters_from_widgets("c", companies=False)),
+        MAX_COMPARED))
 
 
 def controls(workbench: Workbench, state: CompetitorsState) -> None:
+    """Mode, companies and period in the page; the peer set and filters in the sidebar. A
+    comparison takes the chosen peer set's largest companies when the analyst picks one."""
     st.segmented_control("Mode", COMPETITOR_MODES, key="c_mode", required=True,
                          format_func={"profile": "One company's profile",
                                       "compare": "Compare 2–5 companies"}.get,
@@ -62,29 +87,39 @@ def controls(workbench: Workbench, state: CompetitorsState) -> None:
                        placeholder="Choose a company")
     else:
         pick.multiselect("Companies", names, key="c_many", max_selections=MAX_COMPARED,
+                         select_all=False,   # typing "Citi" must not add Citizens
                          placeholder=f"Choose {MIN_COMPARED} to {MAX_COMPARED} companies")
     interval.selectbox("Period", TREND_INTERVALS, key="c_interval", format_func=pretty)
     with st.sidebar:
+        market = peer_picker(workbench, "c", companies=_companies_in_view(),
+                             filters=CampaignFilter(**filters_from_widgets("c", companies=False)),
+                             on_change=lambda: _compare_market(workbench))
         st.header("Filters")
         filter_panel(workbench, "c", state.filter, companies=False)
+    if st.session_state["c_mode"] == "compare" and len(_companies_in_view()) < MIN_COMPARED:
+        pick.button(f"Compare the largest of {market.label}", key="c_compare_market",
+                    icon=":material/groups:", on_click=_compare_market, args=(workbench,))
 
 
 # ---------------------------------------------------------------------------- profile
 def _metrics(workbench: Workbench, state: CompetitorsState, company: str) -> None:
     own = state.filter
-    market = data.counts(workbench, ("company",), state.filter.without_companies())
+    against = state.market or Market.implied_by(state.filter.without_companies())
+    market = data.counts(workbench, ("company",), against.applied(state.filter))
     total = int(market["n"].sum())
     mine = int(market.loc[market["company"] == company, "n"].sum())
+    measured = against.describe(int(market["company"].notna().sum()))
     first, _last_launch, seen = data.span(workbench, own)
     tone = data.sentiment(workbench, "company", None, own)
     cols = st.columns(5)
     cols[0].metric("Campaigns", f"{mine:,}")
     cols[1].metric("Share of voice", f"{mine / total:.1%}" if total else "—",
-                   help="Its campaigns over all campaigns the filters keep.")
+                   help=f"Its campaigns over all campaigns {measured} that the filters keep.")
     cols[2].metric("First piece", str(first) if first else "—")
     cols[3].metric("Last seen", str(seen) if seen else "—")
     cols[4].metric("Mean sentiment", f"{tone['mean_score'].iloc[0]:+.2f}" if not tone.empty
                    else "—", help="From −1 (negative) to 1 (positive).")
+    market_caption(measured)
 
 
 def _mix_chart(workbench: Workbench, state: CompetitorsState, column: str, key: str
@@ -94,8 +129,15 @@ def _mix_chart(workbench: Workbench, state: CompetitorsState, column: str, key: 
     mix = mix.sort_values("n", ascending=False).rename(columns={"n": "campaigns"})
     show_chart(charts.bars(mix, column, "campaigns", None, horizontal=True,
                            title=f"{field_label(column)} mix", x_title=field_label(column),
-                           y_title="Campaigns (pieces)"), key=key)
+                           y_title="Campaigns (pieces)",
+                           subtitle=chart_subtitle(workbench, state.filter),
+                           colour=_company_colour(state.companies[0])), key=key)
     return mix
+
+
+def _company_colour(company: str) -> str:
+    """The company's colour of the session, the one it has on every chart."""
+    return charts.series_colours([company])[company]
 
 
 def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
@@ -107,10 +149,16 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
     series = data.volume(workbench, "channel", state.interval, own, None, 1)
     volume = series.frame.rename(columns={"key": "channel"})
     volume["channel"] = [pretty(v) for v in volume["channel"]]
+    channels = volume.groupby("channel")["count"].sum().sort_values(ascending=False,
+                                                                     kind="stable")
     show_chart(charts.bars(volume, "period", "count", "channel", stacked=True,
                            title=f"Campaigns per {state.interval} by channel",
+                           subtitle=chart_subtitle(workbench, own),
                            x_title=f"{pretty(state.interval)} starting",
-                           y_title="Campaigns (pieces)"), key="profile_volume")
+                           y_title="Campaigns (pieces)",
+                           colours=charts.series_colours(list(channels.index), "channel"),
+                           partial=partial_periods(workbench, volume["period"], state.interval,
+                                                   own)), key="profile_volume")
     download_csv(volume, f"{company}-volume.csv", key="profile_volume_csv")
 
     left, right = st.columns(2)
@@ -135,8 +183,12 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
     else:
         fig = charts.line(tone.sort_values("period"), "period", "mean_score", None,
                           title=f"Mean sentiment score per {state.interval}",
+                          subtitle=chart_subtitle(workbench, own),
                           x_title=f"{pretty(state.interval)} starting",
-                          y_title="Mean sentiment score (−1 to 1)")
+                          y_title="Mean sentiment score (−1 to 1)",
+                          colour=_company_colour(company),
+                          partial=partial_periods(workbench, tone["period"], state.interval,
+                                                  own))
         fig.update_yaxes(range=[-1, 1])
         show_chart(fig, key="profile_tone")
 
@@ -151,45 +203,69 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
 
 
 def _current_offers(workbench: Workbench, company: str, state: CompetitorsState) -> None:
-    current = data.current_offers(workbench, (company,), state.filter.date_to)
-    terms = current[0]["terms"] if current else []
-    if not terms:
+    """The company's products, each with its best current terms: offers compare per product,
+    never pooled across a company's cards and accounts."""
+    current = [e for e in data.current_offers(workbench, (company,), state.filter.date_to)
+               if e["terms"]]
+    if not current:
         st.caption("No offer terms in its pieces seen in market over the last 90 days.")
         return
-    st.caption(f"Best current terms (pieces seen from {current[0]['since']} to "
-               f"{current[0]['as_of']}), with the piece showing each:")
-    st.dataframe(pd.DataFrame([{
-        "term": offer_label(t["term"], t["unit"]),
-        "best": format_offer(t["term"], t["value"], t["unit"]),
-        "typical": format_offer(t["term"], t["typical"], t["unit"]),
-        "pieces": t["pieces"], "piece": f"campaign?id={t['id']}"} for t in terms]),
-        hide_index=True, key="profile_offers", column_config={
-            "term": "Term", "best": "Best", "typical": "Typical (median)",
-            "pieces": "Pieces stating it",
-            "piece": st.column_config.LinkColumn("Piece", display_text=r"campaign\?id=(\d+)")})
+    st.caption(f"Best current terms per product (pieces seen from {current[0]['since']} to "
+               f"{current[0]['as_of']}), with the piece showing each. Pieces naming no "
+               "product are listed apart, not pooled with a product.")
+    rows = [{"product": e["product"] or NO_PRODUCT, "term": offer_label(t["term"], t["unit"]),
+             "best": format_offer(t["term"], t["value"], t["unit"]),
+             "typical": format_offer(t["term"], t["typical"], t["unit"]),
+             "pieces": t["pieces"], "piece": f"campaign?id={t['id']}"}
+            for e in current for t in e["terms"]]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="profile_offers", column_config={
+        "product": "Product", "term": "Term", "best": "Best", "typical": "Typical (median)",
+        "pieces": "Pieces stating it",
+        "piece": st.column_config.LinkColumn("Piece", display_text=r"campaign\?id=(\d+)")})
 
 
 # ---------------------------------------------------------------------------- comparison
-def show_comparison(workbench: Workbench, state: CompetitorsState) -> None:
-    names = state.companies
-    comparison = data.comparison(workbench, names, state.interval,
-                                 state.filter.without_companies(), state.x, state.y)
-    per, x_title = f"per {state.interval}", f"{pretty(state.interval)} starting"
-    colours = charts.series_colours(names)  # one colour per company on every chart
+def _sov_with_other(sov: pd.DataFrame, weight: str | None) -> pd.DataFrame:
+    """The compared companies' shares of voice and, per period, the rest of the market as
+    :data:`charts.OTHER` (the market's volume less theirs), so the stack reaches 100%."""
+    measure = "weighted" if weight else "count"
+    per = sov.groupby(["period", "period_end"], sort=True, as_index=False) \
+        .agg(taken=(measure, "sum"), market=("market", "first"))
+    market = per["market"].to_numpy(dtype=float)
+    rest = (market - per["taken"].to_numpy(dtype=float)).clip(min=0)
+    other = pd.DataFrame({"period": per["period"], "period_end": per["period_end"],
+                          "company": charts.OTHER,
+                          measure: rest if weight else np.rint(rest).astype(np.int64),
+                          "share": np.where(market > 0, rest / np.where(market > 0, market, 1),
+                                            0.0),
+                          "market": market})
+    return pd.concat([sov, other], ignore_index=True).sort_values("period", kind="stable") \
+        .reset_index(drop=True)
 
+
+def _comparison_charts(workbench: Workbench, state: CompetitorsState, comparison: Any,
+                       colours: dict[str, str]) -> None:
+    """Volume, share of voice, channel and type mix and tone of the compared companies, each
+    company in its session colour, partial periods marked, the filters under each title."""
+    per, x_title = f"per {state.interval}", f"{pretty(state.interval)} starting"
+    market = state.filter.without_companies()
+    subtitle = chart_subtitle(workbench, market, companies=False)
+    partial = partial_periods(workbench, comparison.volume["period"], state.interval, market)
     left, right = st.columns(2)
     with left:
         volume = comparison.volume
-        show_chart(charts.line(volume, "period", "count", "company",
-                               title=f"Campaigns {per}", x_title=x_title,
-                               y_title="Campaigns (pieces)", colours=colours), key="cmp_volume")
+        show_chart(charts.line(volume, "period", "count", "company", title=f"Campaigns {per}",
+                               subtitle=subtitle, x_title=x_title, y_title="Campaigns (pieces)",
+                               colours=colours, partial=partial), key="cmp_volume")
         download_csv(volume, "comparison-volume.csv", key="cmp_volume_csv")
     with right:
-        sov = comparison.share_of_voice
-        show_chart(charts.line(sov, "period", "share", "company",
-                               title=f"Share of voice {per} (of the whole market)",
-                               x_title=x_title, y_title="Share of voice (%)", y_percent=True,
-                               colours=colours), key="cmp_sov")
+        sov = _sov_with_other(comparison.share_of_voice, comparison.weight)
+        show_chart(charts.stacked_shares(
+            sov, "period", "share", "company", title=f"Share of voice {per} (of the market)",
+            subtitle=subtitle, x_title=x_title, y_title="Share of voice (%)",
+            colours=charts.series_colours([*colours, charts.OTHER]),
+            partial=partial), key="cmp_sov")
+        market_caption(comparison.market)
         download_csv(sov, "comparison-share-of-voice.csv", key="cmp_sov_csv")
 
     left, right = st.columns(2)
@@ -199,18 +275,29 @@ def show_comparison(workbench: Workbench, state: CompetitorsState) -> None:
             shown = frame.assign(**{column: [pretty(v) for v in frame[column]]})
             show_chart(charts.bars(shown, "company", "share", column, stacked=True,
                                    title=f"{field_label(column)} mix (share of each company's "
-                                         "campaigns)",
+                                         "campaigns)", subtitle=subtitle,
                                    x_title="Company", y_title="Share of its campaigns (%)",
-                                   y_percent=True), key=key)
+                                   y_percent=True, colours=charts.series_colours(
+                                       list(dict.fromkeys(shown[column])), column)), key=key)
             download_csv(frame, f"comparison-{column}-mix.csv", key=f"{key}_csv")
 
-    tone = comparison.sentiment.dropna(subset=["mean_score"])
-    if not tone.empty:
+    tone = comparison.sentiment
+    if tone["mean_score"].notna().any():
         fig = charts.line(tone, "period", "mean_score", "company",
-                          title=f"Mean sentiment score {per}", x_title=x_title,
-                          y_title="Mean sentiment score (−1 to 1)", colours=colours)
+                          title=f"Mean sentiment score {per}", subtitle=subtitle,
+                          x_title=x_title, y_title="Mean sentiment score (−1 to 1)",
+                          colours=colours, partial=partial)
         fig.update_yaxes(range=[-1, 1])
         show_chart(fig, key="cmp_tone")
+
+
+def show_comparison(workbench: Workbench, state: CompetitorsState) -> None:
+    names = state.companies
+    comparison = data.comparison(workbench, names, state.interval,
+                                 state.filter.without_companies(), state.x, state.y,
+                                 state.market)
+    colours = charts.series_colours(names)  # the session's colour of each company
+    _comparison_charts(workbench, state, comparison, colours)
 
     st.subheader("Best offers")
     best = comparison.best_offers
@@ -243,20 +330,63 @@ def _positioning(comparison: Any, colours: dict[str, str]) -> None:
     if plotted.empty:
         st.caption("No company has both measures in this range.")
     else:
-        fig = charts.scatter(plotted, position.x, position.y, "company",
-                             title=f"{pretty(position.y)} against {pretty(position.x).lower()}",
-                             x_title=_MEASURE_NAMES[position.x],
-                             y_title=_MEASURE_NAMES[position.y], colours=colours)
-        for axis, measure in (("x", position.x), ("y", position.y)):
-            if measure == "share_of_voice":
-                fig.update_layout(**{f"{axis}axis_tickformat": ".1%"})
-        show_chart(fig, key="cmp_positioning")
+        show_chart(_position_chart(position, plotted, colours), key="cmp_positioning")
+        scale = comparison.market or f"the {len(position.market):,} companies the filters keep"
+        st.caption(f"Each measure is read against the market ({md_escape(scale)}), not only "
+                   "the compared companies. Dotted lines: the market's median company.")
     missing = sorted(set(frame["company"]) - set(plotted["company"]))
     if missing:
         st.caption("Not placed (a measure is blank): " + ", ".join(md_escape(m)
                                                                   for m in missing))
     download_csv(frame, "comparison-positioning.csv", key="cmp_positioning_csv")
-    for measure in dict.fromkeys((position.x, position.y)):
+    for measure in dict.fromkeys((position.x, position.y, "generosity")):
         st.markdown(f"**{pretty(measure)}** — {md_escape(POSITIONING_MEASURES[measure])}")
-    if "generosity" not in (position.x, position.y):
-        st.markdown(f"**Generosity** — {md_escape(GENEROSITY_FORMULA)}")
+        st.markdown("\n".join(f"- {md_escape(position.explain(measure, company))}"
+                              for company in frame["company"]))
+    _generosity_detail(comparison.generosity)
+
+
+def _position_chart(position: Any, plotted: pd.DataFrame, colours: dict[str, str]) -> Any:
+    """The compared companies on the two measures, with the market's median on each axis."""
+    fig = charts.scatter(plotted, position.x, position.y, "company",
+                         title=f"{pretty(position.y)} against {pretty(position.x).lower()}",
+                         x_title=_MEASURE_NAMES[position.x],
+                         y_title=_MEASURE_NAMES[position.y], colours=colours)
+    for axis, measure in (("x", position.x), ("y", position.y)):
+        if measure == "share_of_voice":
+            fig.update_layout(**{f"{axis}axis_tickformat": ".1%"})
+        if measure == "generosity":     # a percentile: the whole scale, so 50 sits mid-way
+            fig.update_layout(**{f"{axis}axis_range": [-5, 105]})
+        median = position.market_median(measure)
+        if median is not None:
+            mark = dict(line_dash="dot", line_color="#888", annotation_text="market median",
+                        annotation_font=dict(size=11, color="#555"))
+            if axis == "x":
+                fig.add_vline(x=median, **mark)
+            else:
+                fig.add_hline(y=median, **mark)
+    return fig
+
+
+def _generosity_detail(cells: pd.DataFrame) -> None:
+    """Each compared product's percentile per term: what the generosity scores average."""
+    if cells.empty:
+        return
+    with st.expander("Generosity per product and term"):
+        st.dataframe(pd.DataFrame({
+            "company": cells["company"],
+            "product": [p if isinstance(p, str) and p else "(no product named)"
+                        for p in cells["product"]],
+            "term": [offer_label(t, u) for t, u in zip(cells["term"], cells["unit"])],
+            "best": [format_offer(t, v, u) for t, v, u in
+                     zip(cells["term"], cells["best"], cells["unit"])],
+            "percentile": cells["percentile"],
+            "market_products": cells["market_products"]}),
+            hide_index=True, key="cmp_generosity", column_config={
+                "company": "Company", "product": "Product", "term": "Term",
+                "best": "Its best",
+                "percentile": st.column_config.NumberColumn(
+                    "Market percentile", format="%.0f",
+                    help="Share of the market's other products offering this term that it "
+                         "beats (a tie counts half); blank when no other product offers it."),
+                "market_products": "Market products offering the term"})

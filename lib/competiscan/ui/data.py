@@ -16,12 +16,13 @@ import pandas as pd
 import streamlit as st
 
 from ..model import Actor, CampaignFilter
-from ..workbench import (AlertMatch, AnomalyReport, Comparison, ForecastReport, SearchRequest,
-                         SearchResult, VolumeSeries, Workbench)
+from ..workbench import (AlertMatch, AnomalyReport, Comparison, ForecastReport, Market,
+                         SearchRequest, SearchResult, VolumeSeries, Workbench)
 
 __all__ = ["data_changed", "alerts_changed", "summary", "distinct", "newest", "search",
            "pending_alerts", "volume", "sov", "sentiment", "span", "counts", "offer_summary",
-           "offer_changes", "current_offers", "anomalies", "forecast", "comparison"]
+           "offer_changes", "current_offers", "anomalies", "forecast", "comparison",
+           "coverage"]
 
 _SHORT = 60        # seconds: what the Home page and filters show
 _LONG = 600        # seconds: analyses (they change only when data is written)
@@ -73,8 +74,9 @@ def volume(_workbench: Workbench, by: str, interval: str, filters: CampaignFilte
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
 def sov(_workbench: Workbench, interval: str, filters: CampaignFilter, weight: str | None,
-        window: int) -> VolumeSeries:
-    return _workbench.analytics.share_of_voice(interval, filters, weight=weight, window=window)
+        window: int, market: Market | None = None) -> VolumeSeries:
+    return _workbench.analytics.share_of_voice(interval, filters, weight=weight, window=window,
+                                               market=market)
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
@@ -96,6 +98,13 @@ def span(_workbench: Workbench, filters: CampaignFilter
          ) -> tuple[date | None, date | None, date | None]:
     """First and last launch date, and last sighting, of the filtered campaigns."""
     return _workbench.analytics.span(filters)
+
+
+@st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
+def coverage(_workbench: Workbench, date_from: date | None, date_to: date | None) -> Any:
+    """The days the data covers within a date range (a ``Coverage``: its ``partial`` says
+    which periods a chart must mark as partial)."""
+    return _workbench.analytics.coverage(CampaignFilter(date_from=date_from, date_to=date_to))
 
 
 @st.cache_data(ttl=_LONG, max_entries=64, show_spinner=False)
@@ -130,5 +139,6 @@ def forecast(_workbench: Workbench, companies: tuple[str, ...], filters: Campaig
 
 @st.cache_data(ttl=_LONG, max_entries=32, show_spinner=False)
 def comparison(_workbench: Workbench, companies: tuple[str, ...], interval: str,
-               filters: CampaignFilter, x: str, y: str) -> Comparison:
-    return _workbench.analytics.compare(companies, interval, filters, x=x, y=y)
+               filters: CampaignFilter, x: str, y: str, market: Market | None = None
+               ) -> Comparison:
+    return _workbench.analytics.compare(companies, interval, filters, x=x, y=y, market=market)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import pandas as pd
 import streamlit as st
 
-from ..workbench import to_csv_bytes
-from .labels import field_label, format_offer, md_escape, offer_label, pretty
+from ..model import CampaignFilter
+from ..workbench import Workbench, to_csv_bytes
+from . import charts, data
+from .labels import NO_PRODUCT, field_label, format_offer, md_escape, offer_label, pretty
 
 __all__ = ["CAMPAIGN_PAGE", "user_errors", "campaign_link", "campaign_table", "download_csv",
-           "show_chart", "show_problems", "show_offer_changes"]
+           "show_chart", "show_problems", "show_offer_changes", "chart_subtitle",
+           "partial_periods"]
 
 # st.page_link names a page by the file app.py registered it with.
 CAMPAIGN_PAGE = "views/campaign.py"
@@ -70,7 +73,7 @@ def campaign_table(frame: pd.DataFrame, *, key: str | None = None) -> None:
     order = [c for c in ("title", "company", "id") if c in shown.columns]
     order += [c for c in shown.columns if c not in order]
     st.dataframe(shown, hide_index=True, column_config=column_config, column_order=order,
-                 key=key)
+                 key=key, placeholder="—")
 
 
 def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV",
@@ -82,10 +85,11 @@ def download_csv(frame: pd.DataFrame, file_name: str, label: str = "Download CSV
 
 def show_offer_changes(changes: pd.DataFrame, *, key: str, with_company: bool = True) -> None:
     """The changes feed of offers (analytics.offer_changes), newest first, values as written
-    in offers ("15 months", "$95")."""
-    rows = changes.sort_values(["period", "company"], ascending=[False, True])
+    in offers ("15 months", "$95"); each change is of one product."""
+    rows = changes.sort_values(["period", "company", "product"], ascending=[False, True, True])
     table = pd.DataFrame({
         "Period": rows["period"], "Company": rows["company"],
+        "Product": rows["product"].fillna(NO_PRODUCT),
         "Term": [offer_label(t, u) for t, u in zip(rows["term"], rows["unit"])],
         "Before": [format_offer(t, v, u) for t, v, u in
                    zip(rows["term"], rows["previous_best"], rows["unit"])],
@@ -98,4 +102,26 @@ def show_offer_changes(changes: pd.DataFrame, *, key: str, with_company: bool = 
 
 
 def show_chart(figure: Any, key: str) -> None:
-    st.plotly_chart(figure, config=_CHART_CONFIG, key=key)
+    """A figure with the toolbar's PNG download named after the chart (its title and filters
+    are drawn in the image, so the file keeps its context)."""
+    config = dict(_CHART_CONFIG, toImageButtonOptions={"format": "png", "filename": key,
+                                                       "scale": 2})
+    st.plotly_chart(figure, config=config, key=key)
+
+
+def chart_subtitle(workbench: Workbench, where: CampaignFilter, *,
+                   companies: bool = True) -> str:
+    """The filters of a chart in one line, with the dates the data covers when the filters
+    leave them open."""
+    covered = data.coverage(workbench, where.date_from, where.date_to)
+    return charts.filter_subtitle(where, covered.first, covered.last, companies=companies)
+
+
+def partial_periods(workbench: Workbench, periods: Sequence[Any], interval: str,
+                    where: CampaignFilter, window: int = 1) -> dict[Any, str]:
+    """The periods (of ``window`` buckets of ``interval``) the data covers only in part, with
+    what it covers: ``{period: "data to 2024-06-10"}``, for a chart to mark them."""
+    covered = data.coverage(workbench, where.date_from, where.date_to)
+    unique = list(dict.fromkeys(periods))
+    return charts.partial_notes(unique, covered.partial(unique, interval, window),
+                                covered.first, covered.last)
