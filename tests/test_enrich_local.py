@@ -22,6 +22,7 @@ import json
 import random
 import re
 from collections import Counter
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from competiscan.enrich.keywords import (STOP_WORDS, KeywordExtractor,
                                         _build_phrase_index, terms_of)
 from competiscan.enrich.local import INPUT_FIELDS, PARALLEL_MIN_RECORDS, _enrich_chunk, record_text
 from competiscan.enrich.memo import Memo
-from competiscan.enrich.offers import INTRO_NOTE_FIELD
+from competiscan.enrich.offers import INTRO_NOTE_FIELD, offer_values
 from competiscan.enrich.sentiment import label_for, score_sentiment, vader_compound
 from competiscan.model import CAMPAIGN_TYPES, ENRICHMENT_FIELDS, OFFER_FIELDS, SENTIMENT_LABELS
 
@@ -273,6 +274,46 @@ def test_apy_and_apr_are_not_confused() -> None:
     assert (both["regular_apr_min_pct"], both["apy_pct"]) == (19.99, 4.0)
 
 
+EXPIRY_CASES: list[tuple[str, date | None]] = [
+    ("Offer ends January 19, 2027", date(2027, 1, 19)),
+    ("Offer expires 1/19/2027", date(2027, 1, 19)),
+    ("Apply by March 31, 2026", date(2026, 3, 31)),
+    ("Offer valid through 12/31/26.", date(2026, 12, 31)),
+    ("Sale ends 01/19/27", date(2027, 1, 19)),
+    ("Expires: Jan 19, 2027", date(2027, 1, 19)),
+    ("Now through Sunday, Feb. 1st, 2026.", date(2026, 2, 1)),
+    ("Offer ends 19 January 2027 at 11:59 p.m. ET", date(2027, 1, 19)),
+    ("Offer ends at 11:59 pm ET on 1/19/2027", date(2027, 1, 19)),
+    ("Open a new checking account by 4/30/2026 and get $300 when you set up direct deposit.",
+     date(2026, 4, 30)),
+    ("Ends 2026-03-31.", date(2026, 3, 31)),
+    ("Offer ends March 31", None),                                  # no year: not guessed
+    ("Offer ends February 30, 2026", None),                         # no such day
+    ("Your 42,300 points will expire on March 3, 2026", None),      # a balance, not the offer
+    ("Member since 2019. Call 1-800-555-0100.", None),
+    ("Card expires 01/27", None),
+    ("Earn $2025 by 12/31", None),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EXPIRY_CASES, ids=[t[:40] for t, _ in EXPIRY_CASES])
+def test_offer_end_date(text: str, expected: date | None) -> None:
+    assert extract_offers(text)["offer_expires"] == expected
+    # the local enricher's fast path (no other offer term) finds it too
+    values = offer_values(text, text.lower())
+    assert values[OFFER_FIELDS.index("offer_expires")] == expected
+    assert values == tuple(map(extract_offers(text).get, OFFER_FIELDS))
+
+
+def test_an_offer_end_date_is_a_date_column_on_the_ingest_path() -> None:
+    table = pa.table({"title": ["Sapphire", "Other"], "subject_line": [None, None],
+                      "content": ["Offer ends January 19, 2027.", "Thank you."],
+                      "channel": ["email", "sms"]})
+    enriched = LocalEnricher().enrich_arrow(table)
+    assert enriched.schema.field("offer_expires").type == pa.date32()
+    assert enriched["offer_expires"].to_pylist() == [date(2027, 1, 19), None]
+
+
 @pytest.mark.parametrize("text", ["", "   ", "Thank you."])
 def test_offers_of_text_without_terms(text: str) -> None:
     assert extract_offers(text) == dict.fromkeys(OFFER_FIELDS)
@@ -430,6 +471,29 @@ def test_keywords_fitted_rank_rare_words_first() -> None:
     assert set(keywords) == {"groceries", "supermarket"} or "groceries supermarket" in keywords
 
 
+@pytest.mark.parametrize("text", [
+    "Earn 60k bonus points after you spend $4,000 in 3 months.",
+    "Earn 80K Bonus Points. Plus 2x miles on travel and 5X points on dining.",
+    "Get $200 when you open an account. Fees from $15/mo or $15 /mo. Support 24/7.",
+    "Book by the 1st. 401k plans for the U.S. market. Save 60 k points.",
+])
+def test_keywords_are_never_letters_or_pieces_of_amounts(text: str) -> None:
+    fragments = {"k", "x", "mo", "st", "u", "s"}
+    terms = terms_of(text)
+    for keywords in KeywordExtractor().extract([text, "Cash back on groceries."], k=10):
+        for keyword in keywords:
+            assert len(keyword) > 1 and not set(keyword.split()) & fragments, keyword
+    assert all(not any(ch.isdigit() for ch in term) for term in terms), terms
+    assert not any(term.startswith("k ") or term.endswith(" k") for term in terms), terms
+
+
+def test_an_amount_leaves_the_words_around_it() -> None:
+    terms = terms_of("Earn 60k bonus points on travel-heavy spending.")
+    assert "bonus_points" in terms and "earn" in terms and "travel-heavy spending" in terms
+    assert "earn bonus_points" not in terms   # the amount between them is a break
+    assert terms_of("COVID-19 relief") == ["covid", "relief"]   # no "covid-" left over
+
+
 def test_keywords_of_empty_texts() -> None:
     assert KeywordExtractor().extract(["", "the and of", "Cash back"], k=5) == [[], [], ["cash back"]]
 
@@ -437,8 +501,8 @@ def test_keywords_of_empty_texts() -> None:
 def _reference_terms(text: str) -> list[str]:
     """terms_of as first written: the whole text at once, no memo (the reference for the fast
     version, which works token by token)."""
-    low = re.sub(r"[^a-z_\s-]+", " | ", text.lower())
-    tokens = low.split()
+    low = re.sub(r"[^a-z_\s-]+", " | ", re.sub(r"[^\s-]*\d[^\s-]*", " | ", text.lower()))
+    tokens = [t if t[0] != "-" and t[-1] != "-" else t.strip("-") or "-" for t in low.split()]
     index = _build_phrase_index()
     joined: list[str] = []
     i = 0
@@ -456,6 +520,7 @@ def _reference_terms(text: str) -> list[str]:
 
 
 ODD_TEXTS = [
+    "Earn 60k bonus points, 2x miles, $4,000/mo, 24/7, 1st year, COVID-19 --- -cash back-",
     "Apply -", "now", "Cash-back—on (cash back) & cash\tback; credit\ncard, credit  cards.",
     "Sign up bonus: sign-up bonus/signup bonus… pre approved? pre-approved!",
     "ΣΟΦΟΣ ΟΔΟΣ. Café crème à 5€ – naïve résumé", "Don’t miss 20%off $300-bonus -- --- - x-",
@@ -545,13 +610,13 @@ def _records(n: int) -> list[dict[str, Any]]:
 
 def test_enrich_many_returns_exactly_the_enrichment_fields() -> None:
     enricher = LocalEnricher()
-    assert (enricher.name, enricher.version) == ("local", "local-rules-1")
+    assert (enricher.name, enricher.version) == ("local", "local-rules-2")
     records = _records(3) + [{"title": None, "subject_line": None, "content": None, "channel": None, "campaign_type": None}]
     results = enricher.enrich_many(records)
     assert len(results) == len(records)
     for record, result in zip(records, results):
         assert set(result) == {*ENRICHMENT_FIELDS, "enriched_by"}
-        assert result["enriched_by"] == "local-rules-1"
+        assert result["enriched_by"] == "local-rules-2"
         assert result["summary"] is None
         assert result["sentiment_label"] in SENTIMENT_LABELS and -1 <= result["sentiment_score"] <= 1
         assert result["campaign_type_predicted"] in CAMPAIGN_TYPES
@@ -588,14 +653,14 @@ def test_large_batch_in_a_pool_matches_serial() -> None:
 def test_early_enrichment_of_an_upload_equals_enriching_its_pieces(tmp_path) -> None:
     # A large upload starts enriching its accepted rows before dedupe has picked the pieces;
     # what the pieces get must be what enriching the pieces afterwards gives them. Rejected
-    # rows (unknown channel) come first and in between, and re-sightings and duplicates
-    # follow, so every position shifts between rows, accepted rows and pieces.
+    # rows (no date) come first and in between, and re-sightings and duplicates follow, so
+    # every position shifts between rows, accepted rows and pieces.
     from competiscan.enrich.apply import EarlyEnrichment, enrich_table
     from competiscan.generate import generate_campaigns, write_campaigns
     from competiscan.ingest import prepare_bytes
 
     frame = generate_campaigns(PARALLEL_MIN_RECORDS + 4_000, seed=21)
-    bad = frame.iloc[::500].assign(channel="carrier pigeon")
+    bad = frame.iloc[::500].assign(launch_date="whenever")
     frame = pd.concat([bad.iloc[:3], frame.iloc[:9_000], bad.iloc[3:], frame.iloc[9_000:]])
     path = tmp_path / "upload.csv"
     write_campaigns(frame, path)

@@ -281,16 +281,35 @@ def test_bad_rows_reported_with_row_column_reason_good_rows_kept(store):
             "Chase,bad spend,email,2024-01-02,lots\n")
     report = ingest(store, data)
     assert report.status == "committed"
-    assert report.inserted == 2
+    assert report.inserted == 3
     got = {(i.row, i.column, i.reason.split(";")[0]) for i in report.rejected}
-    assert got == {(3, "company", "company is empty"), (4, "launch_date", "not a date"),
-                   (5, "channel", "unknown channel")}
-    assert [(w.row, w.column) for w in report.warnings] == [(6, "est_spend_usd")]
+    assert got == {(3, "company", "company is empty"), (4, "launch_date", "not a date")}
+    assert [(w.row, w.column) for w in report.warnings] == [(5, "channel"), (6, "est_spend_usd")]
     spend = store.export_frame(["title", "est_spend_usd"]).set_index("title")["est_spend_usd"]
     assert spend["ok"] == 1200.0 and pd.isna(spend["bad spend"])
     batch = store.batch(report.batch_id)
-    assert batch["report"]["rejected_total"] == 3
-    assert batch["rejected"] == 3
+    assert batch["report"]["rejected_total"] == 2
+    assert batch["rejected"] == 2
+
+
+def test_an_unknown_channel_keeps_its_row_as_other_with_a_warning(store):
+    data = ("company,title,channel,launch_date\n"
+            "Chase,a,email,2024-01-01\n"
+            "Chase,b,billboard,2024-01-01\n"
+            "Chase,c,Other,2024-01-02\n"
+            "Chase,d,Billboard,2024-01-03\n"
+            "Chase,e,,2024-01-04\n")
+    report = ingest(store, data, "channels.csv")
+    assert report.status == "committed" and report.inserted == 5 and not report.rejected
+    # "Other" written in the file is a channel we know; an empty cell stays empty
+    assert [(w.row, w.column, w.value) for w in report.warnings] == [
+        (3, "channel", "billboard"), (5, "channel", "Billboard")]
+    assert report.warnings[0].reason.startswith(
+        "channel 'billboard' is not one we know; stored as Other")
+    channels = store.export_frame(["title", "channel"]).set_index("title")["channel"]
+    assert channels.drop("e").to_dict() == {"a": "email", "b": "other", "c": "other",
+                                            "d": "other"}
+    assert pd.isna(channels["e"])
 
 
 def test_arrow_allocations_do_not_use_mimalloc():

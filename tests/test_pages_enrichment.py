@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from competiscan.enrich.openai_enricher import PROMPT_VERSION
 from openai_server import OpenAIServer
 from test_pages_support import app_env, open_page, texts  # noqa: F401
 
@@ -38,6 +39,6 @@ def test_model_enrichment_runs_in_the_background_and_reports(openai_env, app_env
     assert job["status"] == "done", job
     assert openai_env.requests, "the model server received no request"
     by = set(app_env._store.export_frame(["enriched_by"])["enriched_by"])
-    assert "openai:test-model:v1" in by
+    assert f"openai:test-model:{PROMPT_VERSION}" in by
     at.run()
     assert any("by the model" in t for t in texts(at.success))

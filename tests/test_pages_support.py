@@ -8,6 +8,7 @@ is opened by running app.py and switching to it (what a browser does), not run o
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Iterator
@@ -126,3 +127,24 @@ def campaign_tables(at: AppTest) -> list[pd.DataFrame]:
     """Tables of campaigns: their id column holds links to the campaign page."""
     return [f for f in dataframes(at) if "id" in f.columns and len(f)
             and f["id"].astype(str).str.startswith("campaign?id=").all()]
+
+
+# "None", "nan" or "NaT" where a value is missing; "None of these…" is a sentence.
+_LITERAL_NONE = re.compile(r"\b(?:None(?! of\b)|nan|NaN|NaT)\b")
+
+
+def assert_no_literal_none(at: AppTest) -> None:
+    """No text on the page reads None, nan or NaT, and every table with a missing value says
+    what stands in for it (st.dataframe draws "None" otherwise)."""
+    shown = [str(e.value) for kind in ("title", "header", "subheader", "markdown", "caption",
+                                       "text", "info", "warning", "success", "error")
+             for e in getattr(at, kind)]
+    shown += [f"{m.label} {m.value}" for m in at.metric]
+    for text in shown:
+        assert not _LITERAL_NONE.search(text), text
+    for table in at.dataframe:
+        frame = table.value
+        cells = frame.astype(object).to_numpy().ravel().tolist() + list(map(str, frame.columns))
+        assert not [c for c in cells if isinstance(c, str) and _LITERAL_NONE.fullmatch(c)], frame
+        if frame.isna().to_numpy().any():
+            assert table.proto.HasField("placeholder"), (table.proto.id, frame)

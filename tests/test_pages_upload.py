@@ -3,7 +3,8 @@ rejected rows, history and undo after a confirmation."""
 
 from __future__ import annotations
 
-from test_pages_support import app_env, csv_of, dataframes, open_page, texts  # noqa: F401
+from test_pages_support import (app_env, assert_no_literal_none, csv_of,  # noqa: F401
+                                dataframes, open_page, texts)
 from actors import TESTER
 
 CLASSIC = ("company_name,title,subject_line,campaign_type,channel,launch_date,content,keywords\n"
@@ -35,12 +36,17 @@ def test_a_file_is_previewed_mapped_imported_and_reported(app_env):
     at.button(key="upload_import").click().run()
     assert any("imported as upload" in t for t in texts(at.success))
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Rows read"] == "3" and metrics["New campaigns"] == "1"
-    assert metrics["Rejected rows"] == "2"
+    assert metrics["Rows read"] == "3" and metrics["New campaigns"] == "2"
+    assert metrics["Rejected rows"] == "1"
     issues = next(f for f in dataframes(at) if "reason" in f.columns)
     assert set(issues["column"]) >= {"company_name", "channel"}
+    # an unknown channel is a warning: the row is kept, stored as Other
+    channel = issues[issues["column"] == "channel"].iloc[0]
+    assert channel["kind"] == "warning" and channel["value"] == "telepathy"
+    assert "stored as Other" in channel["reason"]
     assert any("rejected rows" in b.proto.label.lower() for b in at.get("download_button"))
-    assert app_env._store.count() == before + 1
+    assert app_env._store.count() == before + 2
+    assert_no_literal_none(at)   # the empty company of the rejected row is no "None"
     assert len(_uploader(at).value or []) == 0  # the drop zone is emptied after an import
 
 

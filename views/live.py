@@ -104,8 +104,8 @@ with side:
         if batches.empty:
             st.caption("Nothing yet.")
         else:
-            st.dataframe(batches, hide_index=True, key="live_batches")
+            st.dataframe(batches, hide_index=True, key="live_batches", placeholder="—")
     refused = live.refused_files(wb)
     if not refused.empty:
         with st.expander(f"Refused files ({len(refused)})"):
-            st.dataframe(refused, hide_index=True, key="live_refused")
+            st.dataframe(refused, hide_index=True, key="live_refused", placeholder="—")

@@ -31,7 +31,9 @@ if actor.may("upload"):
                          icon=":material/block:")
                 continue
             st.caption(f"{preview.rows:,} rows, {len(preview.columns)} columns. First rows:")
-            st.dataframe(preview.head, hide_index=True, key=f"head:{preview.file_id}")
+            # an empty cell of the file stays empty
+            st.dataframe(preview.head, hide_index=True, key=f"head:{preview.file_id}",
+                         placeholder="")
             st.markdown("**Column mapping** — detected from the headers; correct any that are "
                         "wrong, or ignore a column.")
             mapping = upload.mapping_editor(preview)

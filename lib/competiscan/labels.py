@@ -7,10 +7,20 @@ they were stored. Only our own vocabulary (channels, campaign types, field names
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
 from typing import Any
 
 __all__ = ["FIELD_LABELS", "OFFER_LABELS", "field_label", "pretty", "offer_label",
-           "format_offer"]
+           "format_offer", "format_day", "NO_PRODUCT", "product_label"]
+
+#: Where a table or chart groups the pieces that name no product.
+NO_PRODUCT = "Pieces naming no product"
+
+
+def product_label(company: str, product: str | None) -> str:
+    """One series or row per company and product: "Capital One · Venture X"."""
+    return f"{company} · {product}" if product else f"{company} · {NO_PRODUCT.lower()}"
+
 
 FIELD_LABELS: dict[str, str] = {
     "id": "Id", "company": "Company", "industry": "Industry", "channel": "Channel",
@@ -42,6 +52,7 @@ OFFER_LABELS: dict[str, tuple[str, str]] = {
     "annual_fee_usd": ("Annual fee", "$"),
     "balance_transfer_fee_pct": ("Balance transfer fee", "%"),
     "apy_pct": ("APY", "%"),
+    "offer_expires": ("Offer ends", ""),
 }
 
 _BONUS_UNITS = {"points": "points", "miles": "miles", "dollars": "$"}
@@ -74,11 +85,18 @@ def offer_label(term: str, unit: str | None = None) -> str:
     return f"{label} ({shown})" if shown else label
 
 
+def format_day(value: date) -> str:
+    """A day as analysts write it in a sentence: ``19 January 2027``."""
+    return f"{value.day} {value:%B %Y}"
+
+
 def format_offer(term: str, value: Any, unit: str | None = None) -> str:
     """One offer value as an analyst writes it: ``0%``, ``15 months``, ``$95``, ``60,000 points``.
     """
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value != value:   # missing, NaN or NaT
         return "—"
+    if isinstance(value, date):   # the offer's end (a datetime when read through pandas)
+        return format_day(value.date() if isinstance(value, datetime) else value)
     number = float(value)
     text = f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}".rstrip("0").rstrip(".")
     kind = OFFER_LABELS.get(term, ("", ""))[1]

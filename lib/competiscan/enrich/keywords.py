@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+import string
 from collections import Counter, _count_elements  # type: ignore[attr-defined]
 from collections.abc import Iterable
 from itertools import chain, compress, count, repeat
@@ -87,7 +88,12 @@ ENGLISH_STOP_WORDS = frozenset(
     yourself yourselves
     """.split()
 )
-STOP_WORDS: frozenset[str] = ENGLISH_STOP_WORDS | _BOILERPLATE
+# Fragments that are never a keyword alone: single letters ("x" of "2 x", "u" of "u.s.") and
+# the units of amounts written apart from their number ("$15 /mo", "5 pts").
+_FRAGMENTS = frozenset(string.ascii_lowercase) | frozenset(
+    {"mo", "mos", "yr", "yrs", "pt", "pts", "hr", "hrs", "st", "nd", "rd", "th"}
+)
+STOP_WORDS: frozenset[str] = ENGLISH_STOP_WORDS | _BOILERPLATE | _FRAGMENTS
 
 
 def _build_phrase_index() -> dict[str, list[tuple[tuple[str, ...], str]]]:
@@ -107,8 +113,11 @@ _PHRASE_FIRST_WORDS = frozenset(_PHRASE_INDEX)
 
 # Digits, punctuation and symbols end a run of words: they become this token, which is treated
 # like a stop word, so no bigram spans them. Hyphens stay inside words ("high-yield"); a lone
-# hyphen is a break too.
+# hyphen is a break too. An amount is a break as a whole, with the letters written against its
+# digits ("60k", "2x", "$4,000/mo", "24/7", "1st"): split at the digits, "60k bonus points"
+# would leave the keywords "k" and "k bonus points".
 _BREAK = "|"
+_AMOUNT_RE = re.compile(r"[^\s-]*\d[^\s-]*")
 _BREAK_RE = re.compile(r"[^a-z_\s-]+")
 _DROPPED = STOP_WORDS | {_BREAK, "-", "--"}
 # A word → itself, or "" when it is dropped: `map(_KEPT.get, words, words)` runs in C.
@@ -117,8 +126,10 @@ _KEPT = dict.fromkeys(_DROPPED, "")
 
 def _words_of_token(token: str) -> tuple[str, ...]:
     """The words of one lower-cased, whitespace-free token, each run of breaking characters
-    a "|" word."""
-    return tuple(_BREAK_RE.sub(" | ", token).split())
+    a "|" word; hyphens at a word's edges ("covid-" of "covid-19") are dropped, and a word of
+    hyphens only is the lone hyphen, a break."""
+    words = _BREAK_RE.sub(" | ", _AMOUNT_RE.sub(" | ", token)).split()
+    return tuple(w if w[0] != "-" and w[-1] != "-" else w.strip("-") or "-" for w in words)
 
 
 # Per-token work is done once per distinct token, the vocabulary of marketing copy being small.

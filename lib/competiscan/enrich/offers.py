@@ -24,17 +24,24 @@ offers on these numbers):
 - APY: the highest rate offered (tiers, boosts).
 - annual fee: "no annual fee" is 0; an intro fee ("$0 intro annual fee for the first year, then
   $95") gives the ongoing fee and puts the intro wording in "annual_fee_intro_note".
+- expiry: the first date, with its year, that the copy gives as the offer's end ("Offer ends
+  January 19, 2027", "Expires: Jan 19, 2027", "Apply by March 31, 2026", "valid through
+  12/31/26", "ends 01/19/27"); numeric dates are month first (US copy). A date without a year
+  ("Offer ends March 31") is left out: the text alone does not say which year, and a wrong
+  guess would show a running offer as ended. When points or miles expire, that is not the
+  offer's end.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from competiscan.model import OFFER_FIELDS
 
-__all__ = ["extract_offers", "offer_values", "OfferTerms", "INTRO_NOTE_FIELD"]
+__all__ = ["extract_offers", "offer_values", "offer_expiry", "OfferTerms", "INTRO_NOTE_FIELD"]
 
-OfferTerms = dict[str, float | int | str | None]
+OfferTerms = dict[str, float | int | str | date | None]
 
 # Extra key next to the OFFER_FIELDS: the wording of an intro annual-fee deal, kept as text
 # because its shape varies too much to type.
@@ -207,6 +214,91 @@ _CASH_BACK_PCT_RE = re.compile(
     r"of\s|balance|foreign|annual\s+(?:fee|percentage)|expense|penalty|fee|utilization|apy))"
 )
 
+_MONTH_NUMBERS = {name: n for n, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
+_MONTH_NAME = r"\b(?:" + "|".join(sorted(_MONTH_NUMBERS, key=len, reverse=True)) + r")\.?"
+# Every date the rule reads has a year, found first by its digits (literals the regex engine
+# skips to); the rest of the date, and the words that make it the offer's end, are read just
+# before it with patterns anchored there.
+_YEAR_RE = re.compile(r"20\d\d(?![\d%])|/\d\d(?![\d/%])")
+# The month and day before a year: "january 19, ", "19 january ", "1/19/" (month first).
+_MONTH_DAY_RE = re.compile(
+    r"(?:(?P<month>" + _MONTH_NAME + r")\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?,?\s+"
+    r"|(?P<day2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<month2>" + _MONTH_NAME + r"),?\s+"
+    r"|(?P<m>\d{1,2})/(?P<d>\d{1,2})/)$"
+)
+# The month and day before a two-digit year's "/": "12/31" of "12/31/26".
+_SHORT_MONTH_DAY_RE = re.compile(r"(?P<m>\d{1,2})/(?P<d>\d{1,2})$")
+_ISO_TAIL_RE = re.compile(r"-(\d\d)-(\d\d)(?!\d)")
+_DATE_REACH = 24   # "september 30th, " and a little more
+# What says a date ends the offer: "offer ends", "expires:", "valid through", "apply by",
+# "now through", "deadline", maybe followed by a time, "on" and a weekday.
+_EXPIRY_CUE_RE = re.compile(
+    r"\b(?:(?:ends?|ending|expires?|expiring|expiration\s+date|deadline)(?:\s+(?:is|on))?"
+    r"|(?:valid|good|available|runs?)\s+(?:through|thru|until|till)"
+    r"|(?:apply|respond|reply|sign\s+up|enroll|register|book|act|redeem|activate|join|switch"
+    r"|open\s+(?:an?\s+|your\s+)?(?:[a-z]+\s+){0,2}?account)\s+(?:now\s+|online\s+|today\s+)?by"
+    r"|(?:now\s+)?(?:through|thru|until|till))"
+    r"\s*:?\s*(?:(?:at\s+)?(?:midnight|\d{1,2}(?::\d{2})?\s*[ap]\.?m\.?)\s*"
+    r"(?:[a-z]{2,4}\b\.?)?,?\s*)?"
+    r"(?:on\s+)?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?$"
+)
+_CUE_REACH = 60   # "offer ends at 11:59 p.m. et on wednesday, " and a little more
+# "Your points will expire on March 3, 2026": a balance's end, not the offer's.
+_NOT_THE_OFFER_RE = re.compile(r"\b(?:points|miles|pts|password)\b[^.;!?]{0,25}$")
+
+
+def _may_state_expiry(low: str) -> bool:
+    """Whether ``low`` may give an offer's end date: it has something like a year."""
+    return "20" in low or "/" in low
+
+
+def offer_expiry(low: str) -> date | None:
+    """The date the (lower-cased) copy gives as the offer's end; see the module's
+    conventions."""
+    for year in _YEAR_RE.finditer(low):
+        found = _dated(low, year)
+        if found is None:
+            continue
+        day, start = found
+        cue = _EXPIRY_CUE_RE.search(low, max(0, start - _CUE_REACH), start)
+        if cue is not None and not _NOT_THE_OFFER_RE.search(low, max(0, cue.start() - 40),
+                                                             cue.start()):
+            return day
+    return None
+
+
+def _dated(low: str, year: re.Match[str]) -> tuple[date, int] | None:
+    """The calendar date whose year ``year`` is, and where that date starts in ``low``."""
+    at = year.start()
+    text = year.group()
+    if text[0] == "/":   # "/26": month and day come before the "/"
+        m = _SHORT_MONTH_DAY_RE.search(low, max(0, at - 5), at)
+        if m is None:
+            return None
+        return _date(2000 + int(text[1:]), int(m.group("m")), int(m.group("d")), m.start())
+    if at and (low[at - 1].isdigit() or low[at - 1] in ",.$"):
+        return None   # part of a longer number or an amount
+    iso = _ISO_TAIL_RE.match(low, year.end())
+    if iso is not None:
+        return _date(int(text), int(iso.group(1)), int(iso.group(2)), at)
+    m = _MONTH_DAY_RE.search(low, max(0, at - _DATE_REACH), at)
+    if m is None:
+        return None
+    if m.group("m"):
+        return _date(int(text), int(m.group("m")), int(m.group("d")), m.start())
+    month = _MONTH_NUMBERS[(m.group("month") or m.group("month2")).rstrip(".")]
+    return _date(int(text), month, int(m.group("day") or m.group("day2")), m.start())
+
+
+def _date(year: int, month: int, day: int, start: int) -> tuple[date, int] | None:
+    try:
+        return date(year, month, day), start
+    except ValueError:   # "February 30", "13/01/2026"
+        return None
+
 
 def extract_offers(text: str, low: str | None = None) -> OfferTerms:
     """Return every offer field of `model.OFFER_FIELDS` found in `text` (None when absent).
@@ -232,23 +324,30 @@ def extract_offers(text: str, low: str | None = None) -> OfferTerms:
         _extract_bonus(low, terms)
     if "%" in low and ("back" in low or "cash" in low or "earn" in low):
         _extract_cash_back(low, terms)
+    if _may_state_expiry(low):
+        terms["offer_expires"] = offer_expiry(low)
     return terms
 
 
 _NO_TERMS: tuple[None, ...] = (None,) * len(OFFER_FIELDS)
+_EXPIRES_AT = OFFER_FIELDS.index("offer_expires")
 
 
-def offer_values(text: str, low: str) -> tuple[float | int | str | None, ...]:
+def offer_values(text: str, low: str) -> tuple[float | int | str | date | None, ...]:
     """The values of `extract_offers(text)` in the order of OFFER_FIELDS, `low` being
     text.lower(). Most pieces name no kind of offer term at all (no rate, fee, points, bonus or
-    cash back): for them, the same substring tests extract_offers starts with say so at once."""
+    cash back): for them, the same substring tests extract_offers starts with say so at once,
+    and only an end date is looked for."""
     if not (
         "apr" in low or "apy" in low or "annual" in low or "balance transfer fee" in low
         or "points" in low or "miles" in low or "pts" in low
         or ("$" in low and _may_name_dollar_bonus(low))
         or ("%" in low and ("back" in low or "cash" in low or "earn" in low))
     ):
-        return _NO_TERMS
+        expires = offer_expiry(low) if _may_state_expiry(low) else None
+        if expires is None:
+            return _NO_TERMS
+        return (*_NO_TERMS[:_EXPIRES_AT], expires, *_NO_TERMS[_EXPIRES_AT + 1:])
     return tuple(map(extract_offers(text, low).get, OFFER_FIELDS))
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..labels import pretty
+from ..model import CHANNELS
 from ..store import BatchWrite
 from .identity import RowKeys, deduplicate
 from .normalise import (MAPPABLE_FIELDS, company_key, detect_mapping, factorize,
@@ -31,8 +33,10 @@ __all__ = ["RowIssue", "IngestReport", "Prepared", "prepare", "prepare_bytes",
 MAX_TEXT_CHARS = 100_000
 REPORT_ISSUE_CAP = 1_000   # rejected rows kept in a stored report; the counts stay exact
 
-TEXT_COLUMNS = ("title", "subject_line", "content", "landing_url", "audience", "geography")
+TEXT_COLUMNS = ("title", "subject_line", "content", "landing_url", "audience", "geography",
+                "product")
 _TYPE_SOURCE = np.array([None, "source"], dtype=object)   # campaign_type_source by notna
+_KNOWN_CHANNELS = ", ".join(pretty(c) for c in CHANNELS if c != "other")
 
 
 class MappingError(ValueError):
@@ -191,9 +195,9 @@ def _checked_mapping(frame: pd.DataFrame, mapping: dict[str, str] | None) -> dic
         raise MappingError(
             "no company column: name one of company_name, company, advertiser, brand "
             f"(columns found: {', '.join(map(str, frame.columns)) or 'none'})")
-    if "title" not in fields and "content" not in fields:
-        raise MappingError("no text column: the file needs a title (or name) or a content "
-                           "(or description/body) column")
+    if "title" not in fields and "content" not in fields and "product" not in fields:
+        raise MappingError("no text column: the file needs a title (or name), a product or a "
+                           "content (or description/body) column")
     return mapping
 
 
@@ -229,16 +233,20 @@ class _Rows:
             self._columns[fld] = column
         return self._columns[fld]
 
-    def flag(self, mask: pd.Series | np.ndarray, fld: str, values: pd.Series, reason: str,
-             *, reject: bool) -> None:
-        """An issue with field ``fld`` on the rows of ``mask``: rejects them, or warns."""
+    def flag(self, mask: pd.Series | np.ndarray, fld: str, values: pd.Series,
+             reason: str | Callable[[str | None], str], *, reject: bool) -> None:
+        """An issue with field ``fld`` on the rows of ``mask``: rejects them, or warns.
+        ``reason`` is one text, or a function of the row's value (as the report shows it)."""
         mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
         target = self.rejected if reject else self.warnings
         column = self.column_of.get(fld, fld)
+        reason_of = reason if callable(reason) else None
         for i in np.flatnonzero(mask):
-            target.append(RowIssue(int(self.numbers[i]), column, _short(values.iloc[i]), reason))
+            shown = _short(values.iloc[i])
+            target.append(RowIssue(int(self.numbers[i]), column, shown,
+                                   reason_of(shown) if reason_of else reason))
         if reject:
             self.reject_mask[mask] = True
 
@@ -258,6 +266,9 @@ def _strip_texts(rows: _Rows, out: pd.DataFrame) -> None:
                 rows.flag(too_long.to_numpy(zero_copy_only=False), fld, s,
                           f"longer than {MAX_TEXT_CHARS:,} characters", reject=True)
         out[fld] = s
+    # A file that names its products but has no headline: the product is the headline.
+    if rows.has("product") and not rows.has("title"):
+        out["title"] = out["product"]
 
 
 @dataclass
@@ -309,10 +320,14 @@ def _reject_rows_without_text(rows: _Rows, out: pd.DataFrame, company_raw: pd.Se
 
 
 def _normalise_channels(rows: _Rows, out: pd.DataFrame) -> None:
-    channel, bad_channel = normalise_channel(rows.col("channel"))
-    rows.flag(bad_channel, "channel", rows.col("channel"),
-              "unknown channel; use email, direct_mail, social, display, search, video or sms",
-              reject=True)
+    """Known channels to their canonical name; a channel we do not know keeps its row, stored
+    as "other", with a warning naming the value."""
+    channel, unknown = normalise_channel(rows.col("channel"))
+    if unknown.any():
+        rows.flag(unknown, "channel", rows.col("channel"),
+                  lambda value: f"channel {(value or '').strip()!r} is not one we know; stored "
+                                f"as Other (we know {_KNOWN_CHANNELS})", reject=False)
+        channel = channel.mask(unknown, "other")
     out["channel"] = channel
 
 

@@ -49,7 +49,7 @@ def show_trail(workbench: Workbench, actor: Actor, state: AuditState) -> None:
         return
     frame = Audit.frame(entries)
     st.caption(f"{len(frame):,} entries, newest first (times in UTC).")
-    st.dataframe(frame, hide_index=True, key="audit_table", column_config={
+    st.dataframe(frame, hide_index=True, key="audit_table", placeholder="—", column_config={
         "at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
         "user": "User", "role": "Role", "action": "Action", "target": "On",
         "result": "Result", "detail": st.column_config.TextColumn("Detail", width="large")})

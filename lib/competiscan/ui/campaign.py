@@ -3,12 +3,14 @@ terms, sightings, variants and similar pieces."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Mapping, Sequence
+from urllib.parse import quote, urlsplit
 
 import pandas as pd
 import streamlit as st
 
+from ..labels import format_day
 from ..model import CAMPAIGN_FIELDS, OFFER_FIELDS
 from ..workbench import SearchRequest, SearchResult, Workbench, tokenize
 from . import data
@@ -63,12 +65,55 @@ def similar(workbench: Workbench, row: Mapping[str, Any]) -> SearchResult | None
     return data.search(workbench, request)
 
 
+def _missing(value: Any) -> bool:
+    """None, NaN or NaT: a value the store does not have."""
+    return value is None or (not isinstance(value, (str, list, tuple, dict))
+                             and bool(pd.isna(value)))
+
+
 def _value(value: Any) -> str:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    """A stored value as text; "—" where there is none."""
+    if _missing(value):
         return "—"
     if isinstance(value, datetime):
         return f"{value:%Y-%m-%d %H:%M}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     return str(value)
+
+
+def link_target(url: Any) -> str | None:
+    """The address a landing URL may be linked to: an absolute http(s) URL, with the
+    characters Markdown would read (spaces, brackets, parentheses) percent-encoded; None for
+    anything else (``javascript:``, ``mailto:``, a bare path), which is shown as text. "$" and
+    "*" are encoded too: Streamlit's Markdown reads math and emphasis before links."""
+    if not isinstance(url, str):
+        return None
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(text, safe=":/?#@!&'+,;=%~-._")
+
+
+def offer_end(expires: Any, today: date | None = None) -> str | None:
+    """"Offer ends 19 January 2027" (or "ended", once the day is past); None without a date."""
+    if _missing(expires):
+        return None
+    day = expires.date() if isinstance(expires, datetime) else expires
+    verb = "ended" if day < (today or date.today()) else "ends"
+    return f"Offer {verb} {format_day(day)}"
+
+
+def _money(value: Any) -> str:
+    return "—" if _missing(value) else f"${float(value):,.0f}"
+
+
+def _count(value: Any) -> str:
+    return "—" if _missing(value) else f"{float(value):,.0f}"
 
 
 def show_header(row: Mapping[str, Any], sightings: int) -> None:
@@ -89,6 +134,7 @@ def show_header(row: Mapping[str, Any], sightings: int) -> None:
                    else "Not scored yet")
     cols[3].metric("Sightings", f"{sightings:,}",
                    help="Distinct dates it was seen on, over every upload")
+    _show_placement(row)
     if row.get("subject_line"):
         st.markdown(f"**Subject line:** {md_escape(row['subject_line'])}")
     if row.get("content"):
@@ -100,18 +146,38 @@ def show_header(row: Mapping[str, Any], sightings: int) -> None:
         st.markdown(f"**Summary:** {md_escape(row['summary'])}")
 
 
+def _show_placement(row: Mapping[str, Any]) -> None:
+    """Who the piece was aimed at, where, with what spend and volume, where it leads, and
+    when its offer ends; every value is the source's text, escaped."""
+    parts = [f"**{label}:** {md_escape(text)}"
+             for label, text in (("Audience", _value(row.get("audience"))),
+                                 ("Geography", _value(row.get("geography"))),
+                                 ("Estimated spend", _money(row.get("est_spend_usd"))),
+                                 ("Estimated volume", _count(row.get("est_volume"))))]
+    lines = [" · ".join(parts)]
+    url = row.get("landing_url")
+    if not _missing(url) and str(url).strip():
+        target = link_target(url)
+        shown = md_escape(url)
+        lines.append(f"**Landing page:** [{shown}]({target})" if target
+                     else f"**Landing page:** {shown}")
+    ends = offer_end(row.get("offer_expires"))
+    if ends:
+        lines.append(f"**{ends}**")
+    st.markdown("  \n".join(lines))
+
+
 def show_offers(row: Mapping[str, Any]) -> None:
     st.subheader("Offer terms")
     terms = [(t, row.get(t)) for t in OFFER_FIELDS if t != "bonus_unit"
-             and row.get(t) is not None and not pd.isna(row.get(t))]
+             and not _missing(row.get(t))]
     if not terms:
         st.caption("No offer terms were found in this piece.")
         return
     unit = row.get("bonus_unit")
     frame = pd.DataFrame({
         "Term": [offer_label(t, unit if t == "bonus_amount" else None) for t, _ in terms],
-        "Value": [format_offer(t, v, unit) for t, v in terms],
-        "Field": [t for t, _ in terms]})
+        "Value": [format_offer(t, v, unit) for t, v in terms]})
     st.dataframe(frame, hide_index=True, key="offer_terms")
 
 
@@ -151,7 +217,7 @@ def show_sightings(sightings: list[dict[str, Any]]) -> None:
                "once; a later upload of the same piece is a re-sighting and moves last seen.")
     st.dataframe(pd.DataFrame(sightings).rename(columns={
         "seen_on": "Seen on", "batch_id": "Upload", "filename": "File"}),
-        hide_index=True, key="sightings")
+        hide_index=True, key="sightings", placeholder="—")
 
 
 def show_variants(variants: list[dict[str, Any]]) -> None:

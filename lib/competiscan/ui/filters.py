@@ -9,9 +9,9 @@ from typing import Any
 import streamlit as st
 
 from ..model import CAMPAIGN_TYPES, CHANNELS, INDUSTRIES, CampaignFilter
-from ..workbench import Workbench
+from ..workbench import CompanyMatch, Workbench
 from . import data
-from .labels import pretty
+from .labels import md_escape, pretty
 
 __all__ = ["filter_values", "filters_from_widgets", "filter_panel", "clear_filters"]
 
@@ -48,20 +48,52 @@ def _options(workbench: Workbench, column: str, vocabulary: tuple[str, ...],
     return sorted(set(data.distinct(workbench, column)) | set(vocabulary) | set(chosen))
 
 
+def _resolve_typed_companies(workbench: Workbench, prefix: str, names: tuple[str, ...]) -> None:
+    """Company filter callback: a name typed in (not picked from the list) becomes the company
+    it names; one that names none is dropped, with suggestions shown under the filter."""
+    key = f"{prefix}_company"
+    chosen: list[str] = []
+    notes: list[str] = []
+    for value in st.session_state[key]:
+        match = (CompanyMatch(value) if value in names
+                 else workbench.campaigns.company_named(value, names))
+        if match.name is not None:
+            if match.name not in chosen:
+                chosen.append(match.name)
+            continue
+        note = f"No company is called “{md_escape(value)}”"
+        notes.append(note + (f"; did you mean {', '.join(map(md_escape, match.suggestions))}?"
+                             if match.suggestions else "."))
+    st.session_state[key] = chosen
+    st.session_state[f"{key}_note"] = " ".join(notes)
+
+
 def filter_panel(workbench: Workbench, prefix: str, where: CampaignFilter, *,
                  companies: bool = True) -> None:
     """Multiselects and a date range; ``companies=False`` leaves the company filter out (a
-    page that picks its companies elsewhere)."""
+    page that picks its companies elsewhere).
+
+    Typing in a filter narrows its list; Enter picks the first match, and no "select all
+    matches" is offered (typing "Citi" must not add Citizens). A company name or alias typed
+    in full is accepted and resolved to its company (``wb.campaigns.company_named``)."""
     if companies:
-        st.multiselect("Company", _options(workbench, "company", (), where.companies),
-                       key=f"{prefix}_company", placeholder="Any company")
+        names = tuple(_options(workbench, "company", (), where.companies))
+        st.multiselect("Company", names, key=f"{prefix}_company", placeholder="Any company",
+                       accept_new_options=True, select_all=False,
+                       on_change=_resolve_typed_companies, args=(workbench, prefix, names))
+        note = st.session_state.get(f"{prefix}_company_note")
+        if note:
+            st.caption(note)
     st.multiselect("Channel", _options(workbench, "channel", CHANNELS, where.channels),
-                   key=f"{prefix}_channel", format_func=pretty, placeholder="Any channel")
+                   key=f"{prefix}_channel", format_func=pretty, placeholder="Any channel",
+                   select_all=False)
     st.multiselect("Campaign type", _options(workbench, "campaign_type", CAMPAIGN_TYPES,
                                              where.campaign_types),
-                   key=f"{prefix}_type", format_func=pretty, placeholder="Any type")
+                   key=f"{prefix}_type", format_func=pretty, placeholder="Any type",
+                   select_all=False)
     st.multiselect("Industry", _options(workbench, "industry", INDUSTRIES, where.industries),
-                   key=f"{prefix}_industry", format_func=pretty, placeholder="Any industry")
+                   key=f"{prefix}_industry", format_func=pretty, placeholder="Any industry",
+                   select_all=False)
     start, end = st.columns(2)
     start.date_input("First seen from", value=None, key=f"{prefix}_from", format="YYYY-MM-DD")
     end.date_input("to", value=None, key=f"{prefix}_to", format="YYYY-MM-DD")
@@ -73,3 +105,4 @@ def clear_filters(prefix: str) -> None:
         if f"{prefix}_{name}" in st.session_state:
             st.session_state[f"{prefix}_{name}"] = []
     st.session_state[f"{prefix}_from"] = st.session_state[f"{prefix}_to"] = None
+    st.session_state.pop(f"{prefix}_company_note", None)

@@ -25,6 +25,9 @@ __all__ = ["Preview", "ACCEPTED_TYPES", "file_size", "previews", "mapping_editor
 
 ACCEPTED_TYPES: list[str] = sorted(ext.lstrip(".") for ext in FORMATS)
 IGNORE = "ignore"
+# Headers of the rejected rows and warnings of a report (the data keeps the report's names).
+_ISSUE_COLUMNS = {"kind": "Issue", "row": "Row", "column": "Column", "value": "Value",
+                  "reason": "Reason"}
 
 
 @dataclass
@@ -176,8 +179,10 @@ def show_report(report: IngestReport, key: str) -> None:
                        "rejected rows and upload the file again: rows already imported are "
                        "recognised and only re-sighted.")
             st.dataframe(issues.rename(columns={"row": label}), hide_index=True, height=240,
-                         key=f"issues:{key}")
-            st.download_button("Download the rejected rows (CSV)", to_csv_bytes(issues),
+                         placeholder="—", key=f"issues:{key}",
+                         column_config={**_ISSUE_COLUMNS, label: label.capitalize()})
+            st.download_button("Download the rejected rows and warnings (CSV)",
+                               to_csv_bytes(issues),
                                file_name=f"{report.filename}.issues.csv", mime="text/csv",
                                icon=":material/download:", on_click="ignore",
                                key=f"issues_csv:{key}")
@@ -225,7 +230,7 @@ def show_history(workbench: Workbench) -> None:
         st.info("No uploads yet. Drop a file above, or put one in the inbox folder (see Live).")
         return
     frame = pd.DataFrame(batches)
-    st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 320),
+    st.dataframe(frame, hide_index=True, height=min(38 + 35 * len(frame), 320), placeholder="—",
                  column_config={
                      "id": "Upload", "created_at": st.column_config.DatetimeColumn(
                          "When (UTC)", format="YYYY-MM-DD HH:mm"), "uploaded_by": "By",
@@ -247,7 +252,8 @@ def show_history(workbench: Workbench) -> None:
         if not rejected.empty:
             st.caption(f"{total:,} rejected rows" + (
                 f" (the first {len(rejected):,} are kept)" if total > len(rejected) else ""))
-            st.dataframe(rejected, hide_index=True, height=200, key="history_rejected")
+            st.dataframe(rejected, hide_index=True, height=200, key="history_rejected",
+                         placeholder="—", column_config=_ISSUE_COLUMNS)
             st.download_button("Download its rejected rows (CSV)", to_csv_bytes(rejected),
                                file_name=f"upload-{chosen}-rejected.csv", mime="text/csv",
                                icon=":material/download:", on_click="ignore",

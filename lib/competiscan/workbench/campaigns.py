@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 import pandas as pd
 
+from ..companies import normalise_company_key
 from ..ingest import IngestReport, UnreadableFileError, read_table
 from ..ingest.normalise import detect_mapping
 from ..model import Actor, PermissionDenied
@@ -19,7 +20,8 @@ from .projection import IndexProjection, SyncResult
 if TYPE_CHECKING:
     from . import Workbench
 
-__all__ = ["Campaigns", "FilePreview", "CampaignDetail", "PREVIEW_ROWS"]
+__all__ = ["Campaigns", "FilePreview", "CampaignDetail", "PREVIEW_ROWS", "CompanyMatch",
+           "resolve_company"]
 
 #: Rows of a file shown before it is imported.
 PREVIEW_ROWS = 8
@@ -46,6 +48,39 @@ class CampaignDetail:
     row: dict[str, Any]
     sightings: list[dict[str, Any]]
     variants: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CompanyMatch:
+    """What a typed company name selects: the company (``name``), or, when no company is
+    called so, the ones it may mean (``suggestions``)."""
+
+    name: str | None
+    suggestions: tuple[str, ...] = ()
+
+
+#: Names a company name that selects nothing suggests at most.
+COMPANY_SUGGESTIONS = 5
+
+
+def resolve_company(typed: str, names: Sequence[str], aliases: Mapping[str, str]) -> CompanyMatch:
+    """The company of ``names`` that ``typed`` names: the same name, or an alias of it
+    (``aliases``: alias key -> company), case, punctuation and legal suffixes aside ("citi",
+    "Citibank" and "Citigroup Inc." are Citi). Never every name containing the text: "Citi" is
+    not Citizens. Without such a company, names starting with, then containing, the text are
+    suggested."""
+    key = normalise_company_key(typed)
+    if not key:
+        return CompanyMatch(None)
+    by_key = {normalise_company_key(name): name for name in names}
+    name = by_key.get(key)
+    if name is None and aliases.get(key) in names:
+        name = aliases[key]
+    if name is not None:
+        return CompanyMatch(name)
+    starting = [n for k, n in sorted(by_key.items()) if k.startswith(key)]
+    containing = [n for k, n in sorted(by_key.items()) if key in k and n not in starting]
+    return CompanyMatch(None, tuple((starting + containing)[:COMPANY_SUGGESTIONS]))
 
 
 class Campaigns:
@@ -192,6 +227,12 @@ class Campaigns:
     def distinct_values(self, column: str) -> list[str]:
         """The values a filter can offer for ``column`` (company, channel, ...)."""
         return self._store.distinct_values(column)
+
+    def company_named(self, typed: str, among: Sequence[str] | None = None) -> CompanyMatch:
+        """The company ``typed`` names (see :func:`resolve_company`), among ``among`` (default:
+        the stored companies), through the store's company aliases."""
+        names = list(among) if among is not None else self._store.distinct_values("company")
+        return resolve_company(typed, names, self._store.company_aliases())
 
     def count(self) -> int:
         return int(self._store.count())
