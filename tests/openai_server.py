@@ -87,6 +87,11 @@ def answer_for(campaign: dict[str, Any]) -> dict[str, Any]:
         "annual_fee_usd": None,
         "balance_transfer_fee_pct": None,
         "apy_pct": None,
+        "offer_expires": None,
+        # the title when it names a card: "Chase Sapphire Preferred Card" (the enricher spells
+        # it as the catalogue does)
+        "product": campaign.get("title") if "card" in str(campaign.get("title")).lower() else None,
+        "product_confidence": 0.9 if "card" in str(campaign.get("title")).lower() else 0.0,
     }
 
 

@@ -77,6 +77,8 @@ PIECES: list[tuple] = [
      {"apy_pct": 4.75}),
 ]
 
+PRODUCT_OF = {"Acme": "Acme Card", "Beta": "Beta Card", "Cobalt": "Cobalt Savings"}
+
 WEEK = [date(2024, 1, 1) + pd.Timedelta(weeks=w).to_pytimedelta() for w in range(10)]
 JAN, FEB, MAR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
 
@@ -105,8 +107,14 @@ def ids(store) -> dict[str, int]:
     for term, kind in OFFER_FIELD_TYPES.items():
         values = [by_title[t][8].get(term) for t in titles]
         # Integer terms must stay integers: PostgreSQL's COPY refuses "15.0" for INTEGER.
-        pieces[term] = pd.array(values, dtype="Int64" if kind is int else
-                                ("string" if kind is str else "Float64"))
+        pieces[term] = (pd.array(values, dtype="Int64") if kind is int else
+                        pd.array(values, dtype="string") if kind is str else
+                        pd.Series(values, dtype=object) if kind is date else
+                        pd.array(values, dtype="Float64"))
+    # One product per company here; tests/test_offer_products.py has companies with several.
+    pieces["product"] = pieces["company"].map(PRODUCT_OF)
+    pieces["product_confidence"] = 1.0
+    pieces["product_source"] = "source"
     prepared.batch.pieces = pieces
     store.write_batch(prepared.batch)
     frame = store.export_frame(["id", "title"])
@@ -356,23 +364,33 @@ def test_compare_weighted_by_spend(store, ids):
 
 
 def test_generosity_follows_the_documented_formula(store, ids):
-    # Acme vs Beta: intro months 21 v 15 and bonus points 60k v 50k go to Acme (1 v 0), cash
-    # back 2 v 3 to Beta (0 v 1); annual fee 0 v 0 ties and intro APR % only Acme states, so
-    # neither is scored. Cobalt states only APY, which no one else does: no generosity.
+    # The market is all three companies (each one product: no piece names one). Acme v Beta:
+    # intro months 21 v 15 and bonus points 60k v 50k go to Acme (100 v 0), cash back 2 v 3 to
+    # Beta (0 v 100), annual fee 0 v 0 is a tie (50 each); intro APR % only Acme states and
+    # APY and the unitless bonus only Cobalt: not scored, so Cobalt's generosity is blank.
     result = positioning(store, ["Acme", "Beta", "Cobalt"], x="share_of_voice", y="generosity")
-    generosity = result.frame.set_index("company")["generosity"]
-    assert generosity["Acme"] == pytest.approx(2 / 3)
-    assert generosity["Beta"] == pytest.approx(1 / 3)
-    assert math.isnan(generosity["Cobalt"])
+    frame = result.frame.set_index("company")
+    assert frame.loc["Acme", "generosity"] == pytest.approx((100 + 100 + 0 + 50) / 4)
+    assert frame.loc["Beta", "generosity"] == pytest.approx((0 + 0 + 100 + 50) / 4)
+    assert math.isnan(frame.loc["Cobalt", "generosity"])
+    assert frame["generosity_products"].to_dict() == {"Acme": 1, "Beta": 1, "Cobalt": 0}
+    assert frame["generosity_terms"].to_dict() == {"Acme": 4, "Beta": 4, "Cobalt": 0}
     assert (result.x, result.y) == ("share_of_voice", "generosity")
-    scores = compare(store, ["Acme", "Beta"]).generosity.set_index(["company", "label"])["score"]
-    assert scores.to_dict() == {("Acme", "bonus_amount_points"): 1.0,
-                                ("Acme", "cash_back_pct"): 0.0,
-                                ("Acme", "intro_apr_months"): 1.0,
-                                ("Beta", "bonus_amount_points"): 0.0,
-                                ("Beta", "cash_back_pct"): 1.0,
-                                ("Beta", "intro_apr_months"): 0.0}
-    assert "max_t - min_t" in GENEROSITY_FORMULA
+    cells = compare(store, ["Acme", "Beta"]).generosity.set_index(["company", "label"])
+    assert cells["percentile"].dropna().to_dict() == {
+        ("Acme", "annual_fee_usd"): 50.0, ("Acme", "bonus_amount_points"): 100.0,
+        ("Acme", "cash_back_pct"): 0.0, ("Acme", "intro_apr_months"): 100.0,
+        ("Beta", "annual_fee_usd"): 50.0, ("Beta", "bonus_amount_points"): 0.0,
+        ("Beta", "cash_back_pct"): 100.0, ("Beta", "intro_apr_months"): 0.0}
+    assert math.isnan(cells.loc[("Acme", "intro_apr_pct"), "percentile"])
+    assert cells.loc[("Acme", "intro_apr_pct"), "market_products"] == 1
+    assert "(N − 1)" in GENEROSITY_FORMULA
+    # The market is every company the filters keep: within banking only Cobalt is left, so
+    # the compared credit-card companies have no campaign and no score there.
+    banking = positioning(store, ["Acme", "Cobalt"], filters=CampaignFilter(
+        industries=("banking",))).frame.set_index("company")
+    assert banking.loc["Acme", "volume"] == 0 and math.isnan(banking.loc["Acme", "generosity"])
+    assert banking.loc["Cobalt", "share_of_voice"] == 1.0
 
 
 def test_compare_needs_two_to_five_companies(store, ids):
@@ -424,9 +442,15 @@ def test_forecast_uses_complete_weeks_and_backtests(store, ids):
     # Cobalt's history starts at its first piece, w1
     assert auto.history.groupby("company")["period"].min().to_dict() == {
         "Acme": WEEK[0], "Beta": WEEK[0], "Cobalt": WEEK[1]}
-    frame = auto.to_frame()
-    assert len(frame) == 9 + 9 + 8 + 3 * 8
-    assert set(frame["kind"]) == {"history", "forecast"}
+    # Weekly counts of 0 to 2 (and Acme's one spike) are far too irregular to forecast: no
+    # forecast is drawable, each says why, and the chart's frame is empty.
+    assert [f.drawable for f in auto.forecasts] == [False, False, False]
+    assert all("limit" in f.refusal or "worse" in f.refusal for f in auto.forecasts)
+    assert auto.refused == auto.forecasts and auto.to_frame().empty
+    # ... and its WAPE: the 14 tested weeks are ten 1s and four times w8's 6
+    assert acme.backtest.wape == pytest.approx(100 * 20 / (10 * 1 + 4 * 6))
+    assert "above the 50% limit" in acme.refusal
+    assert {"lower_80", "upper_80", "lower_95", "upper_95"} <= set(report.forecast.columns)
     # A company asked for without a single piece is left out, not forecast at zero
     named = forecast_volume(store, ["Cobalt", "Nobody"], horizon=2, method="naive")
     assert [f.company for f in named.forecasts] == ["Cobalt"]

@@ -168,8 +168,8 @@ def test_search_json_shape(env, tmp_path):
     payload = json.loads(proc.stdout)
     assert payload["total"] == 1
     hit = payload["hits"][0]
-    assert set(hit) == {"id", "company", "channel", "campaign_type", "launch_date", "title",
-                        "snippet", "score"}
+    assert set(hit) == {"id", "company", "product", "channel", "campaign_type", "launch_date",
+                        "title", "snippet", "score"}
     assert hit["company"] == "Chase" and "<mark>" in hit["snippet"]
     assert payload["facets"]["channel"] == {"email": 1}
     bad = run(env, "search", "x", "--from", "yesterday")
@@ -225,24 +225,57 @@ def test_trends_for_people_is_a_table_of_percentages_without_empty_rows(env, tmp
     assert len(rows) == 3
 
 
-def test_offers_json_lists_best_terms_with_pieces(env, tmp_path):
+def test_offers_json_lists_best_terms_per_company_and_product(env, tmp_path):
     data = ("company,title,channel,launch_date,content\n"
-            'Chase,a,email,2024-01-01,"0% intro APR for 15 months. No annual fee."\n'
-            'Chase,b,email,2024-01-05,"0% intro APR for 18 months"\n')
+            'Chase,Chase Slate Edge,email,2024-01-01,"0% intro APR for 15 months. No annual fee."\n'
+            'Chase,Slate Edge,email,2024-01-05,"0% intro APR for 18 months"\n'
+            'Chase,Sapphire Preferred,email,2024-01-06,"60,000 bonus points. $95 annual fee."\n'
+            'Chase,Chase,display,2024-01-07,"$550 annual fee"\n')
     run(env, "ingest", str(write(tmp_path, "o.csv", data)))
     proc = run(env, "offers", "--company", "Chase", "--json")
     assert proc.returncode == 0, proc.stderr
-    (chase,) = json.loads(proc.stdout)
-    terms = {t["term"]: t for t in chase["terms"]}
-    assert terms["intro_apr_months"]["value"] == 18
-    assert terms["annual_fee_usd"]["value"] == 0
-    assert isinstance(terms["intro_apr_months"]["id"], int)
+    entries = json.loads(proc.stdout)
+    assert [(e["company"], e["product"]) for e in entries] == [
+        ("Chase", "Sapphire Preferred"), ("Chase", "Slate Edge"), ("Chase", None)]
+    terms = {(e["product"], t["term"]): t for e in entries for t in e["terms"]}
+    assert terms["Slate Edge", "intro_apr_months"]["value"] == 18
+    assert terms["Slate Edge", "annual_fee_usd"]["value"] == 0
+    assert terms["Sapphire Preferred", "annual_fee_usd"]["value"] == 95
+    assert terms[None, "annual_fee_usd"]["value"] == 550
+    assert isinstance(terms["Slate Edge", "intro_apr_months"]["id"], int)
+    only = json.loads(run(env, "offers", "--product", "Slate Edge", "--json").stdout)
+    assert [(e["company"], e["product"]) for e in only] == [("Chase", "Slate Edge")]
     table = run(env, "offers", "--company", "Chase")
     assert table.returncode == 0, table.stderr
-    assert table.stdout.startswith("Chase (pieces seen ")
+    assert table.stdout.startswith("Chase · Sapphire Preferred (pieces seen ")
+    assert "Chase · Slate Edge" in table.stdout
     assert "Intro APR period" in table.stdout and "18 months" in table.stdout
     assert "Annual fee" in table.stdout and "$0" in table.stdout
     assert "{" not in table.stdout   # a table, not JSON
+
+
+def test_products_lists_adds_and_relinks(env, tmp_path):
+    data = ("company,title,channel,launch_date,content\n"
+            'Chase,Chase Horizon Card,email,2024-01-01,"Earn 2% back"\n'
+            'Chase,Horizon,email,2024-01-02,"Horizon earns 2% back"\n')
+    run(env, "ingest", str(write(tmp_path, "p.csv", data)))
+    listed = json.loads(run(env, "products", "list", "--company", "Chase", "--json").stdout)
+    by_name = {r["product"]: r for r in listed}
+    assert by_name["Sapphire Preferred"]["in catalogue"] is True
+    assert by_name["Horizon Card"] == {"company": "Chase", "product": "Horizon Card",
+                                       "kind": "", "aliases": [], "in catalogue": False,
+                                       "pieces": 1}
+    added = run(env, "products", "add", "Horizon Card", "--company", "Chase", "--alias",
+                "Horizon", "--json")
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["changed"] == 2
+    listed = json.loads(run(env, "products", "list", "--company", "Chase", "--json").stdout)
+    horizon = next(r for r in listed if r["product"] == "Horizon Card")
+    assert horizon["in catalogue"] is True and horizon["pieces"] == 2
+    missing = run(env, "products", "add", "X", "--company", "Nobody Bank")
+    assert missing.returncode != 0 and "Nobody Bank" in missing.stderr
+    hits = json.loads(run(env, "search", "Horizon", "--json").stdout)
+    assert {h["product"] for h in hits["hits"]} == {"Horizon Card"}
 
 
 def test_audit_lists_who_did_what_and_as_allows_only_listed_names(env, tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import date
 from typing import Any, Callable, Iterator, Sequence
 
 import pytest
@@ -45,6 +46,7 @@ def make_records(count: int) -> list[dict[str, Any]]:
     return [
         {
             "content_hash": f"hash-{i}",
+            "company": "Chase",
             "title": f"Card {i}",
             "subject_line": f"Offer {i}" if i % 2 else None,
             "content": f"Earn {i % 5 + 1}% cash back on groceries. Apply now.",
@@ -115,7 +117,8 @@ def test_request_shape(server, make_enricher):
     assert body["messages"][0]["content"] == SYSTEM_PROMPT
     campaigns = campaigns_of(body)
     assert [c["index"] for c in campaigns] == [0, 1, 2]
-    assert campaigns[1] == {"index": 1, "channel": "email", "title": "Card 1",
+    # the company helps the model name the product; it is part of the content hash
+    assert campaigns[1] == {"index": 1, "company": "Chase", "channel": "email", "title": "Card 1",
                             "subject_line": "Offer 1", "content": records[1]["content"]}
 
     response_format = body["response_format"]
@@ -209,10 +212,28 @@ def test_cached_text_is_not_sent_again(server, make_enricher, cache):
 def test_new_prompt_version_sends_again(server, make_enricher):
     records = make_records(4)
     make_enricher().enrich_many(records)
-    run = make_enricher(prompt_version="v2").enrich_many(records)
+    run = make_enricher(prompt_version="next").enrich_many(records)
 
     assert len(server.requests) == 2
-    assert run.cache_hits == 0 and tags(run) == [f"openai:{MODEL}:v2"] * 4
+    assert run.cache_hits == 0 and tags(run) == [f"openai:{MODEL}:next"] * 4
+
+
+def test_an_offer_end_date_is_a_date_also_from_the_cache(server, make_enricher, cache):
+    server.script(answer(_change(0, offer_expires="2027-01-19")))
+    records = make_records(2)
+    first = make_enricher().enrich_many(records)
+    assert first.results[0]["offer_expires"] == date(2027, 1, 19)
+    assert first.results[1]["offer_expires"] is None
+    again = make_enricher().enrich_many(records)
+    assert again.cache_hits == 2 and again.results == first.results
+    assert "offer_expires" in SYSTEM_PROMPT
+
+
+def test_an_offer_end_date_that_is_no_date_falls_back(server, make_enricher, fallback):
+    server.script(answer(_change(0, offer_expires="January 19")))
+    run = make_enricher().enrich_many(make_records(2))
+    assert tags(run) == [LOCAL_TAG, MODEL_TAG]
+    assert any("offer_expires" in failure for failure in run.failures)
 
 
 def test_only_model_answers_are_cached(server, make_enricher, cache):

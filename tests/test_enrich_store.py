@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from datetime import date
 
+import pandas as pd
 import pytest
 
-from openai_server import OpenAIServer, status
+from openai_server import OpenAIServer, answer, status
+from competiscan.enrich.openai_enricher import PROMPT_VERSION
 from competiscan.enrich.runner import EnrichmentUnavailable, enrich_file
 from competiscan.workbench import Workbench
 from actors import TESTER
@@ -42,15 +45,43 @@ def provenance(wb) -> dict[str, str]:
 
 
 def test_local_enrichment_at_ingest_says_so(wb):
-    assert set(provenance(wb).values()) == {"local-rules-1"}
+    assert set(provenance(wb).values()) == {"local-rules-2"}
     ally = wb._store.export_frame(["title", "apy_pct"]).set_index("title").loc["Savings"]
     assert ally["apy_pct"] == 4.2
+
+
+EXPIRING = ("company_name,title,channel,launch_date,content\n"
+            'Chase,Sapphire,email,2026-11-02,"Earn 60,000 bonus points. Offer ends January 19, '
+            '2027."\n'
+            'Citi,Custom Cash,display,2026-11-03,"Earn 5% cash back. Apply by 3/31/27."\n'
+            'Ally,Online Savings,email,2026-11-04,"Earn 4.20% APY. Offer ends March 31."\n')
+
+
+def expiries(wb) -> dict[str, object]:
+    frame = wb._store.export_frame(["title", "offer_expires"])
+    return {title: (None if pd.isna(value) else pd.Timestamp(value).date())
+            for title, value in zip(frame["title"], frame["offer_expires"])}
+
+
+def test_an_offer_end_date_is_stored_at_ingest_and_by_every_run(wb, server):
+    wb.campaigns.ingest(TESTER, EXPIRING.encode(), "expiring.csv")
+    dated = {"Sapphire": date(2027, 1, 19), "Custom Cash": date(2027, 3, 31)}
+    got = expiries(wb)
+    assert {t: got[t] for t in dated} == dated and got["Online Savings"] is None   # no year
+    wb.enrichment.run(TESTER, provider="local", only_pending=False)
+    assert {t: expiries(wb)[t] for t in dated} == dated
+    server.script(answer(lambda items: [{**i, "offer_expires": "2027-02-28"} for i in items]))
+    wb.enrichment.run(TESTER, provider="openai")
+    assert set(expiries(wb).values()) == {date(2027, 2, 28)}
+    # what the page reads: the campaign's detail
+    campaign_id = int(wb._store.export_frame(["id", "title"]).set_index("title")["id"]["Online Savings"])
+    assert wb.campaigns.detail(campaign_id).row["offer_expires"] == date(2027, 2, 28)
 
 
 def test_openai_run_enriches_caches_and_never_sends_twice(wb, server):
     report = wb.enrichment.run(TESTER, provider="openai", limits={"batch_size": 2})
     assert report["by_model"] == 4 and report["requests"] == 2
-    assert set(provenance(wb).values()) == {"openai:test-model:v1"}
+    assert set(provenance(wb).values()) == {f"openai:test-model:{PROMPT_VERSION}"}
     assert wb._store.summary()["pending_index"] == 0
     # pending only: nothing left for this model and prompt
     again = wb.enrichment.run(TESTER, provider="openai")
@@ -67,16 +98,16 @@ def test_openai_run_enriches_caches_and_never_sends_twice(wb, server):
 def test_a_new_prompt_version_re_enriches_only_when_asked(wb, server):
     wb.enrichment.run(TESTER, provider="openai")
     sent = len(server.requests)
-    wb.enrichment.run(TESTER, provider="openai", limits={"prompt_version": "v2"})
+    wb.enrichment.run(TESTER, provider="openai", limits={"prompt_version": "next"})
     assert len(server.requests) > sent
-    assert set(provenance(wb).values()) == {"openai:test-model:v2"}
+    assert set(provenance(wb).values()) == {"openai:test-model:next"}
 
 
 def test_server_errors_fall_back_to_local_and_say_so(wb, server):
     server.script(*[status(500)] * 20)
     report = wb.enrichment.run(TESTER, provider="openai", limits={"max_retries": 1})
     assert report["fallback"] == 4 and report["by_model"] == 0
-    assert set(provenance(wb).values()) == {"local-rules-1"}
+    assert set(provenance(wb).values()) == {"local-rules-2"}
     assert wb._store.get_many([("x", "y", "z")]) == {}
 
 
@@ -140,3 +171,35 @@ def test_cli_budget_flags_stop_a_model_run(wb, server, tmp_path):
     report = json.loads(proc.stdout)
     assert report["budget_exhausted"] and report["requests"] == 0
     assert server.requests == []
+
+
+PRODUCTS = ("company_name,title,channel,launch_date,content,product\n"
+            'Chase,Chase Sapphire Preferred Card,email,2026-11-02,"60,000 points",\n'
+            'Citi,Premium travel card,email,2026-11-03,"Earn 3x points",\n'
+            'Discover,Cash back,email,2026-11-04,"Earn 5%",it Miles\n'
+            'Chase,Chase Ultimate Rewards,display,2026-11-05,"Redeem points",\n')
+
+
+def products(wb) -> dict[str, tuple]:
+    frame = wb._store.export_frame(["title", "product", "product_source"])
+    return {t: (p if isinstance(p, str) else None, s if isinstance(s, str) else None)
+            for t, p, s in zip(frame["title"], frame["product"], frame["product_source"])}
+
+
+def test_products_are_linked_at_ingest_and_a_model_may_name_them(wb, server):
+    wb.campaigns.ingest(TESTER, PRODUCTS.encode(), "products.csv")
+    got = products(wb)
+    assert got["Chase Sapphire Preferred Card"] == ("Sapphire Preferred", "catalogue")
+    assert got["Cash back"] == ("it Miles", "source")          # the file named it
+    assert got["Chase Ultimate Rewards"] == (None, None)        # a programme, not a product
+    wb.enrichment.run(TESTER, provider="openai")
+    got = products(wb)
+    model = f"openai:test-model:{PROMPT_VERSION}"
+    # the model's "Chase Sapphire Preferred Card" in the catalogue's spelling, with provenance
+    assert got["Chase Sapphire Preferred Card"] == ("Sapphire Preferred", model)
+    assert got["Premium travel card"] == ("Premium travel card", model)   # not catalogued
+    assert got["Cash back"] == ("it Miles", "source")   # a model never overrides the file
+    assert got["Chase Ultimate Rewards"] == (None, None)
+    # a local run links from the catalogue again
+    wb.enrichment.run(TESTER, provider="local", only_pending=False)
+    assert products(wb)["Chase Sapphire Preferred Card"] == ("Sapphire Preferred", "catalogue")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -12,8 +13,9 @@ import pandas as pd
 import pytest
 
 from competiscan.companies import alias_map, normalise_company_key
-from competiscan.generate import COLUMNS, generate_campaigns, write_campaigns
+from competiscan.generate import COLUMNS, _offer_number, generate_campaigns, write_campaigns
 from competiscan.model import CAMPAIGN_TYPES, CHANNELS, INDUSTRIES
+from competiscan.products import products_by_company
 
 END = datetime.date(2025, 6, 30)
 
@@ -177,7 +179,9 @@ def test_industries_companies_channels_and_types(sample: pd.DataFrame, canonical
     assert set(sample["industry"]) <= set(INDUSTRIES)
     assert sample["industry"].nunique() >= 6
     assert canonical.nunique() >= 50
-    assert set(CHANNELS) <= set(sample["channel"])
+    # every channel a source names; "other" is only what ingest stores for an unknown one
+    assert set(CHANNELS) - {"other"} <= set(sample["channel"])
+    assert "other" not in set(sample["channel"])
     assert set(sample["campaign_type"].dropna()) == set(CAMPAIGN_TYPES)
 
 
@@ -298,6 +302,67 @@ def test_estimates_fit_the_channel_and_some_are_missing(sample: pd.DataFrame) ->
     assert mail.between(10_000, 2_000_000).all()
     display = on_channel(sample, "display")["est_volume"].dropna()
     assert display.median() > mail.median()
+
+
+# --------------------------------------------------------------------------------------- products
+# Cards by what their issuers charge and pay, to check the sample pieces that name them.
+PREMIUM_FEE_CARDS = (  # annual fees of $325 or more
+    "Capital One Venture X", "Chase Sapphire Reserve", "American Express Platinum Card", "American Express Gold Card",
+    "Bank of America Premium Rewards Elite", "Citi Strata Elite", "U.S. Bank Altitude Reserve",
+)
+NO_FEE_CARDS = (
+    "Capital One Quicksilver", "Capital One VentureOne", "Capital One Savor", "Chase Freedom Unlimited",
+    "Chase Freedom Flex", "Citi Double Cash", "Citi Custom Cash", "Discover it Cash Back", "Wells Fargo Active Cash",
+    "Wells Fargo Reflect", "Bank of America Customized Cash Rewards", "U.S. Bank Cash+", "U.S. Bank Altitude Go",
+)
+FLAT_RATE_CARDS = ("Capital One Quicksilver", "Citi Double Cash", "Wells Fargo Active Cash",
+                   "Bank of America Unlimited Cash Rewards")
+ISSUERS = ("Chase", "Capital One", "American Express", "Citi", "Discover", "Wells Fargo", "Bank of America", "U.S. Bank")
+
+
+def piece_text(df: pd.DataFrame) -> pd.Series:
+    return df["title"] + " " + df["subject_line"].fillna("") + " " + df["content"]
+
+
+def naming(df: pd.DataFrame, products: tuple[str, ...]) -> pd.Series:
+    """The text of the pieces that name one of `products` ("Capital One Quicksilver" is not
+    "Capital One QuicksilverOne")."""
+    text = piece_text(df)
+    return text[text.str.contains("|".join(re.escape(name) + r"(?!\w)" for name in products), regex=True)]
+
+
+def named_products(df: pd.DataFrame, company: str) -> pd.Series:
+    """The catalogue products of `company` its pieces name, one row per mention."""
+    names = sorted({p.name.removeprefix(company).strip() for p in products_by_company()[company]}, key=len, reverse=True)
+    pattern = rf"{re.escape(company)} ({'|'.join(map(re.escape, names))})(?!\w)"
+    return piece_text(df[df["company_name"] == company]).str.findall(pattern).explode().dropna()
+
+
+def test_capital_one_pieces_name_several_of_its_products(sample: pd.DataFrame) -> None:
+    assert named_products(sample, "Capital One").nunique() >= 4
+
+
+@pytest.mark.parametrize("company", ISSUERS)
+def test_issuers_pieces_name_their_products(large: pd.DataFrame, company: str) -> None:
+    named = named_products(large, company)
+    assert named.nunique() >= 6, named.value_counts()
+
+
+def test_no_piece_names_a_product_its_offer_contradicts(large: pd.DataFrame) -> None:
+    premium = naming(large, PREMIUM_FEE_CARDS)
+    no_fee = naming(large, NO_FEE_CARDS)
+    flat_rate = naming(large, FLAT_RATE_CARDS)
+    assert min(len(premium), len(no_fee), len(flat_rate)) >= 50
+    assert not premium.str.contains(r"(?i)no annual fee|\$0 annual fee|secured card|0% intro APR", regex=True).any()
+    fees = premium.str.findall(r"\$(\d+) annual fee|then \$(\d+)").explode().dropna()
+    assert all(int(a or b) >= 250 for a, b in fees)
+    assert not no_fee.str.contains(r"\$[1-9]\d* annual fee|then \$[1-9]", regex=True).any()
+    assert not flat_rate.str.contains(r"(?i)activate|rotating", regex=True).any()
+
+
+def test_product_names_keep_their_numbers_in_near_duplicates() -> None:
+    # A near-duplicate changes the first offer number of a piece; "360" is Capital One's product.
+    assert _offer_number("Meet the Capital One 360 Performance Savings. Earn 4.35% APY for 12 months.") == "12"
 
 
 # --------------------------------------------------------------------------------------- duplicates

@@ -74,6 +74,8 @@ def _add_filter_options(p: argparse.ArgumentParser, *, companies: bool = True) -
     """The campaign filter as options (each repeatable)."""
     if companies:
         p.add_argument("--company", action="append", default=[], help="repeatable")
+    p.add_argument("--product", action="append", default=[],
+                   help="a product as the catalogue names it; repeatable")
     p.add_argument("--channel", action="append", default=[], help="repeatable")
     p.add_argument("--type", action="append", default=[], help="campaign type; repeatable")
     p.add_argument("--industry", action="append", default=[], help="repeatable")
@@ -83,7 +85,8 @@ def _add_filter_options(p: argparse.ArgumentParser, *, companies: bool = True) -
 
 def _filter(args: argparse.Namespace) -> "CampaignFilter":
     from .model import CampaignFilter
-    return CampaignFilter(companies=getattr(args, "company", ()), channels=args.channel,
+    return CampaignFilter(companies=getattr(args, "company", ()), products=args.product,
+                          channels=args.channel,
                           campaign_types=args.type, industries=args.industry,
                           date_from=args.date_from, date_to=args.date_to)
 
@@ -91,7 +94,9 @@ def _filter(args: argparse.Namespace) -> "CampaignFilter":
 def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
     if not rows:
         return "(none)"
-    cells = [[str(r.get(c, "") if r.get(c) is not None else "") for c in columns] for r in rows]
+    # a missing value (None, NaN, NaT) is an empty cell, never "None" or "nan"
+    cells = [[str(r[c]) if r.get(c) is not None and r[c] == r[c] else "" for c in columns]
+             for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
     lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths)),
              "  ".join("-" * w for w in widths)]
@@ -297,7 +302,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     result = _workbench().searches.run(req)
     payload = {
         "total": result.total,
-        "hits": [{"id": h.id, "company": h.company, "channel": h.channel,
+        "hits": [{"id": h.id, "company": h.company, "product": h.product, "channel": h.channel,
                   "campaign_type": h.campaign_type, "launch_date": h.launch_date,
                   "title": h.title, "snippet": h.snippet, "score": h.score}
                  for h in result.hits],
@@ -323,12 +328,64 @@ def _trend_table(rows: list[dict[str, Any]]) -> str:
 
 
 def cmd_trends(args: argparse.Namespace) -> int:
-    rows = _workbench().analytics.trend_rows(by=args.by, interval=args.interval,
-                                             filters=_filter(args))
+    wb = _workbench()
+    where = _filter(args)
+    if args.peers and where.companies:
+        raise CliError("--peers and --company both choose the companies; use one of them")
+    market = None
+    if args.peers:
+        market = wb.peers.market(_actor(args), args.peers)
+    elif args.by == "company" and not where.companies:
+        # Shares by company are shares of voice: of the user's peer set or an industry.
+        market, _notes = wb.peers.choose_market(_actor(args), filters=where)
+    series = wb.analytics.volume(args.by, args.interval, where, market=market)
+    rows = series.to_records(["period", "key", "count", "share"])
     if args.json:
-        _print_json(rows)
+        _print_json([{**row, "market": series.market} for row in rows] if series.market
+                    else rows)
     else:
         print(_trend_table(rows))
+        if series.market:
+            print(f"shares {series.market}", file=sys.stderr)
+    return 0
+
+
+def cmd_peers(args: argparse.Namespace) -> int:
+    wb = _workbench(write=args.action != "list")
+    actor = _actor(args)
+    if args.action == "list":
+        peer_sets = [{"id": p.id, "name": p.name, "owner": p.owner, "shared": p.shared,
+                      "companies": list(p.companies)} for p in wb.peers.list(actor)]
+        if args.json:
+            _print_json(peer_sets)
+        else:
+            print(_table([{**p, "shared": "yes" if p["shared"] else "no",
+                           "companies": ", ".join(p["companies"])} for p in peer_sets],
+                         ["id", "name", "owner", "shared", "companies"]))
+        return 0
+    if not args.name:
+        raise CliError(f"peers {args.action} needs the peer set's NAME")
+    if args.action == "delete":
+        peer_set = wb.peers.get(actor, args.name)
+        wb.peers.delete(actor, peer_set.id)
+        print(f"deleted peer set “{peer_set.name}” ({len(peer_set.companies)} companies)")
+        return 0
+    companies = list(args.company)
+    for industry in args.industry:
+        group = next((g for g in wb.peers.industry_groups() if g.industry == industry), None)
+        if group is None:
+            raise CliError(f"--industry {industry}: no campaigns of that industry are stored")
+        companies += group.companies
+    if not companies:
+        raise CliError("peers save needs its companies: --company C (repeatable) or "
+                       "--industry I")
+    peer_set_id = wb.peers.save(actor, args.name, companies, shared=args.shared)
+    saved = wb.peers.get(actor, peer_set_id)
+    if args.json:
+        _print_json({"id": saved.id, "name": saved.name, "companies": list(saved.companies),
+                     "shared": saved.shared})
+    else:
+        print(f"saved peer set {saved.id} “{saved.name}”: {', '.join(saved.companies)}")
     return 0
 
 
@@ -336,10 +393,12 @@ def _offers_table(rows: list[dict[str, Any]]) -> str:
     from .labels import format_offer, offer_label
     lines = []
     for row in rows:
+        name = row["company"] + (f" · {row['product']}" if row.get("product") else
+                                 " · pieces naming no product")
         if not row["terms"]:
             lines.append(f"{row['company']}: no offer terms in pieces seen recently")
             continue
-        lines.append(f"{row['company']} (pieces seen {row['since']} to {row['as_of']})")
+        lines.append(f"{name} (pieces seen {row['since']} to {row['as_of']})")
         table = [{"term": offer_label(t["term"], t["unit"]),
                   "best": format_offer(t["term"], t["value"], t["unit"]),
                   "typical": format_offer(t["term"], t["typical"], t["unit"]),
@@ -352,11 +411,59 @@ def _offers_table(rows: list[dict[str, Any]]) -> str:
 
 def cmd_offers(args: argparse.Namespace) -> int:
     from .model import CampaignFilter
-    rows = _workbench().analytics.current_offers(CampaignFilter(companies=args.company))
+    rows = _workbench().analytics.current_offers(
+        CampaignFilter(companies=args.company, products=args.product))
     if args.json:
         _print_json(rows)
     else:
         print(_offers_table(rows))
+    return 0
+
+
+def cmd_products(args: argparse.Namespace) -> int:
+    wb = _workbench(write=args.action != "list")
+    actor = _actor(args)
+    if args.action == "list":
+        return _list_products(wb, args)
+    if args.action == "relink":
+        result = wb.products.relink(actor, args.company)
+    else:
+        if len(args.company) != 1 or not args.name:
+            raise CliError(f"products {args.action} needs one --company and the product's "
+                           "NAME")
+        if args.action == "add":
+            result = wb.products.add(actor, args.company[0], args.name, args.kind, args.alias)
+        else:
+            result = wb.products.remove(actor, args.company[0], args.name)
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"linked {result['read']:,} pieces again; {result['changed']:,} changed product")
+    return 0
+
+
+def _list_products(wb: "Workbench", args: argparse.Namespace) -> int:
+    companies = args.company or sorted({p.company for p in wb.products.catalogue()})
+    rows = []
+    for company in companies:
+        pieces: dict[str, int] = {}
+        for r in wb.products.coverage(company).by_product:
+            if r["product"] is not None:
+                pieces[r["product"]] = pieces.get(r["product"], 0) + r["pieces"]
+        named = {p.name: p for p in wb.products.catalogue(company)}
+        for name in [*named, *sorted(set(pieces) - set(named))]:
+            product = named.get(name)
+            rows.append({"company": company, "product": name,
+                         "kind": product.kind if product else "",
+                         "aliases": list(product.aliases) if product else [],
+                         "in catalogue": product is not None, "pieces": pieces.get(name, 0)})
+    if args.json:
+        _print_json(rows)
+    else:
+        print(_table([{**r, "aliases": ", ".join(r["aliases"]),
+                       "in catalogue": "yes" if r["in catalogue"] else "no (found by rule)",
+                       "pieces": f"{r['pieces']:,}"} for r in rows],
+                     ["company", "product", "kind", "pieces", "in catalogue", "aliases"]))
     return 0
 
 
@@ -521,10 +628,36 @@ def _analysis_commands(add: Adder) -> None:
     p = add("trends", cmd_trends, "campaign volume and share over time")
     p.add_argument("--by", choices=["company", "channel", "type", "industry"], default="company")
     p.add_argument("--interval", choices=["day", "week", "month"], default="week")
+    p.add_argument("--peers", metavar="NAME",
+                   help="measure shares against this peer set (its name or id), "
+                        "industry:CODE or all; by default your first peer set, else the "
+                        "industry with most pieces")
     _add_filter_options(p)
 
-    p = add("offers", cmd_offers, "best current offer terms per company")
+    p = add("peers", cmd_peers, "list, save or delete peer sets: the companies shares of "
+                                "voice are measured against")
+    p.add_argument("action", choices=["list", "save", "delete"])
+    p.add_argument("name", nargs="?", metavar="NAME", help="the peer set (save, delete)")
+    p.add_argument("--company", action="append", default=[],
+                   help="save: a company of the set (any known spelling); repeatable")
+    p.add_argument("--industry", action="append", default=[],
+                   help="save: every company of this industry with campaigns; repeatable")
+    p.add_argument("--shared", action="store_true", help="save: share it with the team")
+
+    p = add("offers", cmd_offers, "best current offer terms per company and product")
     p.add_argument("--company", action="append", default=[], help="repeatable")
+    p.add_argument("--product", action="append", default=[],
+                   help="only this product (as the catalogue names it); repeatable")
+
+    from .model import PRODUCT_KINDS
+    p = add("products", cmd_products, "the product catalogue: list, add, remove, relink")
+    p.add_argument("action", choices=("list", "add", "remove", "relink"))
+    p.add_argument("name", nargs="?", metavar="NAME", help="the product (add, remove)")
+    p.add_argument("--company", action="append", default=[],
+                   help="the product's company; list/relink: only these (repeatable)")
+    p.add_argument("--kind", default="card", choices=PRODUCT_KINDS, help="add: what it is")
+    p.add_argument("--alias", action="append", default=[],
+                   help="add: another spelling seen in copy (repeatable)")
 
     p = add("export", cmd_export, "export campaigns (all, or a search's results)", False)
     p.add_argument("out", help="output file: .csv or .xlsx")

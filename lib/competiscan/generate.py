@@ -4,7 +4,9 @@
 the way issuers write it, a short form, disclosure terms, keywords) from templates per industry
 and campaign type. Each row then composes one piece from a message, a lead, a call to action and
 a layout that fits its channel (emails have subject lines, SMS is short, search ads are
-headlines, direct mail has envelope teasers). Composition runs on pyarrow string kernels, so a
+headlines, direct mail has envelope teasers). A piece names one of its company's real products
+where the catalogue (`products.py`) has one that fits its offer ("Capital One Venture X Card" for
+a premium miles offer, never for "No annual fee"). Composition runs on pyarrow string kernels, so a
 million rows take seconds. On top of the original pieces it adds what real feeds contain:
 near-duplicates, re-sightings, exact duplicate rows, alias spellings of companies, free-text
 channels and missing campaign types.
@@ -29,8 +31,12 @@ import pyarrow.compute as pc
 
 from .companies import KNOWN_COMPANIES, normalise_company_key
 from .model import CAMPAIGN_TYPES, CHANNELS
+from .products import KNOWN_PRODUCTS, Product
 
 __all__ = ["COLUMNS", "generate_campaigns", "write_campaigns"]
+
+# The channels sources name; "other" is only what ingest stores for a channel it does not know.
+_CHANNELS: tuple[str, ...] = tuple(c for c in CHANNELS if c != "other")
 
 COLUMNS: tuple[str, ...] = (
     "company_name",
@@ -95,7 +101,7 @@ _TYPE_WEIGHTS: dict[str, tuple[float, ...]] = {  # acquisition .. brand_awarenes
     "travel": (0.18, 0.40, 0.16, 0.10, 0.14, 0.02),
     "investing": (0.30, 0.12, 0.14, 0.26, 0.16, 0.02),
 }
-_CHANNEL_WEIGHTS: dict[str, tuple[float, ...]] = {  # in model.CHANNELS order
+_CHANNEL_WEIGHTS: dict[str, tuple[float, ...]] = {  # in _CHANNELS order
     "credit_cards": (0.30, 0.22, 0.12, 0.13, 0.10, 0.05, 0.08),
     "banking": (0.30, 0.18, 0.12, 0.14, 0.12, 0.06, 0.08),
     "insurance": (0.22, 0.15, 0.14, 0.16, 0.16, 0.12, 0.05),
@@ -187,6 +193,7 @@ _PARAMETERS: dict[str, Callable[[random.Random], str]] = {
     "cycles": _num(12, 15, 18, 18, 21),
     "aprr": _apr_range,
     "fee": _usd(95, 95, 95, 150, 250, 325, 395, 550, 695),
+    "pfee": _usd(395, 550, 695),
     "credit": _usd(100, 200, 300),
     "cbtop": _num(2, 3, 3, 4, 5),
     "cbbase": _word("1", "1", "1.5"),
@@ -334,7 +341,7 @@ _THEMES: dict[tuple[str, int], tuple[_Theme, ...]] = {
             ("0% APR", "balance transfer", "intro APR", "low interest"), "credit-cards/balance-transfer"),
         _Theme((
             ("$0 intro annual fee", "$0 intro annual fee for the first year, then {fee}. Earn {pts} bonus points after you spend {spend} in the first {bm} months.", "$0 intro annual fee for the first year, then {fee}"),
-            ("Premium travel rewards", "Earn {ptsk} points plus airport lounge access and a {credit} annual travel credit. {fee} annual fee.", "{ptsk} points plus lounge access"),
+            ("Premium travel rewards", "Earn {ptsk} points plus airport lounge access and a {credit} annual travel credit. {pfee} annual fee.", "{ptsk} points plus lounge access"),
             ("No annual fee", "No annual fee and {cbtop}% cash back on {cat}.", "No annual fee, {cbtop}% cash back on {cat}"),
         ), ("Preferred Card", "Gold Card", "Platinum Card", "Signature Card"),
             ("annual fee", "rewards", "premium card", "travel credit"), "credit-cards/premium", terms=False),
@@ -683,6 +690,241 @@ _INDUSTRY_KEYWORDS: dict[str, tuple[str, ...]] = {
 # More draws for kinds whose offers vary by number; fixed-text kinds repeat after a few.
 _MESSAGE_DRAWS = (240, 240, 160, 60, 60, 40)
 
+# ----------------------------------------------------------------------------- products
+# What each catalogue product is, so a piece names a product its offer fits. Traits: the line
+# (card, account, plan; travel, cash, balance-transfer, build-credit, secured; checking, savings;
+# wireless, internet), the currency (points, miles, cash), the annual fee (no-fee, low-fee up to
+# $150, premium-fee), the cash-back style (flat-1.5, flat-2, tiered, rotating) and extras (lounge,
+# high-yield, no-monthly-fee). A piece names a product only when the product has every trait its
+# theme and its text call for: a premium card never reads "No annual fee", a flat 1.5% card never
+# promises 5% categories you activate. A card whose fee the templates never state (QuicksilverOne's
+# $39) has no fee trait, so only pieces silent on the fee name it. Products left out (CDs, loans,
+# Bilt) are never named.
+_PRODUCT_TRAITS: dict[tuple[str, str], str] = {
+    ("Chase", "Sapphire Preferred"): "card travel points low-fee",
+    ("Chase", "Sapphire Reserve"): "card travel points premium-fee lounge",
+    ("Chase", "Freedom Unlimited"): "card cash flat-1.5 tiered no-fee balance-transfer",
+    ("Chase", "Freedom Flex"): "card cash rotating no-fee",
+    ("Chase", "Freedom Rise"): "card cash flat-1.5 build-credit no-fee",
+    ("Chase", "Slate Edge"): "card balance-transfer no-fee",
+    ("Chase", "Ink Business Preferred"): "card points low-fee",
+    ("Chase", "Ink Business Cash"): "card cash tiered no-fee",
+    ("Chase", "Ink Business Unlimited"): "card cash flat-1.5 no-fee",
+    ("Chase", "United Explorer"): "card travel miles low-fee",
+    ("Chase", "Southwest Rapid Rewards Plus"): "card travel points low-fee",
+    ("Chase", "Marriott Bonvoy Boundless"): "card travel points low-fee",
+    ("Chase", "Prime Visa"): "card cash tiered no-fee",
+    ("Chase", "Total Checking"): "account checking",
+    ("Chase", "Secure Banking"): "account checking",
+    ("Chase", "Premier Plus Checking"): "account checking",
+    ("Chase", "Chase Savings"): "account savings",
+    ("Capital One", "Venture X"): "card travel miles premium-fee lounge",
+    ("Capital One", "Venture"): "card travel miles low-fee",
+    ("Capital One", "VentureOne"): "card travel miles no-fee",
+    ("Capital One", "Quicksilver"): "card cash flat-1.5 no-fee balance-transfer",
+    ("Capital One", "QuicksilverOne"): "card cash flat-1.5 build-credit",
+    ("Capital One", "Savor"): "card cash tiered no-fee balance-transfer",
+    ("Capital One", "Platinum"): "card build-credit no-fee",
+    ("Capital One", "Platinum Secured"): "card build-credit secured no-fee",
+    ("Capital One", "Spark Cash Plus"): "card cash flat-2 low-fee",
+    ("Capital One", "Spark Miles"): "card travel miles low-fee",
+    ("Capital One", "360 Checking"): "account checking no-monthly-fee",
+    ("Capital One", "360 Performance Savings"): "account savings high-yield no-monthly-fee",
+    ("American Express", "Platinum Card"): "card travel points premium-fee lounge",
+    ("American Express", "Gold Card"): "card points premium-fee",
+    ("American Express", "Green Card"): "card travel points low-fee",
+    ("American Express", "Blue Cash Preferred"): "card cash tiered low-fee",
+    ("American Express", "Blue Cash Everyday"): "card cash tiered no-fee balance-transfer",
+    ("American Express", "Delta SkyMiles Gold"): "card travel miles low-fee",
+    ("American Express", "Delta SkyMiles Platinum"): "card travel miles premium-fee",
+    ("American Express", "Delta SkyMiles Reserve"): "card travel miles premium-fee lounge",
+    ("American Express", "Hilton Honors Card"): "card travel points no-fee",
+    ("American Express", "Business Platinum"): "card travel points premium-fee lounge",
+    ("American Express", "Business Gold"): "card points premium-fee",
+    ("American Express", "Blue Business Plus"): "card points no-fee",
+    ("American Express", "High Yield Savings"): "account savings high-yield no-monthly-fee",
+    ("American Express", "Rewards Checking"): "account checking no-monthly-fee",
+    ("Citi", "Double Cash"): "card cash flat-2 no-fee balance-transfer",
+    ("Citi", "Custom Cash"): "card cash tiered no-fee",
+    ("Citi", "Strata Premier"): "card travel points low-fee",
+    ("Citi", "Strata Elite"): "card travel points premium-fee lounge",
+    ("Citi", "Simplicity"): "card balance-transfer no-fee",
+    ("Citi", "Diamond Preferred"): "card balance-transfer no-fee",
+    ("Citi", "AAdvantage Platinum Select"): "card travel miles low-fee",
+    ("Citi", "AAdvantage Executive"): "card travel miles premium-fee lounge",
+    ("Citi", "Rewards+"): "card points no-fee",
+    ("Citi", "Costco Anywhere Visa"): "card cash tiered no-fee",
+    ("Citi", "Citi Priority"): "account checking",
+    ("Citi", "Accelerate Savings"): "account savings high-yield",
+    ("Discover", "it Cash Back"): "card cash rotating no-fee balance-transfer",
+    ("Discover", "it Miles"): "card travel miles no-fee",
+    ("Discover", "it Chrome"): "card cash tiered no-fee",
+    ("Discover", "it Secured"): "card build-credit secured no-fee",
+    ("Discover", "it Student Cash Back"): "card cash rotating build-credit no-fee",
+    ("Discover", "it Balance Transfer"): "card cash rotating balance-transfer no-fee",
+    ("Discover", "Online Savings"): "account savings high-yield no-monthly-fee",
+    ("Discover", "Cashback Debit"): "account checking no-monthly-fee",
+    ("Wells Fargo", "Active Cash"): "card cash flat-2 no-fee balance-transfer",
+    ("Wells Fargo", "Autograph"): "card points no-fee",
+    ("Wells Fargo", "Autograph Journey"): "card travel points low-fee",
+    ("Wells Fargo", "Reflect"): "card balance-transfer no-fee",
+    ("Wells Fargo", "Attune"): "card cash tiered no-fee",
+    ("Wells Fargo", "Everyday Checking"): "account checking",
+    ("Wells Fargo", "Way2Save Savings"): "account savings",
+    ("Wells Fargo", "Platinum Savings"): "account savings high-yield",
+    ("Bank of America", "Customized Cash Rewards"): "card cash tiered no-fee balance-transfer",
+    ("Bank of America", "Unlimited Cash Rewards"): "card cash flat-1.5 no-fee balance-transfer",
+    ("Bank of America", "Travel Rewards"): "card travel points no-fee",
+    ("Bank of America", "Premium Rewards Elite"): "card travel points premium-fee lounge",
+    ("Bank of America", "Premium Rewards"): "card travel points low-fee",
+    ("Bank of America", "BankAmericard"): "card balance-transfer no-fee",
+    ("Bank of America", "Advantage Banking"): "account checking",
+    ("Bank of America", "Advantage Savings"): "account savings",
+    ("U.S. Bank", "Altitude Go"): "card points no-fee",
+    ("U.S. Bank", "Altitude Connect"): "card travel points no-fee",
+    ("U.S. Bank", "Altitude Reserve"): "card travel points premium-fee lounge",
+    ("U.S. Bank", "Cash+"): "card cash tiered no-fee",
+    ("U.S. Bank", "Shopper Cash Rewards"): "card cash tiered low-fee",
+    ("U.S. Bank", "Visa Platinum"): "card balance-transfer no-fee",
+    ("U.S. Bank", "Smartly Checking"): "account checking",
+    ("U.S. Bank", "Smartly Savings"): "account savings high-yield",
+    ("Barclays", "AAdvantage Aviator Red"): "card travel miles low-fee",
+    ("Barclays", "JetBlue Plus"): "card travel points low-fee",
+    ("Barclays", "Wyndham Rewards Earner"): "card travel points no-fee",
+    ("Barclays", "View Mastercard"): "card balance-transfer no-fee",
+    ("Ally", "Online Savings"): "account savings high-yield no-monthly-fee",
+    ("Ally", "Spending Account"): "account checking no-monthly-fee",
+    ("SoFi", "Checking and Savings"): "account checking savings high-yield no-monthly-fee",
+    ("Marcus by Goldman Sachs", "Online Savings"): "account savings high-yield no-monthly-fee",
+    ("Verizon", "Unlimited Welcome"): "plan wireless",
+    ("Verizon", "Unlimited Plus"): "plan wireless",
+    ("Verizon", "Unlimited Ultimate"): "plan wireless",
+    ("Verizon", "Fios Home Internet"): "plan internet",
+    ("T-Mobile", "Go5G"): "plan wireless",
+    ("T-Mobile", "Essentials"): "plan wireless",
+    ("T-Mobile", "Experience More"): "plan wireless",
+    ("T-Mobile", "Home Internet"): "plan internet",
+    ("AT&T", "Unlimited Starter"): "plan wireless",
+    ("AT&T", "Unlimited Extra"): "plan wireless",
+    ("AT&T", "Unlimited Premium"): "plan wireless",
+    ("AT&T", "AT&T Fiber"): "plan internet",
+}
+# The line a theme markets, by (industry, theme path); a product must have it to be named.
+# Themes not listed (guides, brand pieces, CDs) name no catalogue product.
+_THEME_LINES: dict[tuple[str, str], str] = {
+    ("credit_cards", "credit-cards/rewards"): "card",
+    ("credit_cards", "credit-cards/travel"): "travel",
+    ("credit_cards", "credit-cards/cash-back"): "cash",
+    ("credit_cards", "credit-cards/balance-transfer"): "balance-transfer",
+    ("credit_cards", "credit-cards/premium"): "card",
+    ("credit_cards", "credit-cards/build-credit"): "build-credit",
+    ("credit_cards", "offers/cash-back"): "cash",
+    ("credit_cards", "offers/points"): "card",
+    ("credit_cards", "offers/balance-transfer"): "balance-transfer",
+    ("credit_cards", "account/rewards"): "card",
+    ("credit_cards", "account/offers"): "card",
+    ("credit_cards", "account"): "card",
+    ("banking", "checking"): "checking",
+    ("banking", "savings"): "savings",
+    ("banking", "offers/rates"): "account",
+    ("banking", "offers/checking"): "checking",
+    ("banking", "account"): "account",
+    ("banking", "account/offers"): "account",
+    ("telecom", "deals/phones"): "wireless",
+    ("telecom", "plans"): "plan",
+    ("telecom", "deals"): "wireless",
+    ("telecom", "account"): "plan",
+}
+# What a piece of an industry calls its product when no catalogue product fits it and its theme's
+# generic product would spell a catalogue product of the company ("American Express Gold Card").
+_PLAIN_PRODUCTS: dict[str, str] = {
+    "credit_cards": "Credit Card", "banking": "Bank Account", "insurance": "Insurance", "telecom": "Wireless Plan",
+    "retail": "Rewards", "travel": "Rewards", "investing": "Investment Account",
+}
+_ANNUAL_FEE = re.compile(r"\$(\d+) annual fee|annual fee for the first year, then \$(\d+)")
+_FLAT_RATE = re.compile(r"(?i)unlimited (\d(?:\.\d)?)% cash back")
+# Annual fees from here up are premium cards' (lounges, travel credits); below, everyday cards'.
+_PREMIUM_FEE_USD = 250
+
+
+def _card_traits(text: str) -> set[str]:
+    """What a card must be to carry this text: its currency, fee, cash-back style, lounge, secured."""
+    traits = {trait for trait, pattern in (("points", r"\bpoints?\b"), ("miles", r"\bmiles\b"),
+                                           ("cash", r"(?i)cash back|cash bonus"), ("lounge", r"(?i)lounge"),
+                                           ("secured", r"(?i)secured")) if re.search(pattern, text)}
+    fees = [int(a or b) for a, b in _ANNUAL_FEE.findall(text)]
+    if re.search(r"(?i)no annual fee|\$0 annual fee", text):
+        traits.add("no-fee")
+    elif fees:
+        traits.add("premium-fee" if max(fees) >= _PREMIUM_FEE_USD else "low-fee")
+    flat = _FLAT_RATE.search(text)
+    if re.search(r"(?i)rotating|activate", text):
+        traits.add("rotating")
+    elif flat:
+        traits.add(f"flat-{flat.group(1)}")
+    elif re.search(r"\b[2-9]% (?:cash )?back on ", text):
+        traits.add("tiered")
+    return traits
+
+
+def _account_traits(text: str) -> set[str]:
+    """What a deposit account must be to carry this text: CD, savings (high-yield when it quotes
+    an APY) or checking, and free of monthly fees when it says so."""
+    traits = set()
+    if re.search(r"\bCDs?\b", text):
+        traits.add("cd")
+    elif re.search(r"(?i)savings", text):
+        traits.update(("savings", "high-yield") if "APY" in text else ("savings",))
+    elif re.search(r"(?i)checking|direct deposit|debit card", text):
+        traits.add("checking")
+    if re.search(r"(?i)no monthly (?:maintenance )?fees?", text):
+        traits.add("no-monthly-fee")
+    return traits
+
+
+def _plan_traits(text: str) -> set[str]:
+    """What a telecom plan must be to carry this text: home internet or wireless."""
+    if re.search(r"(?i)internet", text):
+        return {"internet"}
+    if re.search(r"(?i)unlimited|phone|line|hotspot|upgrade", text):
+        return {"wireless"}
+    return set()
+
+
+_TEXT_TRAITS: dict[str, Callable[[str], set[str]]] = {
+    "credit_cards": _card_traits, "banking": _account_traits, "telecom": _plan_traits,
+}
+
+
+def _traits_called_for(industry: str, path: str, text: str) -> frozenset[str] | None:
+    """The traits a product needs for a message of this theme and text to name it; None when
+    the theme markets no catalogue product."""
+    line = _THEME_LINES.get((industry, path))
+    if line is None:
+        return None
+    return frozenset({line, *_TEXT_TRAITS[industry](text)})
+
+
+def _written_name(product: Product) -> str:
+    """A product as pieces name it: after its company ("Capital One Venture X Card"), with "Card"
+    after a card's name that does not already say what it is."""
+    name = product.name if product.name.startswith(product.company) else f"{product.company} {product.name}"
+    if product.kind == "card" and not re.search(r"(?i)(?:card|visa|mastercard)$", name):
+        name += " Card"
+    return name
+
+
+def _lineups() -> dict[str, list[tuple[str, frozenset[str]]]]:
+    """Each company's nameable products, as pieces write them, with their traits."""
+    catalogue = {(p.company, p.name): p for p in KNOWN_PRODUCTS}
+    unknown = sorted(set(_PRODUCT_TRAITS) - set(catalogue))
+    if unknown:
+        raise ValueError(f"Products not in the catalogue: {unknown}")
+    lineups: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for key, traits in _PRODUCT_TRAITS.items():
+        lineups.setdefault(key[0], []).append((_written_name(catalogue[key]), frozenset(traits.split())))
+    return lineups
+
 # ----------------------------------------------------------------------------- layouts
 _KIND_LEADS: tuple[tuple[str, ...], ...] = (
     ("Meet the {P}.", "Introducing the {P}.", "There's never been a better time to choose the {P}.",
@@ -832,6 +1074,8 @@ _PLAIN_PREFIXES = ("New: ", "Reminder: ", "Updated: ")
 _NUMBER = re.compile(r"(?<![\w.,])[1-9]\d{0,2}(?:,\d{3})+(?![\w,]|\.\d)|(?<![\w.,])[1-9]\d*(?![\w,]|\.\d)")
 # Dates and years are not offer terms; a near-duplicate changes a number outside them.
 _DATE_OR_YEAR = re.compile(r"\b(?:%s)[a-z]* \d{1,2}(?:, \d{4})?|\b(?:19|20)\d\d\b" % "|".join(m[:3] for m in _MONTHS))
+# Nor are numbers in a product's name ("Capital One 360 Checking").
+_NAMED_NUMBER = re.compile("|".join(re.escape(p.name) for p in KNOWN_PRODUCTS if re.search(r"\b\d+\b", p.name)))
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -919,15 +1163,22 @@ class _Messages:
     offer: pa.Array
     short: pa.Array
     terms: pa.Array
-    product: pa.Array
     path: pa.Array
     keywords: pa.Array  # four joined variants per message: its first 2, 3, 4 and 5 keywords
+    needs: np.ndarray  # per message, the index in `traits` of the traits a product needs to be named
+    traits: tuple[frozenset[str] | None, ...]  # distinct needs; None: the message names no catalogue product
+    generic: np.ndarray  # per message, the index in `generics` of its generic products
+    generics: tuple[tuple[str, ...], ...]  # distinct (drawn generic product, its industry's plain one)
 
 
 def _build_messages(r: random.Random) -> _Messages:
-    rows: list[tuple[str, str, str, str, str, str]] = []
+    rows: list[tuple[str, str, str, str, str]] = []
     keywords: list[str] = []
     counts: list[int] = []
+    needs: list[int] = []
+    traits: dict[frozenset[str] | None, int] = {}
+    generic: list[int] = []
+    generics: dict[tuple[str, ...], int] = {}
     for industry in _INDUSTRIES:
         for kind in range(len(_KINDS)):
             themes = _THEMES[industry, kind]
@@ -944,13 +1195,19 @@ def _build_messages(r: random.Random) -> _Messages:
                 if text in seen:
                     continue
                 seen.add(text)
-                rows.append((*text, theme.path))
+                rows.append((*text[:4], theme.path))
+                needed = _traits_called_for(industry, theme.path, " ".join(text[:4]))
+                needs.append(traits.setdefault(needed, len(traits)))
+                options = tuple(dict.fromkeys((text[4], _PLAIN_PRODUCTS[industry])))
+                generic.append(generics.setdefault(options, len(generics)))
                 picked = r.sample(theme.keywords, min(3, len(theme.keywords)))
                 words = list(dict.fromkeys((*picked, *_INDUSTRY_KEYWORDS[industry], *theme.keywords)))
                 keywords.extend(", ".join(words[:k]) for k in (2, 3, 4, 5))
             counts.append(len(seen))
     columns = [pa.array(column, pa.string()) for column in zip(*rows)]
-    return _Messages(np.array(counts, dtype=np.int64), *columns, pa.array(keywords, pa.string()))
+    return _Messages(np.array(counts, dtype=np.int64), *columns, pa.array(keywords, pa.string()),
+                     np.array(needs, dtype=np.int64), tuple(traits), np.array(generic, dtype=np.int64),
+                     tuple(generics))
 
 
 # ----------------------------------------------------------------------------- dates
@@ -993,7 +1250,7 @@ def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.G
     messages = _build_messages(r)
     industry_kind = industry * len(_KINDS) + kind
     message = _pick(messages.counts, industry_kind, rng)
-    v = _template_values(names, company, channel, kind, messages, message)
+    v = _template_values(names, company, channel, kind, messages, message, rng)
     v.update(_date_values(start, n_days, day, rng))
     _add_details(v, start, kind, industry_kind, rng)
     subject, content = _subject_and_content(channel, kind, rng, v)
@@ -1005,7 +1262,7 @@ def _original_pieces(n: int, start: datetime.date, n_days: int, rng: np.random.G
         "industry": pa.array(_INDUSTRIES, pa.string()).take(industry),
         "channel": v["CH"],
         "campaign_type": v["K"],
-        "title": _Choices([_CHANNEL_TITLES[ch] for ch in CHANNELS]).fill(channel, rng, v),
+        "title": _Choices([_CHANNEL_TITLES[ch] for ch in _CHANNELS]).fill(channel, rng, v),
         "subject_line": pc.if_else(pc.equal(subject, ""), pa.scalar(None, pa.string()), subject),
         "content": content,
         "keywords": messages.keywords.take(message * 4 + n_keywords),
@@ -1037,9 +1294,9 @@ def _industry_kind_channel(company: np.ndarray, rng: np.random.Generator
 
 
 def _template_values(names: list[str], company: np.ndarray, channel: np.ndarray, kind: np.ndarray,
-                     messages: _Messages, message: np.ndarray) -> dict[str, pa.Array]:
+                     messages: _Messages, message: np.ndarray, rng: np.random.Generator) -> dict[str, pa.Array]:
     """The values of the templates' placeholders that follow from each piece's company,
-    channel, kind and message ({C} company, {H} headline...), a column each."""
+    channel, kind and message ({C} company, {H} headline, {P} product...), a column each."""
     company_names = pa.array(names, pa.string())
     domains = pa.array([_DOMAINS.get(nm, normalise_company_key(nm) + ".com") for nm in names], pa.string())
     hashtags = pa.array([re.sub(r"\W", "", nm) for nm in names], pa.string())
@@ -1052,11 +1309,56 @@ def _template_values(names: list[str], company: np.ndarray, channel: np.ndarray,
         "S": messages.short.take(message),
         "T": messages.terms.take(message),
         "U": messages.path.take(message),
-        "CH": pa.array(CHANNELS, pa.string()).take(channel),
+        "CH": pa.array(_CHANNELS, pa.string()).take(channel),
         "K": pa.array(_KINDS, pa.string()).take(kind),
     }
-    v["P"] = pc.binary_join_element_wise(v["C"], messages.product.take(message), " ")
+    v["P"] = _product_names(names, company, messages, message, rng)
     return v
+
+
+def _product_names(names: list[str], company: np.ndarray, messages: _Messages, message: np.ndarray,
+                   rng: np.random.Generator) -> pa.Array:
+    """Each piece's product as its copy names it: one of its company's catalogue products that
+    fits its message, drawn among those that do ("Capital One Venture X Card"), else a generic
+    product of the message after the company's name ("Capital One Travel Card")."""
+    lineups = _lineups()
+    fitting = [tuple(name for name, traits in lineups.get(company_name, ()) if needed is not None and needed <= traits)
+               for company_name in names for needed in messages.traits]
+    # An empty name stands for "none fits"; _Choices needs an option under every key.
+    choices = _Choices([options or ("",) for options in fitting])
+    picked = choices.pick(company * len(messages.traits) + messages.needs[message], rng)
+    none_fits = np.array([name == "" for name in choices.templates])[picked]
+    spellings = _catalogue_spellings()
+    # One take from the fitting names followed by every company's generic names is cheaper than
+    # joining strings per row.
+    written = choices.templates + [_generic_name(company_name, options, spellings.get(company_name, frozenset()))
+                                   for company_name in names for options in messages.generics]
+    generic = len(choices.templates) + company * len(messages.generics) + messages.generic[message]
+    return pa.array(written, pa.string()).take(np.where(none_fits, generic, picked))
+
+
+def _spelled(text: str) -> str:
+    """`text` as product names are compared: lower case, words between single spaces."""
+    return " " + " ".join(re.findall(r"[\w+&]+", text.lower())) + " "
+
+
+def _catalogue_spellings() -> dict[str, frozenset[str]]:
+    """Every spelling of every catalogue product, by company, as `_spelled` writes it."""
+    spellings: dict[str, set[str]] = {}
+    for product in KNOWN_PRODUCTS:
+        spellings.setdefault(product.company, set()).update(_spelled(s) for s in product.spellings)
+    return {company: frozenset(found) for company, found in spellings.items()}
+
+
+def _generic_name(company: str, options: tuple[str, ...], spellings: frozenset[str]) -> str:
+    """The first generic product that, after the company's name, spells none of the company's
+    catalogue products (American Express's secured-card offer is no "American Express Platinum
+    Card"); the last one when each does."""
+    for option in options:
+        written = f"{company} {option}"
+        if not any(spelling in _spelled(written) for spelling in spellings):
+            return written
+    return f"{company} {options[-1]}"
 
 
 def _add_details(v: dict[str, pa.Array], start: datetime.date, kind: np.ndarray,
@@ -1085,9 +1387,9 @@ def _subject_and_content(channel: np.ndarray, kind: np.ndarray, rng: np.random.G
                          v: dict[str, pa.Array]) -> tuple[pa.Array, pa.Array]:
     """Each piece's subject line ('' where its channel has none) and body."""
     subjects = _Choices([_EMAIL_SUBJECTS[k] if ch == "email" else _ENVELOPE_TEASERS[k] if ch == "direct_mail" else ("",)
-                         for ch in CHANNELS for k in range(len(_KINDS))])
+                         for ch in _CHANNELS for k in range(len(_KINDS))])
     subject = subjects.fill(channel * len(_KINDS) + kind, rng, v)
-    content = _Choices([_CHANNEL_CONTENTS[ch] for ch in CHANNELS]).fill(channel, rng, v)
+    content = _Choices([_CHANNEL_CONTENTS[ch] for ch in _CHANNELS]).fill(channel, rng, v)
     # An empty part (no terms, no greeting) leaves a double space, never more, since layouts
     # have no two optional parts side by side; a short form ending in "?" meets the layout's ".".
     # Literal replacements: a regex here would cost more than composing the text.
@@ -1118,7 +1420,7 @@ def _missing(values: pa.Array, share: float, rng: np.random.Generator) -> pa.Arr
 
 def _estimates(channel: np.ndarray, scale: np.ndarray, rng: np.random.Generator) -> tuple[pa.Array, pa.Array]:
     """Estimated spend (USD) and volume (pieces or impressions) per piece; each ~30% missing."""
-    model = np.array([_VOLUME_MODEL[ch] for ch in CHANNELS])[channel]
+    model = np.array([_VOLUME_MODEL[ch] for ch in _CHANNELS])[channel]
     median, sigma, low, high, cost_low, cost_high, per = model.T
     # Big advertisers buy somewhat bigger drops and flights, not proportionally bigger ones.
     volume = np.round(np.clip(median * scale ** 0.3 * np.exp(sigma * rng.standard_normal(len(channel))), low, high))
@@ -1130,10 +1432,11 @@ def _estimates(channel: np.ndarray, scale: np.ndarray, rng: np.random.Generator)
 
 
 def _offer_number(text: str) -> str | None:
-    """The first whole number of `text` outside dates and years, as written; None if there is none."""
-    dates = [m.span() for m in _DATE_OR_YEAR.finditer(text)]
+    """The first whole number of `text` outside dates, years and product names, as written; None
+    if there is none."""
+    kept = [m.span() for pattern in (_DATE_OR_YEAR, _NAMED_NUMBER) for m in pattern.finditer(text)]
     for match in _NUMBER.finditer(text):
-        if not any(start <= match.start() < stop for start, stop in dates):
+        if not any(start <= match.start() < stop for start, stop in kept):
             return match.group()
     return None
 
@@ -1206,7 +1509,7 @@ def _spell_like_sources(pieces: pa.Table, rng: np.random.Generator) -> pa.Table:
     alias = pa.array(spellings.templates, pa.string()).take(spellings.pick(company, rng))
     names = pc.if_else(pa.array(rng.random(n) < _ALIAS_SHARE), alias, pieces["company_name"])
 
-    free_text = _Choices([_CHANNEL_SPELLINGS[ch] for ch in CHANNELS])
+    free_text = _Choices([_CHANNEL_SPELLINGS[ch] for ch in _CHANNELS])
     written = pa.array(free_text.templates, pa.string()).take(free_text.pick(pieces["_channel"].to_numpy(), rng))
     channels = pc.if_else(pa.array(rng.random(n) < _FREE_TEXT_CHANNEL_SHARE), written, pieces["channel"])
 

@@ -23,6 +23,7 @@ __all__ = [
     "ENRICHMENT_FIELDS",
     "PRODUCT_FIELDS",
     "PRODUCT_SOURCES",
+    "PRODUCT_KINDS",
     "NUMERIC_OFFER_FIELDS",
     "FILTER_COLUMNS",
     "ROLES",
@@ -43,6 +44,8 @@ CHANNELS: tuple[str, ...] = (
     "search",
     "video",
     "sms",
+    # What ingest stores for a channel it does not recognise (with a warning on the row).
+    "other",
 )
 
 CAMPAIGN_TYPES: tuple[str, ...] = (
@@ -127,6 +130,8 @@ ENRICHMENT_FIELDS: tuple[str, ...] = (
 # (a product-like name not in the catalogue yet) or the model's provenance.
 PRODUCT_FIELDS: tuple[str, ...] = ("product", "product_confidence", "product_source")
 PRODUCT_SOURCES: tuple[str, ...] = ("source", "catalogue", "rule", "model")
+#: What a product is; a card's terms are not an account's.
+PRODUCT_KINDS: tuple[str, ...] = ("card", "account", "loan", "plan", "policy", "other")
 
 
 # ---------------------------------------------------------------------------- who acts

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .model import PRODUCT_KINDS
+
 __all__ = ["Product", "KNOWN_PRODUCTS", "PRODUCT_KINDS", "products_by_company"]
 
-#: What a product is; a card's terms are not an account's.
-PRODUCT_KINDS: tuple[str, ...] = ("card", "account", "loan", "plan", "policy", "other")
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ KNOWN_PRODUCTS: tuple[Product, ...] = (
                ("360 Performance Savings", "Performance Savings", "360 Savings")),
     *_cards("American Express",
             ("Platinum Card", "The Platinum Card", "Amex Platinum", "American Express Platinum",
-             "Platinum Card from American Express"),
+             "Platinum Card from American Express", "Platinum"),
             ("Gold Card", "American Express Gold", "Amex Gold", "Gold Card from American Express"),
             ("Green Card", "American Express Green", "Amex Green"),
             ("Blue Cash Preferred", "Blue Cash Preferred Card"),
@@ -103,7 +103,7 @@ KNOWN_PRODUCTS: tuple[Product, ...] = (
             ("Delta SkyMiles Gold", "Delta SkyMiles Gold Card", "Delta Gold Card"),
             ("Delta SkyMiles Platinum", "Delta SkyMiles Platinum Card"),
             ("Delta SkyMiles Reserve", "Delta SkyMiles Reserve Card"),
-            ("Hilton Honors", "Hilton Honors Card", "Hilton Honors American Express"),
+            ("Hilton Honors Card", "Hilton Honors American Express Card"),
             ("Business Platinum", "Business Platinum Card"),
             ("Business Gold", "Business Gold Card"),
             ("Blue Business Plus", "Blue Business Plus Card")),

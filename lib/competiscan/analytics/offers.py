@@ -1,4 +1,9 @@
-"""Offer intelligence: each company's best and typical offer terms, and when its best changed.
+"""Offer intelligence: each product's best and typical offer terms, and when its best changed.
+
+Offers are compared per product: a company's Venture X and its Platinum card are two offers,
+and a change is only ever between two pieces of the same product. Rows are per (company,
+product); ``product`` is None for a company's pieces that name no product (shown, never
+compared over time).
 
 "Best" is from the customer's side: the longest intro APR period, the biggest bonus (compared
 only within one unit: points, miles or dollars), the lowest annual fee, the highest cash back
@@ -44,7 +49,7 @@ OFFER_TERMS: dict[str, str] = {
 CURRENT_WINDOW_DAYS = 90
 
 _BETTER = {"max": "higher", "min": "lower"}
-_COLUMNS = ["company", "label", "term", "unit", "better", "best", "typical", "n"]
+_COLUMNS = ["company", "product", "label", "term", "unit", "better", "best", "typical", "n"]
 _ID_COLUMNS = ["best_n", "best_ids"]
 
 
@@ -74,6 +79,8 @@ def _shape(stats: pd.DataFrame, terms: dict[str, str]) -> pd.DataFrame:
     keys = [rank[codes]]
     if "period" in stats.columns:
         keys.append(pd.factorize(stats["period"], sort=True)[0])
+    # (products after companies; a company's pieces naming no product last)
+    keys.append(pd.factorize(stats["product"].fillna("\uffff"), sort=True)[0])
     keys.append(pd.factorize(stats["company"], sort=True)[0])
     return shaped.iloc[np.lexsort(keys)].reset_index(drop=True)
 
@@ -95,9 +102,9 @@ def offer_summary(source: Source, interval: str = "month",
                   filters: CampaignFilter | None = None, *,
                   terms: Iterable[str] = tuple(OFFER_TERMS), ids_per_period: int = 0
                   ) -> pd.DataFrame:
-    """Best and typical value of each offer term per company and period.
+    """Best and typical value of each offer term per company, product and period.
 
-    Columns: company, period, period_end, label, term, unit, better (higher/lower), best,
+    Columns: company, product, period, period_end, label, term, unit, better (higher/lower), best,
     typical (median over the pieces stating the term), n (those pieces); with
     ``ids_per_period`` > 0 also best_n (pieces showing the best value) and best_ids (up to
     that many of them, most recently seen first). A period where a company stated no term
@@ -107,7 +114,7 @@ def offer_summary(source: Source, interval: str = "month",
     filters = filters or CampaignFilter()
     stats = queries_for(source).offer_stats(chosen, interval, filters, ids=ids_per_period)
     stats["period_end"] = _period_ends(stats["period"], interval)
-    columns = ["company", "period", "period_end", *_COLUMNS[1:]]
+    columns = ["company", "product", "period", "period_end", *_COLUMNS[2:]]
     if ids_per_period > 0:
         columns += _ID_COLUMNS
     return _shape(stats, chosen)[columns]
@@ -117,10 +124,12 @@ def offer_changes(source: Source, interval: str = "month",
                   filters: CampaignFilter | None = None, *,
                   terms: Iterable[str] = tuple(OFFER_TERMS), ids_per_change: int = 5
                   ) -> pd.DataFrame:
-    """When a company's best value of a term changed from one period to the next.
+    """When the best value of a term of one product changed from one period to the next.
 
-    Consecutive periods are the ones where the company stated the term (a silent period in
-    between is skipped, not read as a withdrawn offer). Columns: company, label, term, unit,
+    Only pieces of the same product are compared (pieces naming no product are left out).
+    Consecutive periods are the ones where the product stated the term (a silent period in
+    between is skipped, not read as a withdrawn offer). Columns: company, product, label,
+    term, unit,
     previous_period, previous_best, period, period_end, best, improved (True when the new best
     is better for the customer), best_n and best_ids (up to ``ids_per_change`` of the pieces
     showing the new value, most recently seen first).
@@ -136,21 +145,22 @@ def offer_changes(source: Source, interval: str = "month",
     changed["improved"] = np.where(higher, best > previous, best < previous).astype(bool)
     if ids_per_change <= 0:
         changed["best_ids"] = [[] for _ in range(len(changed))]
-    columns = ["company", "label", "term", "unit", "previous_period", "previous_best", "period",
-               "period_end", "best", "improved", *_ID_COLUMNS]
-    # _shape ordered them by company, period, term: order by period, company, label.
+    columns = ["company", "product", "label", "term", "unit", "previous_period",
+               "previous_best", "period", "period_end", "best", "improved", *_ID_COLUMNS]
+    # _shape ordered them by company, product, period, term: order by period, company,
+    # product, label.
     order = np.lexsort([pd.factorize(changed[c], sort=True)[0]
-                        for c in ("label", "company", "period")])
+                        for c in ("label", "product", "company", "period")])
     return changed.iloc[order][columns].reset_index(drop=True)
 
 
 def best_offers(source: Source, filters: CampaignFilter | None = None, *,
                 terms: Iterable[str] = tuple(OFFER_TERMS), seen_since: date | None = None,
                 ids: int = 5) -> pd.DataFrame:
-    """Each company's best value of each term over the whole filtered range (no periods).
+    """Each product's best value of each term over the whole filtered range (no periods).
 
     ``seen_since`` keeps only pieces still seen in market on or after that date. Columns:
-    company, label, term, unit, better, best, typical, n and, unless ``ids`` is 0, best_n and
+    company, product, label, term, unit, better, best, typical, n and, unless ``ids`` is 0, best_n and
     best_ids (up to ``ids`` pieces showing the best value, most recently seen first).
     """
     chosen = _check_terms(terms)
@@ -163,13 +173,15 @@ def best_offers(source: Source, filters: CampaignFilter | None = None, *,
 def offers(store: Source, filters: CampaignFilter | None = None, *,
            as_of: date | str | None = None, window_days: int = CURRENT_WINDOW_DAYS
            ) -> list[dict[str, Any]]:
-    """Per company, its best current offer terms with the id of the piece showing each.
+    """Per company and product, its best current offer terms with the piece showing each.
 
     Current means launched by ``as_of`` and seen in market within the ``window_days`` days up
     to it (default: the latest sighting in the store, so the answer does not drift with the
-    clock). Each company is ``{company, as_of, since, terms: [{label, term, unit, better,
-    value, typical, pieces, id, ids}]}``; ``id`` is the most recently seen piece showing
-    ``value``. A company named in ``companies`` without any current offer has empty ``terms``.
+    clock). Each entry is ``{company, product, as_of, since, terms: [{label, term, unit,
+    better, value, typical, pieces, id, ids}]}``; ``product`` is None for the company's pieces
+    that name no product; ``id`` is the most recently seen piece showing ``value``. A company
+    named in the filter without any current offer has one entry with no product and empty
+    ``terms``.
     """
     if window_days < 1:
         raise AnalyticsError("window_days must be 1 or more.")
@@ -180,18 +192,23 @@ def offers(store: Source, filters: CampaignFilter | None = None, *,
     # company that went quiet must not have its old offers shown as current.
     end = base.date_to or queries.span(CampaignFilter())[2]
     if end is None:
-        return [{"company": c, "as_of": None, "since": None, "terms": []}
+        return [{"company": c, "product": None, "as_of": None, "since": None, "terms": []}
                 for c in base.companies]
     since = end - timedelta(days=window_days - 1)
     best = best_offers(queries, replace(base, date_to=end), seen_since=since)
-    terms: dict[str, list[dict[str, Any]]] = {c: [] for c in base.companies}
+    terms: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     # One pass over plain lists, not a frame filtered once per company (hundreds of them).
-    for company, label, term, unit, better, value, typical, n, ids in zip(
-            *(best[c].tolist() for c in ("company", "label", "term", "unit", "better", "best",
-                                         "typical", "n", "best_ids"))):
-        terms.setdefault(company, []).append({
+    for company, product, label, term, unit, better, value, typical, n, ids in zip(
+            *(best[c].tolist() for c in ("company", "product", "label", "term", "unit",
+                                         "better", "best", "typical", "n", "best_ids"))):
+        terms.setdefault((company, product), []).append({
             "label": label, "term": term, "unit": unit or None, "better": better,
             "value": float(value), "typical": float(typical), "pieces": int(n),
             "id": int(ids[0]), "ids": [int(i) for i in ids]})
-    return [{"company": company, "as_of": end.isoformat(), "since": since.isoformat(),
-             "terms": terms[company]} for company in sorted(terms)]
+    for company in base.companies:
+        if not any(c == company for c, _p in terms):
+            terms[(company, None)] = []
+    return [{"company": company, "product": product, "as_of": end.isoformat(),
+             "since": since.isoformat(), "terms": terms[(company, product)]}
+            for company, product in sorted(terms, key=lambda k: (k[0], k[1] is None,
+                                                                 k[1] or ""))]

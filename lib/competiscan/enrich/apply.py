@@ -82,14 +82,32 @@ def attach_enrichment(enricher: Any, table: pa.Table, enriched: pa.Table) -> pa.
         pc.is_null(given),
         pc.if_else(pc.is_null(predicted), pa.scalar(None, pa.string()), "predicted"),
         table["campaign_type_source"].cast(pa.string()))
+    columns.update(_product_columns(enricher, table))
     kept = table.drop_columns([c for c in columns if c in table.column_names])
     for name, values in columns.items():
         kept = kept.append_column(name, values)
     return kept
 
 
-def results_to_columns(pieces: pd.DataFrame, results: list[dict[str, Any]]) -> pd.DataFrame:
-    """Write enrichment results into the campaign columns; a missing type takes the prediction."""
+def _product_columns(enricher: Any, table: pa.Table) -> dict[str, pa.Array]:
+    """The product of each piece (see enrich/products.py), when the enricher has a linker."""
+    linker = getattr(enricher, "products", None)
+    if linker is None or "company" not in table.column_names:
+        return {}
+    null = pa.nulls(table.num_rows, pa.string())
+    texts = [table[c] if c in table.column_names else null
+             for c in ("title", "subject_line", "content")]
+    given = table["product"] if "product" in table.column_names else None
+    linked = linker.link(table["company"], *texts, given=given)
+    return {name: linked[name] for name in linked.column_names}
+
+
+def results_to_columns(pieces: pd.DataFrame, results: list[dict[str, Any]],
+                       products: Any = None) -> pd.DataFrame:
+    """Write enrichment results into the campaign columns; a missing type takes the prediction.
+
+    ``products``: a ProductLinker; with one (and the pieces' company), each piece's product is
+    linked again, and a model's answer naming a product of the company replaces the link."""
     out = pieces.copy()
     table = pd.DataFrame(results, index=out.index)
     for column in STORED_ENRICHMENT_COLUMNS:
@@ -98,7 +116,38 @@ def results_to_columns(pieces: pd.DataFrame, results: list[dict[str, Any]]) -> p
         lambda v: ", ".join(v) if isinstance(v, (list, tuple)) else v)
     out["enriched_by"] = table["enriched_by"]
     out["enriched_at"] = datetime.now(timezone.utc).replace(tzinfo=None)
+    if products is not None and "company" in out:
+        _link_products(out, table, products)
     missing = out["campaign_type"].isna() & out["campaign_type_predicted"].notna()
     out.loc[missing, "campaign_type"] = out.loc[missing, "campaign_type_predicted"]
     out.loc[missing, "campaign_type_source"] = "predicted"
     return out
+
+
+def _link_products(out: pd.DataFrame, results: pd.DataFrame, linker: Any) -> None:
+    """Set product, product_confidence and product_source of ``out`` (store runs): the
+    catalogue's link, unless a model named the product (kept when the source named it)."""
+    def column(name: str) -> pa.Array:
+        values = out[name] if name in out else pd.Series([None] * len(out), dtype=object)
+        return pa.array(values.astype(object).where(values.notna(), None).tolist(), pa.string())
+
+    given = None
+    if "product_source" in out and "product" in out:
+        kept = out["product_source"].eq("source")
+        given = pa.array(out["product"].where(kept, None).astype(object)
+                         .where(lambda v: v.notna(), None).tolist(), pa.string())
+    linked = linker.link(column("company"), column("title"), column("subject_line"),
+                         column("content"), given=given).to_pandas()
+    linked.index = out.index
+    if "product" in results:
+        named = results["product"].map(lambda v: v if isinstance(v, str) and v.strip() else None)
+        by_model = named.notna() & linked["product_source"].ne("source")
+        if by_model.any():
+            spelled = [linker.canonical(c, p) for c, p in
+                       zip(out.loc[by_model, "company"], named[by_model])]
+            linked.loc[by_model, "product"] = spelled
+            linked.loc[by_model, "product_confidence"] = results.loc[
+                by_model, "product_confidence"] if "product_confidence" in results else 0.8
+            linked.loc[by_model, "product_source"] = results.loc[by_model, "enriched_by"]
+    for name in ("product", "product_confidence", "product_source"):
+        out[name] = linked[name]

@@ -26,6 +26,7 @@ import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from itertools import chain
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -66,13 +67,16 @@ class LocalEnricher:
     type, regex offer terms and TF-IDF keywords."""
 
     name = "local"
-    version = "local-rules-1"
+    version = "local-rules-2"
 
     def __init__(self, keywords: KeywordExtractor | None = None) -> None:
         """`keywords`: an extractor fitted on the stored corpus (a sample of a few thousand
         pieces is enough, and it is copied to every worker of a pool); without one, each
         batch's keywords are ranked against the batch itself."""
         self.keywords = keywords
+        # A ProductLinker (enrich/products.py) the Workbench sets: with one, an upload's
+        # pieces are linked to their products as they are enriched (enrich/apply.py).
+        self.products: Any = None
 
     def enrich_many(self, records: Sequence[Record], workers: int | None = None) -> list[Record]:
         """Enrich `records`; one dict per record, in order.
@@ -288,6 +292,8 @@ def _arrow_type(field: str) -> pa.DataType:
     kind = OFFER_FIELD_TYPES.get(field)
     if kind is int:
         return pa.int64()
+    if kind is date:
+        return pa.date32()
     if kind is float or field in ("sentiment_score", "campaign_type_confidence"):
         return pa.float64()
     return pa.string()

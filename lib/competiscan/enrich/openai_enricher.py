@@ -19,6 +19,7 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Annotated, Any, Callable, Literal, Protocol, cast
 
 import openai
@@ -41,7 +42,7 @@ __all__ = [
     "MAX_CONTENT_CHARS",
 ]
 
-PROMPT_VERSION = "v1"
+PROMPT_VERSION = "v3"
 
 # Long bodies are cut: the offer terms and tone are in the first few thousand characters of any
 # marketing piece, and an unbounded body could push a whole batch past the model's context.
@@ -52,8 +53,9 @@ You enrich competitors' marketing pieces (emails, direct mail, social, display, 
 ads, SMS) for competitive-intelligence analysts at banks, card issuers, insurers, telecoms and \
 retailers.
 
-The user message is a JSON object {"campaigns": [...]}. Each campaign has an "index", a "channel", \
-a "title", a "subject_line" (may be null) and the body "content". Return exactly one item per \
+The user message is a JSON object {"campaigns": [...]}. Each campaign has an "index", the \
+advertiser ("company"), a "channel", a "title", a "subject_line" (may be null) and the body \
+"content". Return exactly one item per \
 campaign, with the same "index", and every field of the schema. Use only what the text says; never \
 invent terms it does not state.
 
@@ -67,6 +69,12 @@ only for servicing messages (payment due, card declined, statement ready), which
 - extracted_keywords: up to 8 short lowercase keywords or phrases an analyst would search for \
 (products, offers, features), e.g. "cash back", "balance transfer", "0% intro apr".
 - summary: one line of at most 25 words saying who offers what to whom; no line breaks.
+- product: the one product the piece markets (a card, account, loan, plan or policy), as the text \
+names it, without the company's name and without marks such as ® or ™: "Capital One Venture X \
+Rewards Credit Card" -> "Venture X Rewards"; "the Chase Sapphire Preferred® Card" -> "Sapphire \
+Preferred". When several products are named, the one the headline or the offer is about. Null \
+when the piece names no product (brand, education, servicing, a family of cards).
+- product_confidence: from 0 to 1, how sure you are of the product (0 when it is null).
 
 Campaign types
 - acquisition: wins new customers or accounts - apply now, pre-approved, open an account, sign-up \
@@ -91,6 +99,10 @@ everything else" -> 5.
 - annual_fee_usd: the annual fee in US dollars. "$95 annual fee" -> 95; "no annual fee" -> 0.
 - balance_transfer_fee_pct: the balance-transfer fee in percent. "3% balance transfer fee" -> 3.
 - apy_pct: the annual percentage yield of a deposit product, in percent. "4.50% APY" -> 4.5.
+- offer_expires: the last day the offer is open, as YYYY-MM-DD, when the text gives the date with \
+its year. "Offer ends January 19, 2027" -> 2027-01-19; "Apply by 3/31/26" -> 2026-03-31. Null \
+when the text gives no end date, or no year ("Offer ends March 31"), or the date is when points or \
+miles expire.
 
 Rules
 - A term the text does not state is null, never 0. The one zero that stands for a phrase is \
@@ -141,7 +153,8 @@ class InMemoryEnrichmentCache:
     def put_many(self, items: dict[CacheKey, dict[str, Any]]) -> None:
         """Store copies of the results, so later changes by the caller do not reach the cache."""
         with self._lock:
-            self._items.update({key: json.loads(json.dumps(value)) for key, value in items.items()})
+            self._items.update({key: json.loads(json.dumps(value, default=str))
+                                for key, value in items.items()})
 
     def __len__(self) -> int:
         with self._lock:
@@ -194,6 +207,9 @@ class CampaignEnrichment(BaseModel):
     annual_fee_usd: Amount | None
     balance_transfer_fee_pct: Percent | None
     apy_pct: Percent | None
+    offer_expires: date | None
+    product: Annotated[str, AfterValidator(_one_line), Field(max_length=80)] | None
+    product_confidence: float = Field(ge=0, le=1)
 
     @model_validator(mode="after")
     def _apr_range_in_order(self) -> "CampaignEnrichment":
@@ -205,7 +221,10 @@ class CampaignEnrichment(BaseModel):
     def result(self, enriched_by: str) -> dict[str, Any]:
         """The enrichment as a result dict: the ENRICHMENT_FIELDS keys plus ``enriched_by``."""
         values = self.model_dump()
-        return {**{name: values[name] for name in ENRICHMENT_FIELDS}, "enriched_by": enriched_by}
+        return {**{name: values[name] for name in ENRICHMENT_FIELDS},
+                "product": values["product"] or None,
+                "product_confidence": values["product_confidence"] if values["product"] else None,
+                "enriched_by": enriched_by}
 
 
 class EnrichmentBatch(BaseModel):
@@ -325,6 +344,19 @@ def _validate_items(raw_items: list[Any], size: int) -> tuple[dict[int, Campaign
     return answers, problems
 
 
+def _from_cache(result: dict[str, Any]) -> dict[str, Any]:
+    """A cached result as the model's answer gave it: the cache holds JSON, where a date is
+    its ISO text."""
+    out = dict(result)
+    expires = out.get("offer_expires")
+    if isinstance(expires, str):
+        try:
+            out["offer_expires"] = date.fromisoformat(expires)
+        except ValueError:
+            out["offer_expires"] = None
+    return out
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
@@ -338,6 +370,7 @@ def _campaign_payload(record: dict[str, Any]) -> dict[str, Any]:
     # sent stays within what content_hash covers (channel, title, subject, content).
     content = record.get("content") or ""
     return {
+        "company": record.get("company"),
         "channel": record.get("channel"),
         "title": record.get("title"),
         "subject_line": record.get("subject_line"),
@@ -419,7 +452,7 @@ class OpenAIEnricher:
 
         for key, result in self._cache.get_many(list(pending)).items():
             for position in pending.pop(key):
-                results[position] = dict(result)
+                results[position] = _from_cache(result)
         cache_hits = total - sum(len(group) for group in pending.values())
         notify = progress or _no_progress
         notify(cache_hits, total)

@@ -56,18 +56,31 @@ _NOT_NAMES = {"the", "a", "an", "your", "our", "new", "this", "that", "my", "get
               "personal", "first", "card", "account", "preferred", "premium", "rewards",
               "platinum", "gold", "cash", "back", "travel", "miles", "points", "online",
               "high-yield", "high", "yield", "interest", "bonus", "intro", "limited", "time",
-              "member", "members", "customer", "customers", "cardmember", "cardmembers"}
+              "member", "members", "customer", "customers", "cardmember", "cardmembers",
+              "limited-time", "special", "exclusive", "offer", "offers", "great", "best"}
 _WORD = r"[A-Z][A-Za-z0-9'&+.-]*"
-_RULE_RE = (r"(?P<name>(?:" + _WORD + r"\s+){1,3}(?:" + "|".join(re.escape(h) for h in _HEADS)
+_RULE_RE = (r"(?P<name>(?:" + _WORD + r"\s+){1,4}(?:" + "|".join(re.escape(h) for h in _HEADS)
             + r"))(?:[^A-Za-z0-9]|$)")
 
 
-def normalise_copy(values: pa.Array | pa.ChunkedArray) -> pa.Array:
-    """Lower case, marks (® ™ ℠ ©) gone, runs of whitespace one space: what the catalogue's
-    patterns read."""
-    low = pc.utf8_lower(pc.fill_null(values, ""))
-    low = pc.replace_substring_regex(low, _MARKS, "")
-    return pc.replace_substring_regex(low, r"\s+", " ")
+# How much of a body is read: products are named early, and a catalogue's patterns over whole
+# bodies cost most of the linking time.
+BODY_CHARS = 600
+RULE_BODY_CHARS = 300
+
+
+def normalise_copy(values: pa.Array | pa.ChunkedArray, limit: int | None = None) -> pa.Array:
+    """The first ``limit`` characters, marks (® ™ ℠ ©) gone: what the catalogue's patterns
+    read (they ignore case and take any run of whitespace as one space)."""
+    text = pc.fill_null(values, "")
+    if limit is not None:
+        text = pc.utf8_slice_codeunits(text, 0, limit)
+    return pc.replace_substring_regex(text, _MARKS, "")
+
+
+def _alternatives(spellings: Iterable[str]) -> str:
+    """RE2 alternatives of normalised spellings, any whitespace between their words."""
+    return "|".join(r"\s+".join(re.escape(w) for w in s.split(" ")) for s in spellings)
 
 
 def _spelling_key(text: str) -> str:
@@ -108,8 +121,7 @@ class ProductLinker:
                 product_of.setdefault(_spelling_key(spelling), product.name)
         # Longest first: RE2 takes the first alternative that matches at the leftmost place.
         spellings = sorted(product_of, key=lambda s: (-len(s), s))
-        alternatives = "|".join(re.escape(s).replace(r"\ ", " ") for s in spellings)
-        pattern = f"(?:^|[^a-z0-9])(?P<p>{alternatives})(?:[^a-z0-9+]|$)"
+        pattern = f"(?i)(?:^|[^a-z0-9])(?P<p>{_alternatives(spellings)})(?:[^a-z0-9+]|$)"
         names = (company.lower(), *self._company_names.get(company, ()))
         return _CompanyPatterns(pattern, product_of, names)
 
@@ -118,10 +130,18 @@ class ProductLinker:
         return tuple(self._patterns)
 
     def canonical(self, company: str, name: str | None) -> str | None:
-        """The catalogue's spelling of ``name`` for ``company``, or ``name`` as given."""
+        """The catalogue's spelling of ``name`` for ``company`` (a name or alias, or one
+        within it: "Chase Sapphire Preferred Card" is the "Sapphire Preferred"), or ``name``
+        as given when the catalogue does not know it."""
         if name is None or not str(name).strip():
             return None
-        return self._canonical.get((company, _spelling_key(str(name))), str(name).strip())
+        key = _spelling_key(str(name))
+        known = self._canonical.get((company, key))
+        if known is None and company in self._patterns:
+            found = re.search(self._patterns[company].pattern, key)
+            known = (self._patterns[company].product_of[_spelling_key(found.group("p"))]
+                     if found else None)
+        return known or " ".join(str(name).split())
 
     def link(self, company: pa.Array | pa.ChunkedArray, title: pa.Array | pa.ChunkedArray,
              subject: pa.Array | pa.ChunkedArray, content: pa.Array | pa.ChunkedArray,
@@ -159,15 +179,16 @@ class ProductLinker:
         patterns = self._patterns.get(company)
         open_ = np.ones(len(rows), dtype=bool)
         if patterns is not None:
-            low_head, low_body = normalise_copy(headline), normalise_copy(body)
+            low_head, low_body = normalise_copy(headline), normalise_copy(body, BODY_CHARS)
             for text, level in ((low_head, CATALOGUE_HEADLINE), (low_body, CATALOGUE_BODY)):
                 found = pc.struct_field(pc.extract_regex(text, patterns.pattern), [0])
-                spelled = np.array(found.to_pylist(), dtype=object)
-                hit = open_ & np.array([s is not None for s in spelled])
+                hit = open_ & pc.is_valid(found).to_numpy(zero_copy_only=False)
                 if not hit.any():
                     continue
                 at = rows[hit]
-                product[at] = [patterns.product_of[s] for s in spelled[hit]]
+                product_of = patterns.product_of
+                product[at] = [product_of[_spelling_key(s)]
+                               for s in found.filter(pa.array(hit)).to_pylist()]
                 confidence[at] = level
                 source[at] = "catalogue"
                 if level == CATALOGUE_BODY:
@@ -182,14 +203,20 @@ class ProductLinker:
                       rows: np.ndarray, open_: np.ndarray, product: np.ndarray,
                       confidence: np.ndarray, source: np.ndarray) -> None:
         mask = pa.array(open_)
-        text = pc.binary_join_element_wise(pc.filter(headline, mask),
-                                           pc.fill_null(pc.filter(body, mask), ""), " . ")
+        text = pc.binary_join_element_wise(
+            pc.filter(headline, mask),
+            pc.utf8_slice_codeunits(pc.fill_null(pc.filter(body, mask), ""), 0,
+                                    RULE_BODY_CHARS), " . ")
         text = pc.replace_substring_regex(text, _MARKS, "")
-        found = pc.struct_field(pc.extract_regex(text, _RULE_RE), [0]).to_pylist()
-        names = {raw: self._rule_name(company, raw) for raw in set(found) if raw}
-        at = rows[open_]
-        for row, raw in zip(at, found):
-            name = names.get(raw) if raw else None
+        found = pc.struct_field(pc.extract_regex(text, _RULE_RE), [0])
+        valid = pc.is_valid(found).to_numpy(zero_copy_only=False)
+        if not valid.any():
+            return
+        # Each distinct candidate is judged once (a campaign's wording repeats across pieces).
+        encoded = pc.dictionary_encode(found.filter(pa.array(valid)))
+        names = [self._rule_name(company, raw) for raw in encoded.dictionary.to_pylist()]
+        for row, code in zip(rows[open_][valid], encoded.indices.to_numpy(zero_copy_only=False)):
+            name = names[code]
             if name:
                 product[row], confidence[row], source[row] = name, RULE_CONFIDENCE, "rule"
 
@@ -244,9 +271,8 @@ def _names_another(low_body: pa.Array, patterns: _CompanyPatterns,
     for spelling, name in patterns.product_of.items():
         spellings.setdefault(name, []).append(spelling)
     for name, names in spellings.items():
-        alternatives = "|".join(re.escape(s).replace(r"\ ", " ") for s in names)
         named = pc.match_substring_regex(
-            low_body, f"(?:^|[^a-z0-9])(?:{alternatives})(?:[^a-z0-9+]|$)")
+            low_body, f"(?i)(?:^|[^a-z0-9])(?:{_alternatives(names)})(?:[^a-z0-9+]|$)")
         out |= pc.fill_null(named, False).to_numpy(zero_copy_only=False) & (chosen != name)
     return out
 
@@ -254,7 +280,7 @@ def _names_another(low_body: pa.Array, patterns: _CompanyPatterns,
 def _combined(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
-    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+    if not pa.types.is_string(values.type):
         values = values.cast(pa.string())
     return values
 

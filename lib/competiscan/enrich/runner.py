@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pandas as pd
 
-from ..model import OFFER_FIELDS
+from ..model import OFFER_FIELDS, PRODUCT_FIELDS
 from .apply import results_to_columns
 
 if TYPE_CHECKING:
@@ -86,7 +86,8 @@ def enrich_store(store: Store, local: LocalEnricher, settings: Settings,
                 results = local.enrich_many(_records(frame))
             else:
                 results = _model_results(enricher.enrich_many(_records(frame)), report)
-            store.write_enrichment(results_to_columns(frame, results)[_WRITTEN])
+            written = results_to_columns(frame, results, getattr(local, "products", None))
+            store.write_enrichment(written[[c for c in _WRITTEN if c in written]])
             report["enriched"] += len(frame)
             if progress:
                 progress(report["enriched"], total)
@@ -101,7 +102,7 @@ def enrich_store(store: Store, local: LocalEnricher, settings: Settings,
 # The columns an enrichment run writes back.
 _WRITTEN = ["id", "campaign_type", "campaign_type_source", "extracted_keywords", "enriched_by",
             "enriched_at", "sentiment_label", "sentiment_score", "campaign_type_predicted",
-            "campaign_type_confidence", "summary", *OFFER_FIELDS]
+            "campaign_type_confidence", "summary", *OFFER_FIELDS, *PRODUCT_FIELDS]
 
 
 def _model_results(run: Any, report: dict[str, Any]) -> list[dict[str, Any]]:

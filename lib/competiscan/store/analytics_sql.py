@@ -38,7 +38,7 @@ INTERVALS: tuple[str, ...] = ("day", "week", "month", "quarter")
 # Estimates a volume may be weighted by.
 WEIGHTS: tuple[str, ...] = ("est_spend_usd", "est_volume")
 NUMERIC_OFFER_TERMS: tuple[str, ...] = tuple(
-    name for name, kind in OFFER_FIELD_TYPES.items() if kind is not str)
+    name for name, kind in OFFER_FIELD_TYPES.items() if kind in (int, float))
 
 
 # Term and unit of each measure code (Arrow arrays indexed by code: taking from them gives
@@ -72,7 +72,7 @@ def _stats_from_counts(counted: pd.DataFrame, keys: list[str], highest: Sequence
     ``value`` of each group."""
     if counted.empty:
         return pd.DataFrame(columns=[*keys, "best", "typical", "n"])
-    groups = counted.groupby(keys, sort=False).ngroup().to_numpy()
+    groups = counted.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
     values = counted["value"].to_numpy(dtype=float)
     order = np.lexsort((values, groups))
     groups, values = groups[order], values[order]
@@ -132,16 +132,47 @@ class _OfferScan:
         return ", ".join(self.names)
 
 
+# An offer row's product as a grouping key: '' where the piece names none, so that the keys
+# join by plain equality (hash joins; IS NOT DISTINCT FROM is not hashable on PostgreSQL).
+PRODUCT_KEY = "coalesce(product, '')"
+
+
+def products_out(values: pd.Series) -> pd.Series:
+    """Product keys as results give them: None where the pieces name no product."""
+    return values.reset_index(drop=True).astype(object).where(values.reset_index(drop=True)
+                                                              .ne(""), None)
+
+
 def _offer_stats_out(frame: pd.DataFrame, interval: str | None) -> pd.DataFrame:
     """An offer_stats answer from the query's frame: measure codes as term and unit."""
     codes = frame["measure"].to_numpy(dtype=np.int64)
     key_cols = ["company", "period"] if interval else ["company"]
     return _as_dates(pd.DataFrame({
         **{k: frame[k].reset_index(drop=True) for k in key_cols},
+        "product": products_out(frame["product"]),
         "term": lookup(_TERM_OF, codes), "unit": lookup(_UNIT_OF, codes),
         "best": frame["best"].to_numpy(dtype=float),
         "typical": frame["typical"].to_numpy(dtype=float),
         "n": frame["n"].to_numpy(dtype=int)}))
+
+
+def _changes_out(frame: pd.DataFrame, with_ids: bool) -> pd.DataFrame:
+    """A best_changes answer from the query's frame: measure codes as term and unit."""
+    codes = frame["measure"].to_numpy(dtype=np.int64)
+    out = pd.DataFrame({
+        "company": frame["company"].reset_index(drop=True),
+        "product": products_out(frame["product"]),
+        "period": frame["period"].to_numpy(),
+        "term": lookup(_TERM_OF, codes), "unit": lookup(_UNIT_OF, codes),
+        "best": frame["best"].to_numpy(dtype=float),
+        "previous_period": frame["previous_period"].to_numpy(),
+        "previous_best": frame["previous_best"].to_numpy(dtype=float)})
+    out = _as_dates(out)
+    out["previous_period"] = dates_of(out["previous_period"])
+    if with_ids:
+        out["best_n"] = frame["best_n"].to_numpy(dtype=int)
+        out["best_ids"] = _id_lists(frame["best_ids"])
+    return out
 
 
 class AnalyticsQueries:
@@ -318,7 +349,8 @@ class AnalyticsQueries:
     def offer_stats(self, terms: Mapping[str, str], interval: str | None,
                     filters: CampaignFilter, *, seen_since: date | None = None,
                     ids: int = 0) -> pd.DataFrame:
-        """Best and median value of each offer term per (company[, period]).
+        """Best and median value of each offer term per (company, product[, period]); the
+        pieces naming no product form one group per company (product None).
 
         ``terms`` maps a numeric offer column to ``"max"`` or ``"min"`` (which end is best).
         ``bonus_amount`` is compared only within one ``bonus_unit``, so its rows carry the
@@ -352,8 +384,12 @@ class AnalyticsQueries:
             return out
         found = self.best_piece_ids(terms, interval, filters, out, seen_since=seen_since,
                                     limit=ids)
-        key_cols = ["company", "period"] if interval else ["company"]
-        return out.merge(found, on=[*key_cols, "term", "unit"], how="left")
+        key_cols = ["company", "product", "period"] if interval else ["company", "product"]
+        merged = out.assign(product=out["product"].fillna("")).merge(
+            found.assign(product=found["product"].fillna("")), on=[*key_cols, "term", "unit"],
+            how="left")
+        merged["product"] = products_out(merged["product"])
+        return merged
 
     def _offer_scan(self, interval: str | None, filters: CampaignFilter, extra: list[str],
                     seen_since: date | None) -> _OfferScan:
@@ -363,9 +399,10 @@ class AnalyticsQueries:
         where, params, expanding = self._where(filters, *extra, offer_rows=True)
         if seen_since is not None:
             params["seen_since"] = seen_since
-        names = ["company", "period", "measure"] if interval else ["company", "measure"]
-        keys = (["company", f"{self._offer_period(interval)} AS period", "measure"] if interval
-                else names)
+        names = (["company", "product", "period", "measure"] if interval
+                 else ["company", "product", "measure"])
+        keys = ["company", f"{PRODUCT_KEY} AS product",
+                *([f"{self._offer_period(interval)} AS period"] if interval else []), "measure"]
         return _OfferScan(names=names, select=", ".join(keys), where=where, params=params,
                           expanding=expanding)
 
@@ -398,28 +435,31 @@ class AnalyticsQueries:
 
     def best_changes(self, terms: Mapping[str, str], interval: str,
                      filters: CampaignFilter, *, limit: int = 0) -> pd.DataFrame:
-        """Where a company's best value of a measure differs from its previous period's.
+        """Where the best value of a measure of a company's product differs from its previous
+        period's: a change is only ever between pieces of the same product (pieces naming no
+        product are left out: nothing says they offer the same thing).
 
-        The previous period is the last earlier one in which the company stated the measure
+        The previous period is the last earlier one in which the product stated the measure
         (a silent period between is skipped, not read as a withdrawn offer). Columns: company,
-        period, term, unit, best, previous_period, previous_best, and with ``limit`` > 0
+        product, period, term, unit, best, previous_period, previous_best, and with ``limit`` > 0
         best_n and best_ids (as :meth:`best_piece_ids`: the pieces of the period showing the
         new best, up to ``limit``, most recently seen first), in no particular order. Only the
         best value is computed (no median), and only the changes come back.
         """
         extra, best, _highest = self._measures(terms)
-        where, params, expanding = self._where(filters, *extra, offer_rows=True)
+        where, params, expanding = self._where(filters, *extra, "product IS NOT NULL",
+                                               offer_rows=True)
         period = self._offer_period(interval)
         changes = f"""
             WITH best AS (
-                SELECT company, {period} AS period, measure, {best} AS best
-                FROM offer_terms {where} GROUP BY company, period, measure),
+                SELECT company, product, {period} AS period, measure, {best} AS best
+                FROM offer_terms {where} GROUP BY company, product, period, measure),
             lagged AS (
-                SELECT company, period, measure, best,
+                SELECT company, product, period, measure, best,
                        lag(period) OVER w AS previous_period, lag(best) OVER w AS previous_best
-                FROM best WINDOW w AS (PARTITION BY company, measure ORDER BY period))
-            SELECT company, period, measure, best, previous_period, previous_best FROM lagged
-            WHERE previous_best IS NOT NULL AND best <> previous_best"""
+                FROM best WINDOW w AS (PARTITION BY company, product, measure ORDER BY period))
+            SELECT company, product, period, measure, best, previous_period, previous_best
+            FROM lagged WHERE previous_best IS NOT NULL AND best <> previous_best"""
         if limit <= 0:
             sql = changes
         else:
@@ -427,9 +467,11 @@ class AnalyticsQueries:
             # the offer rows of their period and value, instead of going out to Python and
             # being staged for a second query.
             clauses, _p, _e = self._conditions(filters, alias="o", offer_rows=True)
-            on = ["o.company = c.company", "o.measure = c.measure", "o.value = c.best",
+            on = ["o.company = c.company", "o.product = c.product", "o.measure = c.measure",
+                  "o.value = c.best",
                   f"{self._offer_period(interval, 'o')} = c.period", *clauses]
-            keys = "c.company, c.period, c.measure, c.best, c.previous_period, c.previous_best"
+            keys = ("c.company, c.product, c.period, c.measure, c.best, c.previous_period, "
+                    "c.previous_best")
             sql = f"""
                 WITH changed AS ({changes})
                 SELECT {keys}, count(*) AS best_n,
@@ -437,55 +479,45 @@ class AnalyticsQueries:
                 FROM changed c JOIN offer_terms o ON {' AND '.join(on)}
                 GROUP BY {keys}"""
         frame = self._frame(sql, params, expanding, big_join=True, parallel=True)
-        codes = frame["measure"].to_numpy(dtype=np.int64)
-        out = pd.DataFrame({
-            "company": frame["company"].reset_index(drop=True),
-            "period": frame["period"].to_numpy(),
-            "term": lookup(_TERM_OF, codes), "unit": lookup(_UNIT_OF, codes),
-            "best": frame["best"].to_numpy(dtype=float),
-            "previous_period": frame["previous_period"].to_numpy(),
-            "previous_best": frame["previous_best"].to_numpy(dtype=float)})
-        out = _as_dates(out)
-        out["previous_period"] = dates_of(out["previous_period"])
-        if limit > 0:
-            out["best_n"] = frame["best_n"].to_numpy(dtype=int)
-            out["best_ids"] = _id_lists(frame["best_ids"])
-        return out
+        return _changes_out(frame, with_ids=limit > 0)
 
     def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
                        filters: CampaignFilter, groups: pd.DataFrame, *,
                        seen_since: date | None = None, limit: int = 5) -> pd.DataFrame:
         """The pieces showing each group's best value, for the groups an answer shows.
 
-        ``groups`` has company, [period,] term, unit and best (as :meth:`offer_stats` gives
-        them); filters, interval and ``seen_since`` must be
-        those the groups were computed with. Columns: company, [period,] term, unit, best_n
+        ``groups`` has company, product, [period,] term, unit and best (as :meth:`offer_stats`
+        gives them); filters, interval and ``seen_since`` must be
+        those the groups were computed with. Columns: company, product, [period,] term, unit,
+        best_n
         (pieces showing ``best``) and best_ids (up to ``limit`` of them, most recently seen
         first).
         """
-        key_cols = ["company", "period", "term", "unit"] if interval else \
-            ["company", "term", "unit"]
+        key_cols = ["company", "product", "period", "term", "unit"] if interval else \
+            ["company", "product", "term", "unit"]
         columns = [*key_cols, "best_n", "best_ids"]
         if groups.empty:
             return pd.DataFrame(columns=columns)
         self._measures(terms)   # checks the terms
         period_cols = ["period"] if interval else []
         code = {(t, u): c for c, t, u in OFFER_MEASURES}
-        wanted = groups[["company", *period_cols, "best"]].reset_index(drop=True)
+        wanted = groups[["company", "product", *period_cols, "best"]].reset_index(drop=True)
+        wanted["product"] = wanted["product"].fillna("")
         wanted["measure"] = [code[tu] for tu in zip(groups["term"].tolist(),
                                                      groups["unit"].tolist())]
-        types = {"company": "TEXT", "period": "DATE", "measure": "SMALLINT",
+        types = {"company": "TEXT", "product": "TEXT", "period": "DATE", "measure": "SMALLINT",
                  "best": "DOUBLE PRECISION"}
         clauses, params, expanding = self._conditions(filters, alias="o", offer_rows=True)
         if seen_since is not None:
             clauses.append("o.last_seen >= :seen_since")
             params["seen_since"] = seen_since
-        on = ["o.company = w.company", "o.measure = w.measure", "o.value = w.best"]
+        on = ["o.company = w.company", f"{PRODUCT_KEY.replace('product', 'o.product')} = "
+              "w.product", "o.measure = w.measure", "o.value = w.best"]
         if interval:
             on.append(self.store.in_period_sql(interval, "o.launch_date", "w.period",
                                                self._offer_period(interval, "o")))
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
-        keys = ", ".join(f"w.{k}" for k in ["company", *period_cols, "measure"])
+        keys = ", ".join(f"w.{k}" for k in ["company", "product", *period_cols, "measure"])
         # Each group's first ``limit`` (latest seen, then lowest id) by one aggregate, not a
         # window ranking every match of thousands of groups.
         first = self.store.latest_ids_sql(limit)
@@ -501,6 +533,7 @@ class AnalyticsQueries:
         frame["term"], frame["unit"] = lookup(_TERM_OF, codes), lookup(_UNIT_OF, codes)
         frame["best_n"] = frame["best_n"].astype(int)
         frame["best_ids"] = _id_lists(frame["best_ids"])
+        frame["product"] = products_out(frame["product"])
         return _as_dates(frame)[columns]
 
     def bucket_piece_ids(self, interval: str, filters: CampaignFilter,

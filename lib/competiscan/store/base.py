@@ -11,8 +11,11 @@ module each:
 - :mod:`.enrichment` — get_many, put_many (the cache of model answers), enrichment_inputs,
   write_enrichment;
 - :mod:`.companies` — ensure_companies, company_aliases, company_industries;
+- :mod:`.products` — products, seed_products, put_product, delete_product, product_counts,
+  product_inputs;
 - :mod:`.saved_searches` — save_search, update_saved_search, saved_searches, saved_search,
   last_checked, last_checked_by, mark_search_checked, delete_saved_search;
+- :mod:`.peer_sets` — save_peer_set, update_peer_set, peer_sets, peer_set, delete_peer_set;
 - :mod:`.jobs` — start_job, update_job, job, jobs;
 - :mod:`.audit` — record_audit, audit_entries;
 - :mod:`.core` — migrate, schema_version, check_schema, describe, close, and the hooks a
@@ -33,6 +36,8 @@ from .errors import (AlreadyImportedError, NotFoundError, StoreError, StoreLocke
                      StoreMissingError, StoreSchemaError, StoreUnavailableError)
 from .index_queue import INDEX_COLUMNS, IndexQueue
 from .jobs import Jobs
+from .peer_sets import PeerSets
+from .products import ProductCatalogue
 from .saved_searches import SavedSearches
 
 __all__ = ["Store", "BatchWrite", "BatchResult", "StoreError", "StoreLockedError",
@@ -40,6 +45,6 @@ __all__ = ["Store", "BatchWrite", "BatchResult", "StoreError", "StoreLockedError
            "AlreadyImportedError", "NotFoundError", "INDEX_COLUMNS", "as_arrow", "utcnow"]
 
 
-class Store(Batches, Campaigns, IndexQueue, Enrichment, Companies, SavedSearches, Jobs,
-            AuditTrail, StoreCore):
+class Store(Batches, Campaigns, IndexQueue, Enrichment, Companies, ProductCatalogue,
+            SavedSearches, PeerSets, Jobs, AuditTrail, StoreCore):
     """A campaign store over one SQLAlchemy engine. Use :func:`competiscan.store.open_store`."""

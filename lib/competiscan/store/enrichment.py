@@ -62,8 +62,9 @@ class Enrichment(StoreCore):
         ``only_not_by`` (an ``enriched_by`` value)."""
         where = "AND (enriched_by IS NULL OR enriched_by <> :by)" if only_not_by else ""
         return self._frame(
-            "SELECT id, content_hash, title, subject_line, content, channel, campaign_type, "
-            "campaign_type_source FROM campaigns WHERE id > :after "
+            "SELECT id, content_hash, company, title, subject_line, content, channel, "
+            "campaign_type, campaign_type_source, product, product_source "
+            "FROM campaigns WHERE id > :after "
             f"{where} ORDER BY id LIMIT :n", after=after_id, n=limit, by=only_not_by)
 
     def write_enrichment(self, frame: pd.DataFrame) -> None:

@@ -284,6 +284,8 @@ products = sa.Table(
     sa.Column("aliases", sa.Text, nullable=False),    # JSON list of other spellings
     sa.Column("added_by", sa.Text, nullable=False),   # 'catalogue' for the shipped entries
     sa.Column("added_at", sa.DateTime, nullable=False),
+    # set when an admin takes a product out: the shipped catalogue does not bring it back
+    sa.Column("removed_at", sa.DateTime),
 )
 
 # Named sets of companies an analysis is measured against ("Card issuers: Chase, Capital

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..labels import FIELD_LABELS, OFFER_LABELS, field_label, format_offer, offer_label, pretty
+from ..labels import (FIELD_LABELS, NO_PRODUCT, OFFER_LABELS, field_label, format_offer,
+                      offer_label, pretty, product_label)
 
 __all__ = ["FIELD_LABELS", "OFFER_LABELS", "field_label", "pretty", "offer_label",
-           "format_offer", "md_escape"]
+           "format_offer", "md_escape", "NO_PRODUCT", "product_label"]
 
 # Characters that Streamlit's Markdown would read as formatting, links, math ($), colour
 # directives (:red[...]) or HTML; a backslash makes each one literal.

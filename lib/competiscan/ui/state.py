@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 
 from ..model import NUMERIC_OFFER_FIELDS, CampaignFilter, FilterError
 from ..workbench import (DIMENSIONS, MAX_WINDOW, OFFER_TERMS, POSITIONING_MEASURES, SORTS,
-                         SearchRequest)
+                         Market, SearchRequest)
 
 __all__ = ["Params", "SearchState", "TrendsState", "CompetitorsState", "OFFER_BOUNDS",
            "PAGE_SIZES", "TREND_VIEWS", "TREND_INTERVALS", "TREND_DIMENSIONS", "WEIGHT_OPTIONS",
@@ -123,7 +123,7 @@ def _put(out: dict[str, list[str]], name: str, value: Any) -> None:
 
 def _read_filter(reader: _Reader, *, sentiments: bool = False,
                  offers: bool = False) -> CampaignFilter:
-    """The campaign filter in the URL: ``company``/``channel``/``type``/``industry``
+    """The campaign filter in the URL: ``company``/``product``/``channel``/``type``/``industry``
     (repeatable), ``from``/``to``; with ``sentiments`` also ``sentiment``, with ``offers`` the
     ``<offer term>_min`` or ``_max`` bounds (see :data:`OFFER_BOUNDS`)."""
     start, end = reader.dates_in_order(reader.day("from"), reader.day("to"))
@@ -138,7 +138,8 @@ def _read_filter(reader: _Reader, *, sentiments: bool = False,
             reader.problems.append(f"{name} is not a filter (offer terms are filtered from the "
                                    "customer's side); ignored.")
     try:
-        return CampaignFilter(companies=reader.many("company"), channels=reader.many("channel"),
+        return CampaignFilter(companies=reader.many("company"), products=reader.many("product"),
+                              channels=reader.many("channel"),
                               campaign_types=reader.many("type"),
                               industries=reader.many("industry"),
                               sentiments=reader.many("sentiment") if sentiments else (),
@@ -150,6 +151,7 @@ def _read_filter(reader: _Reader, *, sentiments: bool = False,
 
 def _write_filter(out: dict[str, list[str]], where: CampaignFilter) -> None:
     _put(out, "company", where.companies)
+    _put(out, "product", where.products)
     _put(out, "channel", where.channels)
     _put(out, "type", where.campaign_types)
     _put(out, "industry", where.industries)
@@ -242,7 +244,10 @@ class SearchState:
 class TrendsState:
     """The Trends page in the URL: ``view``, ``by``, ``interval``, ``window`` (periods in a
     rolling window; 1 = calendar buckets), ``weight``, ``top`` (series shown), ``term`` (offer
-    term of the offers view) and the campaign filters."""
+    term of the offers view), ``peers`` (the market: a peer set's id or name,
+    ``industry:<code>`` or ``all``) and the campaign filters.
+
+    ``market`` is what ``peers`` resolved to on the page (not in the URL)."""
 
     filter: CampaignFilter = CampaignFilter()
     view: str = "volume"
@@ -252,6 +257,8 @@ class TrendsState:
     weight: str = ""
     top: int = 8
     term: str = "intro_apr_months"
+    peers: str = ""
+    market: Market | None = field(default=None, compare=False)
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -264,13 +271,14 @@ class TrendsState:
                     window=reader.whole("window", 1, 1, 26),
                     weight=reader.choice("weight", WEIGHT_OPTIONS, ""),
                     top=reader.whole("top", 8, 1, 30),
-                    term=reader.choice("term", tuple(OFFER_TERMS), "intro_apr_months"))
+                    term=reader.choice("term", tuple(OFFER_TERMS), "intro_apr_months"),
+                    peers=reader.text("peers"))
         return replace(state, problems=tuple(reader.problems))
 
     def to_params(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         defaults = TrendsState()
-        for name in ("view", "by", "interval", "window", "weight", "top", "term"):
+        for name in ("view", "by", "interval", "window", "weight", "top", "term", "peers"):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 _put(out, name, value)
@@ -283,13 +291,16 @@ class TrendsState:
 class CompetitorsState:
     """The Competitors page in the URL: ``mode`` (profile|compare), the companies (``company``,
     repeatable: one for a profile, 2–5 to compare), ``interval``, ``x``/``y`` positioning
-    measures and ``channel``/``type``/``industry``/``from``/``to`` filters."""
+    measures, ``peers`` (the market, as on Trends) and ``channel``/``type``/``industry``/
+    ``from``/``to`` filters. ``market`` is what ``peers`` resolved to (not in the URL)."""
 
     filter: CampaignFilter = CampaignFilter()
     mode: str = "profile"
     interval: str = "month"
     x: str = "share_of_voice"
     y: str = "generosity"
+    peers: str = ""
+    market: Market | None = field(default=None, compare=False)
     problems: tuple[str, ...] = field(default=(), compare=False)
 
     @classmethod
@@ -299,13 +310,14 @@ class CompetitorsState:
                     mode=reader.choice("mode", COMPETITOR_MODES, "profile"),
                     interval=reader.choice("interval", TREND_INTERVALS, "month"),
                     x=reader.choice("x", POSITION_MEASURES, "share_of_voice"),
-                    y=reader.choice("y", POSITION_MEASURES, "generosity"))
+                    y=reader.choice("y", POSITION_MEASURES, "generosity"),
+                    peers=reader.text("peers"))
         return replace(state, problems=tuple(reader.problems))
 
     def to_params(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
         defaults = CompetitorsState()
-        for name in ("mode", "interval", "x", "y"):
+        for name in ("mode", "interval", "x", "y", "peers"):
             value = getattr(self, name)
             if value != getattr(defaults, name):
                 _put(out, name, value)

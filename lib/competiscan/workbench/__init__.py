@@ -9,6 +9,8 @@ them behind a few services, each a noun with verbs:
 - ``wb.enrichment``: enrichment runs and jobs (local rules, or an OpenAI-compatible model).
 - ``wb.inbox``: the drop folder and its worker (exactly once per file, across processes).
 - ``wb.index``: the search index as a projection of the store (sync, rebuild, consistency).
+- ``wb.products``: the product catalogue and each campaign's link to its product.
+- ``wb.peers``: peer sets, and the market every share of voice is measured against.
 - ``wb.audit``: the audit trail every action above writes to; admins read it.
 
 Every action that changes data takes an :class:`~competiscan.model.Actor` first: who acts.
@@ -22,11 +24,13 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..analytics import ALL_MARKET_KEY, Market
 from ..analytics import (ANOMALY_FORMULA, DIMENSIONS, GENEROSITY_FORMULA, OFFER_TERMS,
                          POSITIONING_MEASURES, AnalyticsError, AnomalyReport, Comparison,
                          ForecastReport, VolumeSeries)
 from ..analytics.compare import MAX_COMPARED, MIN_COMPARED
 from ..companies import KNOWN_COMPANIES, normalise_company_key
+from ..products import KNOWN_PRODUCTS, PRODUCT_KINDS, Product
 from ..ingest import FORMATS, IngestReport, MappingError, UnreadableFileError, prepare_bytes
 from ..ingest.normalise import MAPPABLE_FIELDS
 from ..ingest.pipeline import Prepared
@@ -37,12 +41,14 @@ from ..settings import Settings, load_settings
 from ..store import AlreadyImportedError, NotFoundError, Store, StoreError, open_store
 from .analytics import Analytics
 from .audit import AUDIT_ACTIONS, Audit, AuditEntry
-from .campaigns import PREVIEW_ROWS, CampaignDetail, Campaigns, FilePreview
+from .campaigns import PREVIEW_ROWS, CampaignDetail, Campaigns, CompanyMatch, FilePreview
 from .enrichment import Enrichment
 from .export import EXPORT_COLUMNS, ExportError, to_csv_bytes, to_xlsx_bytes
 from .files import convert_file, generate_sample, validate_file
 from .health import run_checks
 from .inbox import INBOX_WORKER, Inbox, InboxError, InboxResult
+from .peers import IndustryGroup, PeerSet, PeerSetError, Peers
+from .products import ProductCoverage, Products
 from .projection import IndexConsistency, IndexProjection, SyncResult
 from .searches import RELATIVE_RANGES, AlertMatch, SavedSearch, Searches
 
@@ -52,12 +58,14 @@ if TYPE_CHECKING:
 __all__ = [
     "Workbench",
     # services and their results
-    "Campaigns", "FilePreview", "CampaignDetail", "IngestReport", "PREVIEW_ROWS",
+    "Campaigns", "FilePreview", "CampaignDetail", "IngestReport", "PREVIEW_ROWS", "CompanyMatch",
     "Searches", "SavedSearch", "AlertMatch", "SearchRequest", "SearchResult", "Hit",
     "Analytics", "VolumeSeries", "AnomalyReport", "ForecastReport", "Comparison",
     "Enrichment", "Inbox", "InboxResult", "InboxError", "INBOX_WORKER", "IndexProjection",
-    "SyncResult", "IndexConsistency",
-    "Audit", "AuditEntry", "AUDIT_ACTIONS", "RELATIVE_RANGES",
+    "SyncResult", "IndexConsistency", "Peers", "PeerSet", "IndustryGroup", "Market",
+    "ALL_MARKET_KEY",
+    "Audit", "AuditEntry", "AUDIT_ACTIONS", "RELATIVE_RANGES", "Products", "ProductCoverage",
+    "Product", "PRODUCT_KINDS",
     # file tools and health checks (no store needed)
     "validate_file", "convert_file", "generate_sample", "run_checks",
     # exports
@@ -68,7 +76,7 @@ __all__ = [
     "MAX_COMPARED", "MIN_COMPARED", "tokenize",
     # errors a user can cause
     "StoreError", "NotFoundError", "AlreadyImportedError", "QueryError", "SearchUnavailable",
-    "AnalyticsError",
+    "AnalyticsError", "PeerSetError",
     "ExportError", "MappingError", "UnreadableFileError",
 ]
 
@@ -96,6 +104,8 @@ class Workbench:
         self.campaigns = Campaigns(self, self._store, self.index, self.audit)
         self.searches = Searches(self._store, self.index, self.audit)
         self.analytics = Analytics(self._store)
+        self.peers = Peers(self._store, self.audit)
+        self.products = Products(self._store, self.index, self.audit)
         self.enrichment = Enrichment(self, self.settings, self._store, self.index, self.audit)
         self.inbox = Inbox(self.settings, self.campaigns, self.audit)
         if create:
@@ -110,6 +120,9 @@ class Workbench:
                 (c.name, c.industry,
                  tuple({normalise_company_key(a) for a in (c.name, *c.aliases)}))
                 for c in KNOWN_COMPANIES)
+        if self._store.seed_products((p.company, p.name, p.kind, p.aliases)
+                                     for p in KNOWN_PRODUCTS):
+            self.products._linker = None
         return self
 
     def close(self) -> None:
@@ -132,6 +145,8 @@ class Workbench:
             sample = self._store.text_sample(KEYWORD_CORPUS_SAMPLE)
             extractor = KeywordExtractor().fit(sample) if len(sample) >= 500 else None
             self._local_enricher = LocalEnricher(keywords=extractor)
+        # (the catalogue's current linker: an admin may have edited it since)
+        self._local_enricher.products = self.products.linker
         return self._local_enricher
 
     def prepare(self, data: bytes, filename: str, *, source: str = "upload",

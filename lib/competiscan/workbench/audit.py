@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 AUDIT_ACTIONS: tuple[str, ...] = (
     "sign_in", "upload", "undo", "enrich", "export", "saved_search.create",
     "saved_search.change", "saved_search.delete", "reindex",
+    "peer_set.create", "peer_set.change", "peer_set.delete",
+    "product.add", "product.remove", "product.relink",
 )
 
 
