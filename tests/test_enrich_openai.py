@@ -127,7 +127,8 @@ def test_request_shape(server, make_enricher):
     schema = response_format["json_schema"]["schema"]
     assert schema["required"] == ["items"] and schema["additionalProperties"] is False
     item = schema["properties"]["items"]["items"]
-    assert set(item["properties"]) == {"index", *ENRICHMENT_FIELDS}
+    assert set(item["properties"]) == {"index", *ENRICHMENT_FIELDS, "product",
+                                       "product_confidence"}
     assert set(item["required"]) == set(item["properties"])
     assert item["additionalProperties"] is False
     assert item["properties"]["campaign_type_predicted"]["anyOf"][0]["enum"] == list(CAMPAIGN_TYPES)

@@ -147,3 +147,15 @@ def test_no_page_reads_none_where_a_value_is_missing(app_env, page, params):
         {"company_name": "", "title": "Nobody's piece", "channel": "email",
          "launch_date": "2024-06-02"}]), "sparse.csv")
     assert_no_literal_none(open_page(page, params))
+
+
+def test_the_header_names_the_product_how_it_was_found_and_links_to_its_offers(app_env):
+    campaign_id = _id_of(app_env, "Chase Freedom Unlimited")
+    at = open_page("campaign", {"id": str(campaign_id)})
+    header = " ".join(texts(at.markdown))
+    assert ("**Product:** Freedom Unlimited (found in the copy from the product catalogue, "
+            "confidence 95%)") in header
+    assert "[its offers](trends?view=offers&company=Chase&product=Freedom+Unlimited)" in header
+    other = _ingest_one(app_env, {"title": "Thank you", "content": "We are here for you."})
+    header = " ".join(texts(open_page("campaign", {"id": str(other)}).markdown))
+    assert "**Product:** none named in this piece" in header

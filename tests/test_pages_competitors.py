@@ -57,3 +57,13 @@ def test_comparison_needs_two_to_five_companies(app_env):
     assert any("Choose 2 to 5 companies" in t for t in texts(at.info))
     at = open_page("competitors")
     assert any("Choose a company" in t for t in texts(at.info))
+
+
+def test_a_profile_lists_its_products_and_their_offers_apart(app_env):
+    at = open_page("competitors", {"company": "Chase", "interval": "month"})
+    products = next(f for f in dataframes(at) if "found" in f.columns)
+    assert {"Freedom Unlimited", "Sapphire Preferred"} <= set(products["product"])
+    assert products["link"].str.startswith("search?company=Chase&product=").all()
+    offers = next(f for f in dataframes(at) if "best" in f.columns)
+    # offers are per product: never one row pooling two products' terms
+    assert "product" in offers.columns and not offers.duplicated(["product", "term"]).any()

@@ -91,3 +91,11 @@ def test_switching_view_writes_the_url_and_bad_values_are_reported(app_env):
     assert at.query_params["view"] == "share_of_voice"
     url = next(c.value for c in at.code)
     assert url.startswith("/trends?view=share_of_voice&peers=industry%3A")
+
+
+def test_series_shown_never_contradicts_the_companies_picked(app_env):
+    picked = open_page("trends", {"view": "volume", "company": ["Chase", "Citi"],
+                                  "peers": "all"})
+    assert picked.number_input(key="t_top").disabled
+    free = open_page("trends", {"view": "volume", "peers": "all"})
+    assert not free.number_input(key="t_top").disabled

@@ -196,3 +196,12 @@ def test_an_index_of_an_older_layout_is_rebuilt_from_the_store_by_the_next_sync(
         assert wb.index.consistency().missing_from_index == 0
     finally:
         wb.close()
+
+
+def test_trends_group_by_product_one_series_per_company_and_product(two_cards):
+    series = two_cards.analytics.volume("product", "month", CampaignFilter())
+    totals = series.frame.groupby("key")["count"].sum().to_dict()
+    assert totals == {"Capital One · Venture X": 3, "Capital One · Platinum": 3,
+                      "Capital One · pieces naming no product": 1}
+    only = two_cards.analytics.volume("product", "month", CampaignFilter(products=["Platinum"]))
+    assert set(only.frame.loc[only.frame["count"] > 0, "key"]) == {"Capital One · Platinum"}

@@ -626,7 +626,7 @@ def _analysis_commands(add: Adder) -> None:
     p.add_argument("--limit", type=int, default=20)
 
     p = add("trends", cmd_trends, "campaign volume and share over time")
-    p.add_argument("--by", choices=["company", "channel", "type", "industry"], default="company")
+    p.add_argument("--by", choices=["company", "product", "channel", "type", "industry"], default="company")
     p.add_argument("--interval", choices=["day", "week", "month"], default="week")
     p.add_argument("--peers", metavar="NAME",
                    help="measure shares against this peer set (its name or id), "

@@ -58,6 +58,9 @@ def labels(values: pd.Series) -> pd.Series:
 
 
 def filter_values(filters: CampaignFilter, column: str) -> tuple[str, ...]:
-    """The values ``filters`` restricts grouping column ``column`` to (empty: no restriction)."""
+    """The values ``filters`` restricts grouping column ``column`` to (empty: no restriction).
+    A product is grouped as "company · product", which a filter's bare product names are not:
+    its restriction is left to the query."""
     return {"company": filters.companies, "channel": filters.channels,
-            "campaign_type": filters.campaign_types, "industry": filters.industries}[column]
+            "campaign_type": filters.campaign_types, "industry": filters.industries,
+            "product": ()}[column]

@@ -31,8 +31,12 @@ from .schema import OFFER_MEASURES
 __all__ = ["AnalyticsQueries", "AnalyticsError", "DIMENSIONS", "INTERVALS",
            "WEIGHTS", "NUMERIC_OFFER_TERMS"]
 
-# Columns an analysis may group by.
-DIMENSIONS: tuple[str, ...] = ("company", "channel", "campaign_type", "industry")
+# What an analysis may group by: columns, and "product", which is a company's product (one
+# name per company and product: "Capital One · Venture X"; two issuers' "Online Savings" are
+# two products).
+DIMENSIONS: tuple[str, ...] = ("company", "product", "channel", "campaign_type", "industry")
+_DIMENSION_SQL = {"product": "company || ' · ' || coalesce(product, 'pieces naming no product') "
+                             "AS product"}
 # date_trunc units; 'week' truncates to Monday on both dialects (ISO weeks).
 INTERVALS: tuple[str, ...] = ("day", "week", "month", "quarter")
 # Estimates a volume may be weighted by.
@@ -262,7 +266,7 @@ class AnalyticsQueries:
     def _dims(dims: Sequence[str]) -> list[str]:
         for d in dims:
             _check(d, DIMENSIONS, "grouping")
-        return list(dims)
+        return [_DIMENSION_SQL.get(d, d) for d in dims]
 
     # ------------------------------------------------------------------ queries
     def span(self, filters: CampaignFilter) -> tuple[date | None, date | None, date | None]:

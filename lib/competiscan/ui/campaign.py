@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any, Mapping, Sequence
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import pandas as pd
 import streamlit as st
@@ -125,6 +125,7 @@ def show_header(row: Mapping[str, Any], sightings: int) -> None:
                  else "type predicted from the text")
     st.caption(" · ".join(md_escape(m) for m in meta)
                + f" · {type_from} · campaign {row['id']}")
+    _show_product(row)
     cols = st.columns(4)
     cols[0].metric("First seen", _value(row["launch_date"]))
     cols[1].metric("Last seen", _value(row["last_seen"]))
@@ -144,6 +145,28 @@ def show_header(row: Mapping[str, Any], sightings: int) -> None:
             st.markdown("\n\n".join(md_escape(p) for p in paragraphs))
     if row.get("summary"):
         st.markdown(f"**Summary:** {md_escape(row['summary'])}")
+
+
+_PRODUCT_SOURCES = {"source": "named by the uploaded file", "catalogue":
+                    "found in the copy from the product catalogue", "rule":
+                    "a product-like name in the copy, not in the catalogue yet"}
+
+
+def _show_product(row: Mapping[str, Any]) -> None:
+    """The product the piece markets, how it was found and how sure the link is, with links
+    to the company's other pieces of that product and to its offers."""
+    product = row.get("product")
+    if _missing(product) or not str(product).strip():
+        st.markdown("**Product:** none named in this piece (its offer terms are not compared "
+                    "with any product's).")
+        return
+    source = row.get("product_source") or ""
+    how = _PRODUCT_SOURCES.get(source, f"named by the model ({source})" if source else "")
+    confidence = row.get("product_confidence")
+    sure = "" if _missing(confidence) else f", confidence {float(confidence):.0%}"
+    query = urlencode({"company": row["company"], "product": product})
+    st.markdown(f"**Product:** {md_escape(product)} ({md_escape(how)}{sure}) · "
+                f"[its pieces](search?{query}) · [its offers](trends?view=offers&{query})")
 
 
 def _show_placement(row: Mapping[str, Any]) -> None:

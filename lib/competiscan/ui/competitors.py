@@ -7,6 +7,7 @@ from the search index, sorted by date.
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urlencode
 from typing import Any
 
 import numpy as np
@@ -169,12 +170,8 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
         download_csv(_mix_chart(workbench, state, "campaign_type", "profile_types"),
                      f"{company}-types.csv", key="profile_types_csv")
 
-    st.subheader("Offers")
-    _current_offers(workbench, company, state)
-    changes = data.offer_changes(workbench, state.interval, own)
-    if not changes.empty:
-        st.caption("When its best offer changed, newest first:")
-        show_offer_changes(changes, key="profile_changes", with_company=False)
+    _products(workbench, company)
+    _offers(workbench, company, state)
 
     st.subheader("Tone")
     tone = data.sentiment(workbench, "company", state.interval, own)
@@ -200,6 +197,43 @@ def show_profile(workbench: Workbench, state: CompetitorsState) -> None:
                                   "campaign_type": h.campaign_type,
                                   "launch_date": h.launch_date} for h in latest.hits]),
                    key="profile_latest")
+
+
+def _products(workbench: Workbench, company: str) -> None:
+    """The company's products: pieces per product and how they were linked."""
+    coverage = data.product_coverage(workbench, company)
+    named = [r for r in coverage.by_product if r["product"] is not None]
+    st.subheader("Products")
+    if not named:
+        st.caption("None of its pieces names a product.")
+        return
+    pieces: dict[str, int] = {}
+    for r in named:
+        pieces[r["product"]] = pieces.get(r["product"], 0) + r["pieces"]
+    how = {r["product"]: r["source"] for r in sorted(named, key=lambda r: r["pieces"])}
+    st.caption(f"{coverage.linked:,} of its {coverage.pieces:,} pieces name a product "
+               f"({coverage.share_linked:.0%}); offers are compared within each product.")
+    st.dataframe(pd.DataFrame([{
+        "product": name, "pieces": n,
+        "found": "in the catalogue" if how[name] == "catalogue" else
+                 "named by the file" if how[name] == "source" else
+                 "by rule (not in the catalogue)" if how[name] == "rule" else "by the model",
+        "link": f"search?{urlencode({'company': company, 'product': name})}"}
+        for name, n in sorted(pieces.items(), key=lambda kv: -kv[1])]),
+        hide_index=True, key="profile_products", column_config={
+            "product": "Product", "pieces": "Pieces", "found": "Found",
+            "link": st.column_config.LinkColumn("Its pieces", display_text="search")})
+
+
+def _offers(workbench: Workbench, company: str, state: CompetitorsState) -> None:
+    """Its products' current offers, and when a product's best offer changed."""
+    st.subheader("Offers")
+    _current_offers(workbench, company, state)
+    changes = data.offer_changes(workbench, state.interval, state.filter)
+    if not changes.empty:
+        st.caption("When a product's best offer changed (a change is always within one "
+                   "product), newest first:")
+        show_offer_changes(changes, key="profile_changes", with_company=False)
 
 
 def _current_offers(workbench: Workbench, company: str, state: CompetitorsState) -> None:

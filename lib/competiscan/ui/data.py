@@ -17,12 +17,12 @@ import streamlit as st
 
 from ..model import Actor, CampaignFilter
 from ..workbench import (AlertMatch, AnomalyReport, Comparison, ForecastReport, Market,
-                         SearchRequest, SearchResult, VolumeSeries, Workbench)
+                         ProductCoverage, SearchRequest, SearchResult, VolumeSeries, Workbench)
 
 __all__ = ["data_changed", "alerts_changed", "summary", "distinct", "newest", "search",
            "pending_alerts", "volume", "sov", "sentiment", "span", "counts", "offer_summary",
            "offer_changes", "current_offers", "anomalies", "forecast", "comparison",
-           "coverage"]
+           "coverage", "product_coverage"]
 
 _SHORT = 60        # seconds: what the Home page and filters show
 _LONG = 600        # seconds: analyses (they change only when data is written)
@@ -46,6 +46,11 @@ def summary(_workbench: Workbench) -> dict[str, Any]:
 @st.cache_data(ttl=_SHORT, max_entries=16, show_spinner=False)
 def distinct(_workbench: Workbench, column: str) -> list[str]:
     return _workbench.campaigns.distinct_values(column)
+
+
+@st.cache_data(ttl=_SHORT, max_entries=32, show_spinner=False)
+def product_coverage(_workbench: Workbench, company: str) -> ProductCoverage:
+    return _workbench.products.coverage(company)
 
 
 @st.cache_data(ttl=_SHORT, max_entries=8, show_spinner=False)

@@ -1,5 +1,5 @@
-"""The campaign filter panel shared by Search, Trends and Competitors (company, channel, type,
-industry, date range), with widget keys under a page prefix."""
+"""The campaign filter panel shared by Search, Trends and Competitors (company, product,
+channel, type, industry, date range), with widget keys under a page prefix."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from .labels import md_escape, pretty
 
 __all__ = ["filter_values", "filters_from_widgets", "filter_panel", "clear_filters"]
 
-_MULTI = {"company": "companies", "channel": "channels", "type": "campaign_types",
-          "industry": "industries"}
+_MULTI = {"company": "companies", "product": "products", "channel": "channels",
+          "type": "campaign_types", "industry": "industries"}
 
 
 def filter_values(prefix: str, where: CampaignFilter) -> dict[str, Any]:
@@ -84,6 +84,10 @@ def filter_panel(workbench: Workbench, prefix: str, where: CampaignFilter, *,
         note = st.session_state.get(f"{prefix}_company_note")
         if note:
             st.caption(note)
+    st.multiselect("Product", _options(workbench, "product", (), where.products),
+                   key=f"{prefix}_product", placeholder="Any product", select_all=False,
+                   help="The product a piece markets (a card, account or plan), as the "
+                        "product catalogue names it. Offers compare within one product.")
     st.multiselect("Channel", _options(workbench, "channel", CHANNELS, where.channels),
                    key=f"{prefix}_channel", format_func=pretty, placeholder="Any channel",
                    select_all=False)

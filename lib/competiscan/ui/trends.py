@@ -68,8 +68,13 @@ def controls(workbench: Workbench, state: TrendsState) -> None:
     if view == "offers":
         cols[2].selectbox("Offer term", tuple(OFFER_TERMS), key="t_term",
                           format_func=offer_label)
+    # With companies picked, the chart draws exactly those: the control would contradict them.
+    picks = bool(st.session_state.get("t_company")) and st.session_state.get("t_by") in (
+        "company", None)
     cols[4].number_input("Series shown", min_value=1, max_value=30, step=1, key="t_top",
-                         help="The largest groups by the chart's measure.")
+                         disabled=picks,
+                         help="Every company you picked is drawn." if picks else
+                         "The largest groups by the chart's measure.")
     with st.sidebar:
         picked = CampaignFilter(**filters_from_widgets("t"))
         peer_picker(workbench, "t", companies=picked.companies, filters=picked)
