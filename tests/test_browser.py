@@ -74,7 +74,10 @@ def browser(server):
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    # Generous: the first page of a server builds its Workbench, and under a full parallel
+    # run the machine is busy. These are waits for text, not timings.
+    page.set_default_timeout(60_000)
+    expect.set_options(timeout=30_000)
     yield page
     context.close()
 
@@ -200,7 +203,7 @@ def test_a_file_dropped_into_the_inbox_appears_on_live(server, page):
     os.utime(dropped, (settled, settled))
     # within one poll interval (5 s) plus the run itself; the table is a canvas, its text
     # lives in an (invisible) accessibility grid
-    page.get_by_text("Ally Bank savings drop").wait_for(state="attached", timeout=15_000)
+    page.get_by_text("Ally Bank savings drop").wait_for(state="attached", timeout=60_000)
     assert (inbox / "done" / "dropped.csv").exists()
     page.get_by_text(re.compile(r"dropped\.csv")).first.wait_for()
     screenshot(page, "live-inbox")
