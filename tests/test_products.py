@@ -205,3 +205,33 @@ def test_trends_group_by_product_one_series_per_company_and_product(two_cards):
                       "Capital One · pieces naming no product": 1}
     only = two_cards.analytics.volume("product", "month", CampaignFilter(products=["Platinum"]))
     assert set(only.frame.loc[only.frame["count"] > 0, "key"]) == {"Capital One · Platinum"}
+
+
+def test_an_offer_past_its_stated_end_is_not_current(settings):
+    from competiscan.workbench import Workbench
+    from tests.actors import TESTER
+    data = ("company_name,channel,title,content,launch_date\n"
+            'Capital One,email,Capital One Savor,"Earn 5% cash back. Offer ends March 1, '
+            '2026.",2026-02-02\n'
+            'Capital One,email,Capital One Savor card,"Earn 3% cash back.",2026-02-20\n'
+            'Capital One,email,Capital One Venture X,"75,000 bonus miles",2026-03-05\n')
+    wb = Workbench(settings, create=True)
+    try:
+        wb.campaigns.ingest(TESTER, data.encode(), "ends.csv", index=False)
+        before = wb.analytics.current_offers(CampaignFilter(companies=["Capital One"]),
+                                             as_of="2026-02-25")
+        savor = next(e for e in before if e["product"] == "Savor")
+        assert {t["label"]: t["value"] for t in savor["terms"]}["cash_back_pct"] == 5
+        after = wb.analytics.current_offers(CampaignFilter(companies=["Capital One"]),
+                                            as_of="2026-03-10")
+        savor = next(e for e in after if e["product"] == "Savor")
+        # the 5% offer ended on March 1: the 3% piece is Savor's current offer
+        assert {t["label"]: t["value"] for t in savor["terms"]}["cash_back_pct"] == 3
+    finally:
+        wb.close()
+
+
+def test_an_unseen_name_inside_a_long_company_name_is_not_cut_short():
+    got = _link([{"company": "Credit One Bank",
+                  "title": "Credit One Bank Balance Transfer Card"}])
+    assert got[0]["product"] == "Balance Transfer Card"

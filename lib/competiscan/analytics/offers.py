@@ -156,16 +156,19 @@ def offer_changes(source: Source, interval: str = "month",
 
 def best_offers(source: Source, filters: CampaignFilter | None = None, *,
                 terms: Iterable[str] = tuple(OFFER_TERMS), seen_since: date | None = None,
+                open_on: date | None = None,
                 ids: int = 5) -> pd.DataFrame:
     """Each product's best value of each term over the whole filtered range (no periods).
 
-    ``seen_since`` keeps only pieces still seen in market on or after that date. Columns:
+    ``seen_since`` keeps only pieces still seen in market on or after that date; ``open_on``
+    leaves out pieces whose stated offer end is before that date. Columns:
     company, product, label, term, unit, better, best, typical, n and, unless ``ids`` is 0, best_n and
     best_ids (up to ``ids`` pieces showing the best value, most recently seen first).
     """
     chosen = _check_terms(terms)
     filters = filters or CampaignFilter()
     stats = queries_for(source).offer_stats(chosen, None, filters, seen_since=seen_since,
+                                            open_on=open_on,
                                             ids=max(ids, 0))
     return _shape(stats, chosen)[_COLUMNS + (_ID_COLUMNS if ids > 0 else [])]
 
@@ -175,9 +178,9 @@ def offers(store: Source, filters: CampaignFilter | None = None, *,
            ) -> list[dict[str, Any]]:
     """Per company and product, its best current offer terms with the piece showing each.
 
-    Current means launched by ``as_of`` and seen in market within the ``window_days`` days up
+    Current means launched by ``as_of``, seen in market within the ``window_days`` days up
     to it (default: the latest sighting in the store, so the answer does not drift with the
-    clock). Each entry is ``{company, product, as_of, since, terms: [{label, term, unit,
+    clock), and not past an end date the piece states ("Offer ends October 26, 2026"). Each entry is ``{company, product, as_of, since, terms: [{label, term, unit,
     better, value, typical, pieces, id, ids}]}``; ``product`` is None for the company's pieces
     that name no product; ``id`` is the most recently seen piece showing ``value``. A company
     named in the filter without any current offer has one entry with no product and empty
@@ -195,7 +198,8 @@ def offers(store: Source, filters: CampaignFilter | None = None, *,
         return [{"company": c, "product": None, "as_of": None, "since": None, "terms": []}
                 for c in base.companies]
     since = end - timedelta(days=window_days - 1)
-    best = best_offers(queries, replace(base, date_to=end), seen_since=since)
+    # Current: seen lately, and not past the end date the piece states.
+    best = best_offers(queries, replace(base, date_to=end), seen_since=since, open_on=end)
     terms: dict[tuple[str, str | None], list[dict[str, Any]]] = {}
     # One pass over plain lists, not a frame filtered once per company (hundreds of them).
     for company, product, label, term, unit, better, value, typical, n, ids in zip(

@@ -59,7 +59,7 @@ _NOT_NAMES = {"the", "a", "an", "your", "our", "new", "this", "that", "my", "get
               "member", "members", "customer", "customers", "cardmember", "cardmembers",
               "limited-time", "special", "exclusive", "offer", "offers", "great", "best"}
 _WORD = r"[A-Z][A-Za-z0-9'&+.-]*"
-_RULE_RE = (r"(?P<name>(?:" + _WORD + r"\s+){1,4}(?:" + "|".join(re.escape(h) for h in _HEADS)
+_RULE_RE = (r"(?P<name>(?:" + _WORD + r"\s+){1,6}(?:" + "|".join(re.escape(h) for h in _HEADS)
             + r"))(?:[^A-Za-z0-9]|$)")
 
 
@@ -231,7 +231,11 @@ class ProductLinker:
                 words = words[len(name.split()):]
                 low = " ".join(words).lower()
                 break
-        while words and words[0].lower().strip(".'") in _NOT_NAMES - _KEEP_WORDS:
+        # The tail of a company name the match started inside ("One Bank" of "Credit One
+        # Bank", "America" of "Bank of America"), and pitch words, are not the name.
+        company_words = {w for name in self._company_names_of(company) for w in name.split()}
+        while words and (words[0].lower().strip(".'") in _NOT_NAMES - _KEEP_WORDS
+                         or words[0].lower() in company_words):
             words = words[1:]
         if len(words) < 2:
             return None

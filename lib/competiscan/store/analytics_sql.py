@@ -160,6 +160,11 @@ def _offer_stats_out(frame: pd.DataFrame, interval: str | None) -> pd.DataFrame:
         "n": frame["n"].to_numpy(dtype=int)}))
 
 
+# Offer rows of pieces whose offer was still open on :open_on (no stated end, or a later one).
+_OPEN_ON = ("{p}campaign_id NOT IN (SELECT id FROM campaigns WHERE offer_expires IS NOT NULL "
+            "AND offer_expires < :open_on)")
+
+
 def _changes_out(frame: pd.DataFrame, with_ids: bool) -> pd.DataFrame:
     """A best_changes answer from the query's frame: measure codes as term and unit."""
     codes = frame["measure"].to_numpy(dtype=np.int64)
@@ -352,13 +357,14 @@ class AnalyticsQueries:
 
     def offer_stats(self, terms: Mapping[str, str], interval: str | None,
                     filters: CampaignFilter, *, seen_since: date | None = None,
-                    ids: int = 0) -> pd.DataFrame:
+                    open_on: date | None = None, ids: int = 0) -> pd.DataFrame:
         """Best and median value of each offer term per (company, product[, period]); the
         pieces naming no product form one group per company (product None).
 
         ``terms`` maps a numeric offer column to ``"max"`` or ``"min"`` (which end is best).
         ``bonus_amount`` is compared only within one ``bonus_unit``, so its rows carry the
-        unit; other terms have ``unit`` ''. ``seen_since`` keeps campaigns still seen in market
+        unit; other terms have ``unit`` ''. ``open_on`` leaves out pieces whose offer had ended
+        by that date (``offer_expires``). ``seen_since`` keeps campaigns still seen in market
         on or after that date (last_seen).
 
         Columns: company, [period,] term, unit, best, typical (median over the pieces stating
@@ -368,7 +374,7 @@ class AnalyticsQueries:
         form.
         """
         extra, best, highest = self._measures(terms)
-        scan = self._offer_scan(interval, filters, extra, seen_since)
+        scan = self._offer_scan(interval, filters, extra, seen_since, open_on)
         stats = (f"{best} AS best, percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS "
                  "typical, count(*) AS n")
         with_ids = ids > 0 and not self.store.median_by_counting
@@ -387,6 +393,7 @@ class AnalyticsQueries:
             out["best_ids"] = _id_lists(frame["best_ids"])
             return out
         found = self.best_piece_ids(terms, interval, filters, out, seen_since=seen_since,
+                                    open_on=open_on,
                                     limit=ids)
         key_cols = ["company", "product", "period"] if interval else ["company", "product"]
         merged = out.assign(product=out["product"].fillna("")).merge(
@@ -396,13 +403,17 @@ class AnalyticsQueries:
         return merged
 
     def _offer_scan(self, interval: str | None, filters: CampaignFilter, extra: list[str],
-                    seen_since: date | None) -> _OfferScan:
+                    seen_since: date | None, open_on: date | None = None) -> _OfferScan:
         """The offer rows an offer_stats query reads, and the keys it groups them by."""
         if seen_since is not None:
             extra = [*extra, "last_seen >= :seen_since"]
+        if open_on is not None:
+            extra = [*extra, _OPEN_ON.format(p="")]
         where, params, expanding = self._where(filters, *extra, offer_rows=True)
         if seen_since is not None:
             params["seen_since"] = seen_since
+        if open_on is not None:
+            params["open_on"] = open_on
         names = (["company", "product", "period", "measure"] if interval
                  else ["company", "product", "measure"])
         keys = ["company", f"{PRODUCT_KEY} AS product",
@@ -487,7 +498,8 @@ class AnalyticsQueries:
 
     def best_piece_ids(self, terms: Mapping[str, str], interval: str | None,
                        filters: CampaignFilter, groups: pd.DataFrame, *,
-                       seen_since: date | None = None, limit: int = 5) -> pd.DataFrame:
+                       seen_since: date | None = None, open_on: date | None = None,
+                       limit: int = 5) -> pd.DataFrame:
         """The pieces showing each group's best value, for the groups an answer shows.
 
         ``groups`` has company, product, [period,] term, unit and best (as :meth:`offer_stats`
@@ -515,6 +527,9 @@ class AnalyticsQueries:
         if seen_since is not None:
             clauses.append("o.last_seen >= :seen_since")
             params["seen_since"] = seen_since
+        if open_on is not None:
+            clauses.append(_OPEN_ON.format(p="o."))
+            params["open_on"] = open_on
         on = ["o.company = w.company", f"{PRODUCT_KEY.replace('product', 'o.product')} = "
               "w.product", "o.measure = w.measure", "o.value = w.best"]
         if interval:

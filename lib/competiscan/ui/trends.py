@@ -17,7 +17,7 @@ from ..model import CampaignFilter
 from ..workbench import ANOMALY_FORMULA, OFFER_TERMS, ForecastReport, VolumeSeries, Workbench
 from . import charts, data
 from .filters import filter_panel, filter_values, filters_from_widgets
-from .labels import field_label, format_offer, md_escape, offer_label, pretty
+from .labels import field_label, format_offer, md_escape, offer_label, pretty, product_label
 from .peers import market_caption, peer_picker
 from .state import (TREND_DIMENSIONS, TREND_INTERVALS, TREND_VIEWS, WEIGHT_OPTIONS,
                     TrendsState)
@@ -244,7 +244,7 @@ def _offer_series(frame: pd.DataFrame) -> tuple[list[str], dict[str, str], dict[
     products = frame["product"] if "product" in frame.columns else [None] * len(frame)
     names = []
     for company, product, unit in zip(frame["company"], products, frame["unit"]):
-        name = f"{company} · {product}" if isinstance(product, str) and product else company
+        name = product_label(company, product if isinstance(product, str) else None)
         names.append(f"{name} ({unit})" if unit else name)
     company_of = dict(zip(names, frame["company"]))
     company_colours = charts.series_colours(list(dict.fromkeys(frame["company"])))

@@ -11,12 +11,12 @@ __all__ = ["ExportError", "EXPORT_COLUMNS", "neutralise_formulas", "to_csv_bytes
            "check_export_path", "write_export"]
 
 EXPORT_COLUMNS: tuple[str, ...] = (
-    "id", "company", "industry", "channel", "campaign_type", "title", "subject_line", "content",
+    "id", "company", "product", "industry", "channel", "campaign_type", "title", "subject_line", "content",
     "launch_date", "last_seen", "landing_url", "audience", "geography", "est_spend_usd",
     "est_volume", "keywords", "source", "sentiment_label", "sentiment_score",
     "intro_apr_pct", "intro_apr_months", "regular_apr_min_pct", "regular_apr_max_pct",
     "bonus_amount", "bonus_unit", "bonus_spend_usd", "bonus_window_months", "cash_back_pct",
-    "annual_fee_usd", "balance_transfer_fee_pct", "apy_pct", "enriched_by",
+    "annual_fee_usd", "balance_transfer_fee_pct", "apy_pct", "offer_expires", "enriched_by",
 )
 
 class ExportError(ValueError):
