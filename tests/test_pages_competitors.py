@@ -46,8 +46,8 @@ def test_comparison_of_three_companies_on_the_same_axes(app_env):
     assert positioning["layout"]["xaxis"]["title"]["text"] == "Share of voice (% of campaigns)"
     body = " ".join(texts(at.markdown)).replace("\\", "")
     assert GENEROSITY_FORMULA[:60] in body
-    best = next(f for f in dataframes(at) if set(names) <= set(f.columns))
-    assert len(best) >= 1
+    best = next(f for f in dataframes(at) if f.index.name == "Company · product")
+    assert {r.split(" · ")[0] for r in best.index} <= set(names) and len(best) >= 1
     at.selectbox(key="c_x").set_value("volume").run()
     assert at.query_params["x"] == "volume"
 
@@ -67,3 +67,13 @@ def test_a_profile_lists_its_products_and_their_offers_apart(app_env):
     offers = next(f for f in dataframes(at) if "best" in f.columns)
     # offers are per product: never one row pooling two products' terms
     assert "product" in offers.columns and not offers.duplicated(["product", "term"]).any()
+
+
+def test_the_comparison_lists_best_offers_per_product_never_pooled(app_env):
+    at = open_page("competitors", {"mode": "compare", "company": ["Chase", "Citi"]})
+    offers = next(f for f in dataframes(at) if f.index.name == "Company · product")
+    rows = list(offers.index)
+    assert "Chase · Freedom Unlimited" in rows and "Chase · Sapphire Preferred" in rows
+    assert all(r.startswith(("Chase · ", "Citi · ")) for r in rows)
+    assert rows.index("Chase · Freedom Unlimited") < min(
+        i for i, r in enumerate(rows) if r.startswith("Citi · "))   # companies in order

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from urllib.parse import urlencode
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,8 @@ from ..workbench import (MAX_COMPARED, MIN_COMPARED, POSITIONING_MEASURES, Marke
                          NotFoundError, PeerSetError, SearchRequest, Workbench)
 from . import charts, data
 from .filters import filter_panel, filter_values, filters_from_widgets
-from .labels import NO_PRODUCT, field_label, format_offer, md_escape, offer_label, pretty
+from .labels import (NO_PRODUCT, field_label, format_offer, md_escape, offer_label, pretty,
+                     product_label)
 from .peers import largest_companies, market_caption, peer_picker
 from .resources import current_actor
 from .state import COMPETITOR_MODES, POSITION_MEASURES, TREND_INTERVALS, CompetitorsState
@@ -325,6 +326,25 @@ def _comparison_charts(workbench: Workbench, state: CompetitorsState, comparison
         show_chart(fig, key="cmp_tone")
 
 
+def _offers_by_product(best: pd.DataFrame, names: Sequence[str]) -> pd.DataFrame:
+    """Best terms with a row per company and product (companies in the order compared) and a
+    column per term."""
+    table = best.assign(
+        term=[offer_label(t, u) for t, u in zip(best["term"], best["unit"])],
+        value=[format_offer(t, v, u) for t, v, u in zip(best["term"], best["best"],
+                                                        best["unit"])],
+        row=[product_label(c, p if isinstance(p, str) else None)
+             for c, p in zip(best["company"], best["product"])],
+        order=[(list(names).index(c) if c in names else len(names), not isinstance(p, str),
+                p if isinstance(p, str) else "") for c, p in zip(best["company"],
+                                                                  best["product"])])
+    rows = list(dict.fromkeys(table.sort_values("order")["row"]))
+    terms = list(dict.fromkeys(table["term"]))
+    return (table.pivot_table(index="row", columns="term", values="value", aggfunc="first")
+            .reindex(index=rows, columns=terms).fillna("—")
+            .rename_axis(index="Company · product", columns=None))
+
+
 def show_comparison(workbench: Workbench, state: CompetitorsState) -> None:
     names = state.companies
     comparison = data.comparison(workbench, names, state.interval,
@@ -338,13 +358,11 @@ def show_comparison(workbench: Workbench, state: CompetitorsState) -> None:
     if best.empty:
         st.caption("None of these companies states an offer term in this range.")
     else:
-        table = best.assign(term=[offer_label(t, u) for t, u in zip(best["term"], best["unit"])],
-                            value=[format_offer(t, v, u) for t, v, u in
-                                   zip(best["term"], best["best"], best["unit"])])
-        pivot = (table.pivot_table(index="term", columns="company", values="value",
-                                   aggfunc="first").reindex(columns=list(names)).fillna("—")
-                 .rename_axis(index="Term", columns=None))
-        st.dataframe(pivot, key="cmp_offers", height=38 + 35 * len(pivot))
+        st.caption("One row per product: offers compare within a product, never pooled "
+                   "across a company's cards and accounts.")
+        st.dataframe(_offers_by_product(best, names), key="cmp_offers",
+                     height=min(38 + 35 * best[["company", "product"]].drop_duplicates()
+                                .shape[0], 600))
         download_csv(best.drop(columns=["best_ids"], errors="ignore"), "comparison-best-offers.csv",
                      key="cmp_offers_csv")
 
