@@ -279,20 +279,24 @@ def _offers(workbench: Workbench, state: TrendsState) -> pd.DataFrame:
     better = "highest" if OFFER_TERMS[state.term] == "max" else "lowest"
     show_chart(charts.steps(
         shown, "period", "period_end", "best", "series",
-        title=f"Best {offer_label(state.term)} {per} by company (the {better} stated)",
+        title=f"Best {offer_label(state.term)} {per} by company and product (the {better} "
+              "stated)",
         subtitle=chart_subtitle(workbench, state.filter), x_title=x_title,
         y_title=offer_label(state.term), text="stated", colours=colours, dashes=dashes,
         partial=partial_periods(workbench, shown["period"], state.interval, state.filter)),
         key="trend_offers")
+    unnamed = " A company's pieces that name no product are one series of their own: " \
+        "several products' offers may be among them, so the changes below leave them out." \
+        if shown["product"].isna().any() else ""
     st.caption(f"Each step holds the best value stated in its {state.interval}; a gap is a "
-               f"{state.interval} without a piece stating it.")
+               f"{state.interval} without a piece stating it.{unnamed}")
     _note_shown(frame, "company", keys, state.filter.companies, state, "company",
                 "no piece states it")
     changes = data.offer_changes(workbench, state.interval, state.filter)
     changes = changes[changes["term"] == state.term]
     st.subheader("Changes of the best offer")
     if changes.empty:
-        st.caption("No company changed its best value of this term between periods.")
+        st.caption("No product's best value of this term changed between periods.")
     else:
         show_offer_changes(changes, key="offer_changes")
     return shown.drop(columns=["series", "stated", "best_ids"], errors="ignore")
