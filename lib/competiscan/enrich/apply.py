@@ -127,18 +127,7 @@ def results_to_columns(pieces: pd.DataFrame, results: list[dict[str, Any]],
 def _link_products(out: pd.DataFrame, results: pd.DataFrame, linker: Any) -> None:
     """Set product, product_confidence and product_source of ``out`` (store runs): the
     catalogue's link, unless a model named the product (kept when the source named it)."""
-    def column(name: str) -> pa.Array:
-        values = out[name] if name in out else pd.Series([None] * len(out), dtype=object)
-        return pa.array(values.astype(object).where(values.notna(), None).tolist(), pa.string())
-
-    given = None
-    if "product_source" in out and "product" in out:
-        kept = out["product_source"].eq("source")
-        given = pa.array(out["product"].where(kept, None).astype(object)
-                         .where(lambda v: v.notna(), None).tolist(), pa.string())
-    linked = linker.link(column("company"), column("title"), column("subject_line"),
-                         column("content"), given=given).to_pandas()
-    linked.index = out.index
+    linked = linker.link_frame(out)
     if "product" in results:
         named = results["product"].map(lambda v: v if isinstance(v, str) and v.strip() else None)
         by_model = named.notna() & linked["product_source"].ne("source")

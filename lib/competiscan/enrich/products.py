@@ -21,13 +21,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..products import KNOWN_PRODUCTS, Product
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ProductLinker", "CATALOGUE_HEADLINE", "CATALOGUE_BODY", "CATALOGUE_AMBIGUOUS",
            "RULE_CONFIDENCE", "normalise_copy", "PRODUCT_SCHEMA"]
@@ -173,6 +176,25 @@ class ProductLinker:
             "product_confidence": pa.array(confidence, pa.float64(), mask=np.isnan(confidence)),
             "product_source": pa.array(source, pa.string())}, schema=PRODUCT_SCHEMA)
 
+    def link_frame(self, frame: "pd.DataFrame") -> "pd.DataFrame":
+        """:meth:`link` over a frame's company, title, subject_line and content (a missing
+        column is empty), indexed like it; a product the frame has with product_source
+        "source" (the file named it) is kept."""
+        def column(values: "pd.Series | None") -> pa.Array:
+            if values is None:
+                return pa.nulls(len(frame), pa.string())
+            return pa.array(values.astype(object).where(values.notna(), None).tolist(),
+                            pa.string())
+
+        given = None
+        if "product" in frame and "product_source" in frame:
+            given = column(frame["product"].where(frame["product_source"].eq("source")))
+        linked = self.link(*(column(frame.get(c)) for c in ("company", "title",
+                                                           "subject_line", "content")),
+                           given=given).to_pandas()
+        linked.index = frame.index
+        return linked
+
     def _link_company(self, company: str, headline: pa.Array, body: pa.Array,
                       rows: np.ndarray, product: np.ndarray, confidence: np.ndarray,
                       source: np.ndarray) -> None:
@@ -250,12 +272,16 @@ class ProductLinker:
 
     def _apply_given(self, company: pa.Array, given: pa.Array, product: np.ndarray,
                      confidence: np.ndarray, source: np.ndarray) -> None:
-        values = given.to_pylist()
-        companies = company.to_pylist()
-        for i, (name, owner) in enumerate(zip(values, companies)):
-            spelled = self.canonical(owner, name) if owner else None
-            if spelled:
-                product[i], confidence[i], source[i] = spelled, 1.0, "source"
+        # Only the rows that name one (most files name none), each distinct pair spelled once.
+        rows = np.flatnonzero(pc.is_valid(given).to_numpy(zero_copy_only=False))
+        taken = pa.array(rows)
+        spelled: dict[tuple[str, str], str | None] = {}
+        for i, owner, name in zip(rows, pc.take(company, taken).to_pylist(),
+                                  pc.take(given, taken).to_pylist()):
+            if owner and (owner, name) not in spelled:
+                spelled[owner, name] = self.canonical(owner, name)
+            if owner and spelled[owner, name]:
+                product[i], confidence[i], source[i] = spelled[owner, name], 1.0, "source"
 
 
 # Generic words that may still be part of a name once a real qualifier precedes them

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable
 
 import pandas as pd
-import pyarrow as pa
 
 from ..companies import KNOWN_COMPANIES
 from ..enrich.products import ProductLinker
@@ -75,19 +74,6 @@ class Products:
              "confidence": None if r["confidence"] is None else float(r["confidence"])}
             for r in rows])
 
-    def link_texts(self, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The product of each record (company, title, subject_line, content[, product]),
-        without storing anything: what an upload of them would link."""
-        records = list(records)
-
-        def column(name: str) -> pa.Array:
-            return pa.array([r.get(name) for r in records], pa.string())
-
-        given = column("product") if any(r.get("product") for r in records) else None
-        linked = self.linker.link(column("company"), column("title"),
-                                  column("subject_line"), column("content"), given=given)
-        return linked.to_pylist()
-
     # ------------------------------------------------------------------ editing
     def add(self, actor: Actor, company: str, name: str, kind: str = "card",
             aliases: Iterable[str] = ()) -> dict[str, Any]:
@@ -137,12 +123,7 @@ class Products:
             after = int(rows[-1]["id"])
             read += len(rows)
             frame = pd.DataFrame(rows)
-            given = frame["product"].where(frame["product_source"].eq("source"), None)
-            linked = self.linker.link(*(pa.array(frame[c].astype(object).where(
-                frame[c].notna(), None).tolist(), pa.string())
-                for c in ("company", "title", "subject_line", "content")),
-                given=pa.array(given.astype(object).where(given.notna(), None).tolist(),
-                               pa.string())).to_pandas()
+            linked = self.linker.link_frame(frame)
             differs = (linked["product"].fillna("\0") != frame["product"].fillna("\0")) | (
                 linked["product_source"].fillna("\0") != frame["product_source"].fillna("\0"))
             if differs.any():
@@ -159,8 +140,7 @@ class Products:
         if kind not in PRODUCT_KINDS:
             raise ValueError(f"Unknown product kind {kind!r}: use one of "
                              f"{', '.join(PRODUCT_KINDS)}.")
-        if company not in self._store.company_industries() and company not in {
-                c for c in self._store.company_aliases().values()}:
+        if company not in set(self._store.company_aliases().values()):
             raise ValueError(f"No company {company!r} in the store; products belong to a "
                              "company the store knows.")
         cleaned = tuple(dict.fromkeys(a.strip() for a in aliases if a and a.strip()))
